@@ -17,7 +17,7 @@ type Entry struct {
 	Path     string    `json:"path"`
 	RawQuery string    `json:"query,omitempty"`
 	Status   int       `json:"status"`
-	Write    bool      `json:"write"` // any method other than GET/HEAD
+	Write    bool      `json:"write"` // a method other than GET/HEAD, on a route not marked ReadOnly
 	// Authorization is true when the request carried a bearer token. The token
 	// itself is never kept.
 	Authorization bool `json:"authorization"`
@@ -38,10 +38,10 @@ func newRequestLog(max int) *RequestLog {
 	return &RequestLog{max: max, services: map[string]int64{}, statuses: map[int]int64{}}
 }
 
-func (l *RequestLog) begin(r *http.Request, service, action string) *Entry {
+func (l *RequestLog) begin(r *http.Request, service, action string, write bool) *Entry {
 	_, auth := bearer(r)
 	e := &Entry{Time: time.Now(), Service: service, Action: action, Method: r.Method,
-		Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Write: isWrite(r.Method), Authorization: auth}
+		Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Write: write, Authorization: auth}
 	l.mu.Lock()
 	l.seq++
 	e.Seq = l.seq

@@ -156,6 +156,9 @@ type Route struct {
 	// such as the token endpoint and the JWKS.
 	Action  string
 	Handler func(w http.ResponseWriter, r *http.Request, c *Caller)
+	// ReadOnly marks a POST that changes nothing in the account (creating an
+	// IAM Identity report), so the request log does not count it as a write.
+	ReadOnly bool
 }
 
 // Caller is who an access token says is calling.
@@ -170,7 +173,7 @@ type Caller struct {
 func (s *Sim) handle(rt Route) {
 	s.mux.HandleFunc(rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		entry := s.log.begin(r, rt.Service, rt.Action)
+		entry := s.log.begin(r, rt.Service, rt.Action, isWrite(r.Method) && !rt.ReadOnly)
 		defer func() { s.log.end(entry, rec.status) }()
 		s.serve(rec, r, rt)
 	})

@@ -1,0 +1,305 @@
+package cloudsim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/go-sdk-core/v5/core"
+	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// identityClient is an iamidentityv1 client signed in as the runner through
+// the SDK's ContainerAuthenticator, as trustjob signs in.
+func (e *iamEnv) identityClient(t *testing.T) *iamidentityv1.IamIdentityV1 {
+	t.Helper()
+	pt := NewProjectedToken(t.TempDir())
+	if err := pt.Write(e.mint(t, nil)); err != nil {
+		t.Fatal(err)
+	}
+	auth, err := core.NewContainerAuthenticatorBuilder().SetIAMProfileName(e.runner.Name).
+		SetCRTokenFilename(pt.Path()).SetURL(e.srv.URL).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := iamidentityv1.NewIamIdentityV1(&iamidentityv1.IamIdentityV1Options{URL: e.srv.URL, Authenticator: auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// problem returns the status and decoded body of an SDK error, and checks the
+// IAM Identity error shape (errors[0] with code, message_code, message).
+func identityProblem(t *testing.T, err error) (int, map[string]any) {
+	t.Helper()
+	var hp *core.SDKProblem
+	if !errors.As(err, &hp) {
+		t.Fatalf("error %T %v is not an SDK problem", err, err)
+	}
+	var httpP *core.HTTPProblem
+	if !errors.As(err, &httpP) {
+		t.Fatalf("error %v carries no HTTP problem", err)
+	}
+	body, _ := httpP.Response.Result.(map[string]any)
+	list, _ := body["errors"].([]any)
+	if len(list) == 0 {
+		t.Fatalf("error body without errors[0]: %v", body)
+	}
+	e0, _ := list[0].(map[string]any)
+	for _, k := range []string{"code", "message_code", "message"} {
+		if s, _ := e0[k].(string); s == "" {
+			t.Errorf("errors[0].%s missing in %v", k, e0)
+		}
+	}
+	if sc, _ := body["status_code"].(string); sc == "" {
+		t.Errorf("status_code is not a string in %v", body)
+	}
+	if tr, _ := body["trace"].(string); tr == "" {
+		t.Errorf("no trace in %v", body)
+	}
+	return httpP.Response.StatusCode, body
+}
+
+func TestProfilesPaging(t *testing.T) {
+	e := newIAMEnv(t, Options{})
+	svc := e.identityClient(t)
+	ctx := context.Background()
+	seen := map[string]bool{}
+	opts := svc.NewListProfilesOptions(e.world.AccountID).SetPagesize(2)
+	pages := 0
+	for {
+		list, _, err := svc.ListProfilesWithContext(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, p := range list.Profiles {
+			if seen[*p.ID] {
+				t.Errorf("profile %s twice", *p.ID)
+			}
+			seen[*p.ID] = true
+			if p.CreatedAt == nil || p.ModifiedAt == nil || *p.IamID != "iam-"+*p.ID || *p.AccountID != e.world.AccountID ||
+				!strings.HasSuffix(*p.CRN, "::profile:"+*p.ID) || *p.EntityTag == "" {
+				t.Errorf("profile fields: %+v", p)
+			}
+		}
+		if list.First == nil || *list.Limit != 2 {
+			t.Errorf("first %v limit %v", list.First, list.Limit)
+		}
+		if list.Next == nil {
+			break
+		}
+		tok, err := core.GetQueryParam(list.Next, "pagetoken")
+		if err != nil || tok == nil {
+			t.Fatalf("next %q has no pagetoken: %v", *list.Next, err)
+		}
+		opts.SetPagetoken(*tok)
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if len(seen) != e.spec.Profiles || pages != 4 {
+		t.Errorf("%d profiles in %d pages, want %d in 4", len(seen), pages, e.spec.Profiles)
+	}
+
+	// Name filter, SCIM filter and sort.
+	list, _, err := svc.ListProfilesWithContext(ctx, svc.NewListProfilesOptions(e.world.AccountID).SetName(e.runner.Name))
+	if err != nil || len(list.Profiles) != 1 || *list.Profiles[0].ID != e.runner.ID || list.Next != nil {
+		t.Fatalf("by name: %v %v", list, err)
+	}
+	list, _, err = svc.ListProfilesWithContext(ctx, svc.NewListProfilesOptions(e.world.AccountID).SetFilter(`name co "-"`).
+		SetSort("name").SetOrder("desc").SetPagesize(100))
+	if err != nil || len(list.Profiles) != e.spec.Profiles {
+		t.Fatalf("filter: %d profiles, %v", len(list.Profiles), err)
+	}
+	for i := 1; i < len(list.Profiles); i++ {
+		if *list.Profiles[i-1].Name < *list.Profiles[i].Name {
+			t.Errorf("not sorted desc: %s before %s", *list.Profiles[i-1].Name, *list.Profiles[i].Name)
+		}
+	}
+
+	bad := []*iamidentityv1.ListProfilesOptions{
+		svc.NewListProfilesOptions(e.world.AccountID).SetPagesize(0),
+		svc.NewListProfilesOptions(e.world.AccountID).SetPagesize(101),
+		svc.NewListProfilesOptions(e.world.AccountID).SetPagetoken("bogus"),
+		svc.NewListProfilesOptions(e.world.AccountID).SetSort("color"),
+		svc.NewListProfilesOptions(e.world.AccountID).SetFilter("name likes x"),
+		svc.NewListProfilesOptions(""),
+	}
+	for i, o := range bad {
+		_, _, err := svc.ListProfilesWithContext(ctx, o)
+		if i == len(bad)-1 {
+			if err == nil {
+				t.Error("empty account_id accepted")
+			}
+			continue // the SDK refuses an empty account_id itself
+		}
+		if st, _ := identityProblem(t, err); st != http.StatusBadRequest {
+			t.Errorf("bad list %d: status %d", i, st)
+		}
+	}
+	_, _, err = svc.ListProfilesWithContext(ctx, svc.NewListProfilesOptions("0123456789abcdef0123456789abcdef"))
+	if st, _ := identityProblem(t, err); st != http.StatusForbidden {
+		t.Errorf("other account: status %d", st)
+	}
+}
+
+func TestProfileLinksAndRules(t *testing.T) {
+	e := newIAMEnv(t, Options{})
+	svc := e.identityClient(t)
+	ctx := context.Background()
+	c := e.world.IAM.Clusters[0]
+
+	links, _, err := svc.ListLinksWithContext(ctx, svc.NewListLinksOptions(e.runner.ID))
+	if err != nil || len(links.Links) != 1 {
+		t.Fatalf("links: %v %v", links, err)
+	}
+	l := links.Links[0]
+	if *l.CrType != "IKS_SA" || *l.Link.CRN != c.CRN || *l.Link.Namespace != "trustjob" || *l.Link.Name != "trustjob" ||
+		l.CreatedAt == nil || l.ModifiedAt == nil || *l.ID == "" {
+		t.Errorf("link = %+v %+v", l, l.Link)
+	}
+
+	// A new workload is not trusted until a link (or a rule) says so.
+	tok := e.mint(t, func(o *MintOptions) { o.Namespace, o.ServiceAccount = "reports", "exporter" })
+	if st, _ := e.post(t, http.MethodPost, crForm(tok, "profile_id", e.runner.ID), nil); st != 400 {
+		t.Fatalf("untrusted workload got %d", st)
+	}
+	target, _ := svc.NewCreateProfileLinkRequestLink(c.CRN)
+	target.Namespace, target.Name = core.StringPtr("reports"), core.StringPtr("exporter")
+	created, resp, err := svc.CreateLinkWithContext(ctx, svc.NewCreateLinkOptions(e.runner.ID, "IKS_SA", target).SetName("exporter"))
+	if err != nil || resp.StatusCode != http.StatusCreated || *created.Link.Namespace != "reports" {
+		t.Fatalf("create link: %v %v", created, err)
+	}
+	if st, body := e.post(t, http.MethodPost, crForm(tok, "profile_id", e.runner.ID), nil); st != 200 {
+		t.Fatalf("after link: %d %v", st, body)
+	}
+
+	// A rule on namespace alone trusts every service account there.
+	tok = e.mint(t, func(o *MintOptions) { o.Namespace, o.ServiceAccount = "ops", "whoever" })
+	cond1, _ := svc.NewProfileClaimRuleConditions("namespace", "EQUALS", `"ops"`)
+	cond2, _ := svc.NewProfileClaimRuleConditions("location", "EQUALS_IGNORE_CASE", `"US-SOUTH"`)
+	rule, resp, err := svc.CreateClaimRuleWithContext(ctx, svc.NewCreateClaimRuleOptions(e.runner.ID, "Profile-CR",
+		[]iamidentityv1.ProfileClaimRuleConditions{*cond1, *cond2}).SetCrType("IKS_SA").SetName("ops"))
+	if err != nil || resp.StatusCode != http.StatusCreated || *rule.Type != "Profile-CR" || rule.Expiration == nil || len(rule.Conditions) != 2 {
+		t.Fatalf("create rule: %+v %v", rule, err)
+	}
+	if st, body := e.post(t, http.MethodPost, crForm(tok, "profile_id", e.runner.ID), nil); st != 200 {
+		t.Fatalf("after rule: %d %v", st, body)
+	}
+	rules, _, err := svc.ListClaimRulesWithContext(ctx, svc.NewListClaimRulesOptions(e.runner.ID))
+	if err != nil || len(rules.Rules) != 1 || *rules.Rules[0].ID != *rule.ID || *rules.Rules[0].Conditions[0].Value != `"ops"` {
+		t.Fatalf("rules: %v %v", rules, err)
+	}
+
+	// Validation: a bad cr_type, a CRN in another account, a bad operator.
+	badTarget, _ := svc.NewCreateProfileLinkRequestLink("crn:v1:bluemix:public:containers-kubernetes:us-south:a/ffff:cid::")
+	badTarget.Namespace, badTarget.Name = core.StringPtr("a"), core.StringPtr("b")
+	for name, o := range map[string]*iamidentityv1.CreateLinkOptions{
+		"cr_type":       svc.NewCreateLinkOptions(e.runner.ID, "K8S", target),
+		"cross account": svc.NewCreateLinkOptions(e.runner.ID, "IKS_SA", badTarget),
+	} {
+		_, _, err := svc.CreateLinkWithContext(ctx, o)
+		if st, _ := identityProblem(t, err); st != 400 {
+			t.Errorf("link %s: status %d", name, st)
+		}
+	}
+	badCond, _ := svc.NewProfileClaimRuleConditions("namespace", "LIKE", `"x"`)
+	_, _, err = svc.CreateClaimRuleWithContext(ctx, svc.NewCreateClaimRuleOptions(e.runner.ID, "Profile-CR",
+		[]iamidentityv1.ProfileClaimRuleConditions{*badCond}).SetCrType("IKS_SA"))
+	if st, _ := identityProblem(t, err); st != 400 {
+		t.Errorf("bad operator: status %d", st)
+	}
+	_, _, err = svc.ListLinksWithContext(ctx, svc.NewListLinksOptions("Profile-nope"))
+	if st, body := identityProblem(t, err); st != 404 || body["errors"].([]any)[0].(map[string]any)["message_code"] != "BXNIM0505E" {
+		t.Errorf("unknown profile: %d %v", st, body)
+	}
+}
+
+func TestProfileGetAndSettings(t *testing.T) {
+	e := newIAMEnv(t, Options{})
+	svc := e.identityClient(t)
+	ctx := context.Background()
+	never := e.world.IAM.Profiles[1]
+	p, _, err := svc.GetProfileWithContext(ctx, svc.NewGetProfileOptions(never.ID).SetIncludeActivity(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Activity == nil || p.Activity.LastAuthn != nil || *p.Activity.AuthnCount != 0 {
+		t.Errorf("never-used profile activity = %+v", p.Activity)
+	}
+	p, _, err = svc.GetProfileWithContext(ctx, svc.NewGetProfileOptions(never.ID))
+	if err != nil || p.Activity != nil {
+		t.Errorf("activity without include_activity: %v %v", p, err)
+	}
+	_, _, err = svc.GetProfileWithContext(ctx, svc.NewGetProfileOptions("Profile-nope"))
+	if st, _ := identityProblem(t, err); st != 404 {
+		t.Errorf("unknown profile: %d", st)
+	}
+
+	s, _, err := svc.GetAccountSettingsWithContext(ctx, svc.NewGetAccountSettingsOptions(e.world.AccountID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *s.AccountID != e.world.AccountID || *s.Mfa != "NONE" || *s.EntityTag == "" || s.UserMfa == nil || *s.RestrictCreateServiceID != "NOT_SET" {
+		t.Errorf("settings = %+v", s)
+	}
+	_, _, err = svc.GetAccountSettingsWithContext(ctx, svc.NewGetAccountSettingsOptions("0123456789abcdef0123456789abcdef"))
+	if st, _ := identityProblem(t, err); st != 403 {
+		t.Errorf("other account settings: %d", st)
+	}
+}
+
+func TestProfilesAuthorization(t *testing.T) {
+	e := newIAMEnv(t, Options{})
+	url := e.srv.URL + "/v1/profiles/" + e.runner.ID
+	expired, err := e.world.IAM.Key.sign(iamAccessClaims{IAMID: e.runner.IAMID, RegisteredClaims: jwt.RegisteredClaims{
+		Subject: e.runner.ID, ExpiresAt: jwt.NewNumericDate(time.Now().Add(-time.Minute))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := GenerateSigningKey(99, e.world.IAM.Key.KID).sign(iamAccessClaims{IAMID: e.runner.IAMID,
+		RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, auth := range map[string]string{
+		"no header": "", "basic": "Basic eDp5", "garbage": "Bearer abc", "expired": "Bearer " + expired, "foreign key": "Bearer " + foreign,
+	} {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		list, _ := body["errors"].([]any)
+		if resp.StatusCode != 401 || len(list) == 0 {
+			t.Errorf("%s: %d %v", name, resp.StatusCode, body)
+		}
+	}
+
+	svc := e.identityClient(t)
+	ctx := context.Background()
+	if _, _, err := svc.GetProfileWithContext(ctx, svc.NewGetProfileOptions(e.runner.ID)); err != nil {
+		t.Fatal(err)
+	}
+	e.world.Revoke(e.runner.IAMID, ActionProfileGet)
+	_, _, err = svc.GetProfileWithContext(ctx, svc.NewGetProfileOptions(e.runner.ID))
+	if st, _ := identityProblem(t, err); st != 403 {
+		t.Errorf("revoked get: %d", st)
+	}
+	if _, _, err := svc.GetAccountSettingsWithContext(ctx, svc.NewGetAccountSettingsOptions(e.world.AccountID)); err != nil {
+		t.Errorf("another action was revoked too: %v", err)
+	}
+}
