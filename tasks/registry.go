@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/trustjob/trustjob/internal/config"
 )
 
 // Registry maps task type names to their Types. Build one with NewRegistry and
@@ -32,6 +34,17 @@ func (r *Registry) Register(t Type) {
 func (r *Registry) Lookup(name string) (Type, bool) {
 	t, ok := r.types[name]
 	return t, ok
+}
+
+// NewOptions returns fresh options (defaults filled in) for type name. It lets
+// the config loader decode options through config.TaskTypes without importing
+// this package.
+func (r *Registry) NewOptions(name string) (config.TaskOptions, bool) {
+	t, ok := r.types[name]
+	if !ok {
+		return nil, false
+	}
+	return t.NewOptions(), true
 }
 
 // Names returns the registered type names, sorted.

@@ -18,15 +18,21 @@ import (
 // tree against out's type. Walking the original node (instead of re-encoding it)
 // keeps the original line and column numbers.
 func DecodeStrict(file string, node *yaml.Node, path string, out any) Problems {
+	unknown, typed := decodeStrict(file, node, path, out)
+	return append(unknown, typed...)
+}
+
+// decodeStrict is DecodeStrict with unknown keys and type errors apart: after a
+// type error the decoded value cannot be trusted, after an unknown key it can.
+func decodeStrict(file string, node *yaml.Node, path string, out any) (unknown, typed Problems) {
 	if node == nil || node.Kind == 0 {
-		return nil
+		return nil, nil
 	}
-	var probs Problems
-	unknownFields(file, node, path, reflect.TypeOf(out), &probs)
+	unknownFields(file, node, path, reflect.TypeOf(out), &unknown)
 	if err := node.Decode(out); err != nil {
-		probs = append(probs, typeProblems(file, path, err)...)
+		typed = typeProblems(file, node, path, err)
 	}
-	return probs
+	return unknown, typed
 }
 
 var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
@@ -131,8 +137,9 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 }
 
 // typeProblems turns yaml.v3's type errors ("line 7: cannot unmarshal ...") into
-// positioned Problems.
-func typeProblems(file, path string, err error) Problems {
+// positioned Problems: the line comes from the message, the column and the
+// field path from the node on that line the message is about.
+func typeProblems(file string, node *yaml.Node, path string, err error) Problems {
 	var msgs []string
 	if te, ok := err.(*yaml.TypeError); ok {
 		msgs = te.Errors
@@ -141,16 +148,142 @@ func typeProblems(file, path string, err error) Problems {
 	}
 	var probs Problems
 	for _, m := range msgs {
+		m = strings.TrimPrefix(m, "yaml: ")
 		p := Problem{File: file, Path: path, Message: m}
 		var line int
 		if n, _ := fmt.Sscanf(m, "line %d:", &line); n == 1 {
 			p.Line = line
 			p.Message = strings.TrimSpace(m[strings.Index(m, ":")+1:])
+			if at, n := nodeAtLine(node, path, line, p.Message); n != nil {
+				p.Path, p.Column = at, n.Column
+			}
 		}
-		p.Message = strings.ReplaceAll(p.Message, "yaml: ", "")
+		p.Message = humanize(strings.ReplaceAll(p.Message, "yaml: ", ""))
+		if strings.Contains(p.Message, " twice") || strings.Contains(p.Message, "already defined") {
+			p.Fix = fixRepeatedKey
+		}
 		probs = append(probs, p)
 	}
 	return probs
+}
+
+// nodeAtLine finds the node a type error on line is about: among the values on
+// that line, those whose tag or value the message names, the deepest (the
+// innermost value is what failed to decode, not the list that holds it).
+func nodeAtLine(root *yaml.Node, path string, line int, msg string) (string, *yaml.Node) {
+	type cand struct {
+		path  string
+		node  *yaml.Node
+		depth int
+		score int
+	}
+	var best *cand
+	var walk func(n *yaml.Node, p string, depth int)
+	walk = func(n *yaml.Node, p string, depth int) {
+		if n == nil || depth > maxWalkDepth {
+			return
+		}
+		if n.Line == line && n.Kind != yaml.DocumentNode {
+			score := 0
+			if n.Tag != "" && strings.Contains(msg, n.ShortTag()+" ") {
+				score++
+			}
+			if n.Kind == yaml.ScalarNode && n.Value != "" && (strings.Contains(msg, "`"+n.Value) || strings.Contains(msg, `"`+n.Value+`"`)) {
+				score += 2
+			}
+			c := cand{p, n, depth, score}
+			if best == nil || c.score > best.score || (c.score == best.score && c.depth >= best.depth) {
+				best = &c
+			}
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, p, depth)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", p, i), depth+1)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if k.Line == line && strings.Contains(msg, k.Value) && strings.Contains(msg, "already") {
+					// a duplicate key: point at the key itself
+					c := cand{join(p, k.Value), k, depth + 1, 3}
+					if best == nil || c.score > best.score {
+						best = &c
+					}
+				}
+				walk(n.Content[i+1], join(p, k.Value), depth+1)
+			}
+		}
+	}
+	walk(root, path, 0)
+	if best == nil {
+		return path, nil
+	}
+	return best.path, best.node
+}
+
+// maxWalkDepth bounds recursion over hostile, deeply nested input.
+const maxWalkDepth = 100
+
+// humanize rewrites yaml.v3's Go-flavoured messages ("cannot unmarshal !!str
+// `x` into int") into the words of the configuration ("want a whole number").
+func humanize(msg string) string {
+	var got, into string
+	if rest, ok := strings.CutPrefix(msg, "cannot unmarshal "); ok {
+		if i := strings.LastIndex(rest, " into "); i >= 0 {
+			got, into = rest[:i], rest[i+len(" into "):]
+			return fmt.Sprintf("wrong type: got %s, want %s", describeTag(got), describeGoType(into))
+		}
+	}
+	var name, typ string
+	if n, _ := fmt.Sscanf(msg, "field %s already set in type %s", &name, &typ); n == 2 {
+		return fmt.Sprintf("key %q is set twice", name)
+	}
+	if strings.HasPrefix(msg, "mapping key ") && strings.Contains(msg, " already defined at line ") {
+		return strings.Replace(msg, "mapping key", "key", 1)
+	}
+	return msg
+}
+
+func describeTag(got string) string {
+	tag, value, _ := strings.Cut(got, " ")
+	words := map[string]string{
+		"!!str": "a string", "!!int": "a number", "!!float": "a number", "!!bool": "a boolean",
+		"!!null": "nothing", "!!seq": "a list", "!!map": "a mapping", "!!timestamp": "a timestamp",
+	}
+	w, ok := words[tag]
+	if !ok {
+		w = tag
+	}
+	if value != "" {
+		return w + " " + value
+	}
+	return w
+}
+
+func describeGoType(t string) string {
+	t = strings.TrimLeft(t, "*")
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map["):
+		return "a mapping"
+	case t == "string":
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case strings.Contains(t, "."):
+		return "a mapping"
+	}
+	return t
 }
 
 func join(path, key string) string {
@@ -235,3 +368,7 @@ func splitPath(path string) []pathPart {
 	}
 	return parts
 }
+
+// fixRepeatedKey is the fix for a key written twice in one mapping; yaml.v3
+// then drops the whole mapping, which the loader needs to know.
+const fixRepeatedKey = "keep one of them"

@@ -1,0 +1,289 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/go-sdk-core/v5/core"
+)
+
+// service is one IBM Cloud API the task calls. It keeps go-sdk-core's
+// authentication, URL handling and headers but turns the SDK's retries off on
+// its own copy of the BaseService: this package retries itself, so that every
+// 429 reaches the limiter (the SDK would absorb them, then fail the run).
+type service struct {
+	name     string
+	svc      *core.BaseService
+	lim      *limiter
+	requests atomic.Int64 // attempts, including retries
+}
+
+func newService(name string, base *core.BaseService, lim *limiter) *service {
+	c := base.Clone()
+	c.DisableRetries()
+	return &service{name: name, svc: c, lim: lim}
+}
+
+// caller sends requests with bounded retries: 429 (waiting Retry-After, or a
+// backoff, while the limiter narrows its window), 5xx other than 501, transport
+// errors, truncated or malformed bodies, and attempts that hang past
+// attemptTimeout. Other statuses fail at once.
+type caller struct {
+	log            *slog.Logger
+	maxAttempts    int // for 5xx, transport and decoding failures
+	maxThrottled   int // for 429s of one request
+	attemptTimeout time.Duration
+	backoffBase    time.Duration
+	backoffMax     time.Duration
+	retries        atomic.Int64
+}
+
+func newCaller(log *slog.Logger) *caller {
+	return &caller{log: log, maxAttempts: 6, maxThrottled: 30, attemptTimeout: 2 * time.Minute,
+		backoffBase: 250 * time.Millisecond, backoffMax: 15 * time.Second}
+}
+
+// apiError is a call that failed for good.
+type apiError struct {
+	service string
+	op      string
+	status  int // 0 when no HTTP answer came back
+	err     error
+}
+
+func (e *apiError) Error() string {
+	if e.status > 0 {
+		return fmt.Sprintf("%s: %s answered %d: %v", e.op, e.service, e.status, e.err)
+	}
+	return fmt.Sprintf("%s: %v", e.op, e.err)
+}
+
+func (e *apiError) Unwrap() error { return e.err }
+
+// request is one API call; decode reads a 2xx body (it may be called again on
+// a retry, so it must reset what it fills).
+type request struct {
+	op     string // what is being done, for errors: "list resource instances"
+	method string
+	path   string
+	query  url.Values
+	body   any
+	decode func(io.Reader) error
+}
+
+func (c *caller) call(ctx context.Context, s *service, rq request) error {
+	throttled, failed := 0, 0
+	for {
+		t, err := s.lim.acquire(ctx)
+		if err != nil {
+			return &apiError{service: s.name, op: rq.op, err: err}
+		}
+		status, retryAfter, err := c.once(ctx, s, rq)
+		switch {
+		case err == nil:
+			s.lim.release(t, outcomeOK)
+			return nil
+		case ctx.Err() != nil:
+			s.lim.release(t, outcomeFailed)
+			return &apiError{service: s.name, op: rq.op, err: ctx.Err()}
+		case status == http.StatusTooManyRequests:
+			s.lim.release(t, outcomeThrottled)
+			throttled++
+			if throttled > c.maxThrottled {
+				return &apiError{service: s.name, op: rq.op, status: status,
+					err: fmt.Errorf("still rate limited after %d attempts: %w", throttled, err)}
+			}
+			wait := retryAfter
+			if wait <= 0 {
+				wait = c.backoff(throttled)
+			}
+			if err := c.wait(ctx, s, rq, status, wait); err != nil {
+				return err
+			}
+		case retryable(status):
+			s.lim.release(t, outcomeFailed)
+			failed++
+			if failed >= c.maxAttempts {
+				return &apiError{service: s.name, op: rq.op, status: status,
+					err: fmt.Errorf("gave up after %d attempts: %w", failed, err)}
+			}
+			wait := retryAfter
+			if wait <= 0 {
+				wait = c.backoff(failed)
+			}
+			if err := c.wait(ctx, s, rq, status, wait); err != nil {
+				return err
+			}
+		default:
+			s.lim.release(t, outcomeOK) // the service answered; it just said no
+			return &apiError{service: s.name, op: rq.op, status: status, err: err}
+		}
+	}
+}
+
+// retryable: 5xx except 501 (as the SDK's own policy), and failures without an
+// HTTP status (transport errors, timeouts of one attempt, bad bodies).
+func retryable(status int) bool {
+	return status == 0 || (status >= 500 && status != http.StatusNotImplemented)
+}
+
+func (c *caller) wait(ctx context.Context, s *service, rq request, status int, d time.Duration) error {
+	c.retries.Add(1)
+	c.log.Debug("retrying", "service", s.name, "op", rq.op, "status", status, "after", d)
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-ctx.Done():
+		return &apiError{service: s.name, op: rq.op, err: ctx.Err()}
+	}
+}
+
+// backoff is exponential with full jitter, capped.
+func (c *caller) backoff(attempt int) time.Duration {
+	d := c.backoffBase << min(attempt-1, 16)
+	d = min(d, c.backoffMax)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// once sends one attempt and decodes a 2xx body. It returns the HTTP status
+// (0 without an answer) and Retry-After (integer seconds, as IBM sends them).
+func (c *caller) once(ctx context.Context, s *service, rq request) (int, time.Duration, error) {
+	s.requests.Add(1)
+	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
+	defer cancel()
+	b := core.NewRequestBuilder(rq.method).WithContext(actx)
+	if _, err := b.ResolveRequestURL(s.svc.GetServiceURL(), rq.path, nil); err != nil {
+		return http.StatusBadRequest, 0, err // a bad URL will not heal
+	}
+	b.AddHeader("Accept", "application/json")
+	for k, vs := range rq.query {
+		for _, v := range vs {
+			b.AddQuery(k, v)
+		}
+	}
+	if rq.body != nil {
+		b.AddHeader("Content-Type", "application/json")
+		if _, err := b.SetBodyContentJSON(rq.body); err != nil {
+			return http.StatusBadRequest, 0, err
+		}
+	}
+	req, err := b.Build()
+	if err != nil {
+		return http.StatusBadRequest, 0, err
+	}
+	// An io.ReadCloser result makes BaseService.Request hand back the body
+	// undecoded; encoding/json into lean structs is several times cheaper than
+	// the SDK's generic model unmarshalling (see BENCHMARKS.md).
+	var body io.ReadCloser
+	resp, err := s.svc.Request(req, &body)
+	if err != nil {
+		status := 0
+		var after time.Duration
+		if resp != nil {
+			status = resp.StatusCode
+			if secs, perr := strconv.Atoi(resp.Headers.Get("Retry-After")); perr == nil && secs >= 0 {
+				after = min(time.Duration(secs)*time.Second, time.Minute)
+			}
+		}
+		return status, after, err
+	}
+	defer body.Close()
+	if err := rq.decode(body); err != nil {
+		return 0, 0, fmt.Errorf("decode %s answer: %w", s.name, err)
+	}
+	// Drain what is left so the connection is reused.
+	_, _ = io.Copy(io.Discard, body)
+	return resp.StatusCode, 0, nil
+}
+
+// statusOf returns the HTTP status of a failed call (0 if none).
+func statusOf(err error) int {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae.status
+	}
+	return 0
+}
+
+func decodeJSON(out any) func(io.Reader) error {
+	return func(r io.Reader) error { return json.NewDecoder(r).Decode(out) }
+}
+
+// Wire shapes: only the fields the inventory reads (platform-apis.md §2, §3,
+// §5). encoding/json skips the rest of each record without building it.
+
+type rcInstance struct {
+	CRN             string `json:"crn"`
+	GUID            string `json:"guid"`
+	Name            string `json:"name"`
+	RegionID        string `json:"region_id"`
+	ResourceGroupID string `json:"resource_group_id"`
+	ResourcePlanID  string `json:"resource_plan_id"`
+	State           string `json:"state"`
+	Type            string `json:"type"`
+	CreatedAt       string `json:"created_at"`
+	CreatedBy       string `json:"created_by"`
+	UpdatedAt       string `json:"updated_at"`
+	Locked          bool   `json:"locked"`
+}
+
+type rcPage struct {
+	RowsCount int          `json:"rows_count"`
+	NextURL   *string      `json:"next_url"`
+	Resources []rcInstance `json:"resources"`
+}
+
+type rmGroup struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Default bool   `json:"default"`
+}
+
+type reclamation struct {
+	ID                 string `json:"id"`
+	ResourceInstanceID string `json:"resource_instance_id"`
+	EntityCRN          string `json:"entity_crn"`
+	State              string `json:"state"`
+	TargetTime         string `json:"target_time"`
+}
+
+type searchItem struct {
+	CRN         string   `json:"crn"`
+	Tags        []string `json:"tags"`
+	ServiceTags []string `json:"service_tags"`
+	AccessTags  []string `json:"access_tags"`
+}
+
+type searchPage struct {
+	SearchCursor string       `json:"search_cursor"`
+	Items        []searchItem `json:"items"`
+}
+
+// startToken reads the start parameter out of a (relative) next_url; "" ends
+// the listing.
+func startToken(next *string) (string, error) {
+	if next == nil || *next == "" {
+		return "", nil
+	}
+	u, err := url.Parse(*next)
+	if err != nil {
+		return "", fmt.Errorf("bad next_url %q: %w", *next, err)
+	}
+	start := u.Query().Get("start")
+	if start == "" {
+		return "", fmt.Errorf("next_url %q has no start token", *next)
+	}
+	return start, nil
+}

@@ -1,0 +1,336 @@
+// Package inventory is the `inventory` task type: every resource instance of
+// the account in one report, with what changed since the previous run, however
+// large the account.
+//
+// How it is fast: the Resource Controller listing is split into partitions
+// listed side by side (resource groups, then time windows for a group that
+// holds most instances; see partition.go), pages are decoded from the raw body
+// into lean structs, and requests in flight are capped by an adaptive limiter
+// that backs off on 429 (limiter.go). How it stays lean: rows stream to the
+// writer as pages arrive; tags and the previous run are held as compact hash
+// indexes (tags.go, baseline.go).
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
+
+	"github.com/trustjob/trustjob/internal/report"
+	"github.com/trustjob/trustjob/tasks"
+)
+
+// Name is the task type's `type:` value.
+const Name = "inventory"
+
+// permissionHint is what a 403 means for this task.
+const permissionHint = "the trusted profile lacks Viewer on the resource groups and Viewer on the Resource Controller " +
+	"(All Identity and Access enabled services); `trustjob tasks` lists the policies the inventory needs"
+
+// Type describes the inventory task type for the registry.
+func Type() tasks.Type {
+	return tasks.Type{
+		Name:        Name,
+		Description: "Every resource instance of the account, with tags, reclamations and the changes since the previous run",
+		Schema:      Schema,
+		NewOptions:  func() tasks.Options { return NewOptions() },
+		New: func(o tasks.Options) (tasks.Task, error) {
+			opts, ok := o.(*Options)
+			if !ok {
+				return nil, fmt.Errorf("inventory: options of type %T, want *inventory.Options", o)
+			}
+			return &Task{opts: *opts}, nil
+		},
+		Permissions: []tasks.Permission{
+			{Service: "Resource groups (all)", Role: "Viewer",
+				Why: "list the resource groups (Resource Manager) to partition the listing and name each instance's group"},
+			{Service: "All Identity and Access enabled services", Role: "Viewer",
+				Why: "list resource instances and reclamations (Resource Controller) and read tags (Global Search)"},
+		},
+		Probe: Probe,
+	}
+}
+
+// Probe makes the task's cheapest authorised read: list the resource groups.
+func Probe(ctx context.Context, env tasks.Env) error {
+	rm := env.Clients.ResourceManager
+	opts := &resourcemanagerv2.ListResourceGroupsOptions{}
+	if env.Account != "" {
+		opts.AccountID = &env.Account
+	}
+	if _, _, err := rm.ListResourceGroupsWithContext(ctx, opts); err != nil {
+		return fmt.Errorf("list resource groups: %w", err)
+	}
+	return nil
+}
+
+// Task is one configured inventory.
+type Task struct {
+	opts Options
+
+	// minSplitPages overrides the partition split floor (tests make splits
+	// happen on small accounts with it).
+	minSplitPages int
+}
+
+// Run lists the inventory to out. See the package comment.
+func (t *Task) Run(ctx context.Context, env tasks.Env, out report.Writer) error {
+	r := &run{task: t, env: env, out: out, start: env.Now()}
+	err := r.do(ctx)
+	out.SetSummary(r.summary(err == nil))
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("inventory incomplete after %d instances, the report is partial: %w", r.em.counts.instances, err)
+	}
+	if statusOf(err) == 403 {
+		return fmt.Errorf("inventory: %w (%s)", err, permissionHint)
+	}
+	return fmt.Errorf("inventory: %w", err)
+}
+
+// run is the state of one Run.
+type run struct {
+	task  *Task
+	env   tasks.Env
+	out   report.Writer
+	start time.Time
+
+	c      *caller
+	rc, rm *service
+	gs     *service
+	ls     *lister
+	em     *emitter
+
+	baselineNote string
+	groups       []rmGroup
+	tagRequests  int
+	reclaims     int
+	elapsed      time.Duration
+}
+
+func (r *run) do(ctx context.Context) error {
+	o := r.task.opts
+	env := r.env
+	r.c = newCaller(env.Logger)
+	rcLim := newLimiter(o.MaxConcurrency)
+	r.rc = newService("resource-controller", env.Clients.ResourceController.Service, rcLim)
+	// Resource Manager is served from the Resource Controller's host.
+	r.rm = newService("resource-manager", env.Clients.ResourceManager.Service, rcLim)
+	r.gs = newService("global-search", env.Clients.GlobalSearch.Service, newLimiter(o.MaxConcurrency))
+	r.em = &emitter{out: r.out, services: setOf(o.Services), regions: setOf(o.Regions), types: setOf(o.Types),
+		includeTags: o.IncludeTags, late: map[uint64]bool{}, counts: newTally()}
+	defer func() { r.elapsed = time.Since(r.start) }()
+
+	selected, err := r.resolveGroups(ctx)
+	if err != nil {
+		return err
+	}
+	r.loadBaseline()
+	if o.IncludeReclamations {
+		if err := r.loadReclamations(ctx); err != nil {
+			return err
+		}
+	}
+	passes := o.passes()
+	if o.IncludeTags {
+		deleted := slices.Contains(passes, "removed")
+		reclaimed := slices.Contains(passes, "pending_reclamation")
+		ti, err := fetchTags(ctx, r.c, r.gs, selected, deleted, reclaimed)
+		if ti != nil {
+			r.tagRequests = ti.requests
+		}
+		if err != nil {
+			return err
+		}
+		r.em.tags = ti
+	}
+
+	split := r.task.minSplitPages
+	r.ls = newLister(r.c, r.rc, o.PageSize, runningPerSlot*o.MaxConcurrency, r.start.Add(-deferMargin), r.em.sink)
+	if split > 0 {
+		r.ls.minSplitPages = split
+	}
+	var roots []*partition
+	for _, state := range passes {
+		for _, g := range selected {
+			roots = append(roots, r.ls.newPartition(state, g, allTime, false, nil))
+		}
+	}
+	env.Logger.Debug("listing resource instances", "partitions", len(roots), "groups", len(selected), "passes", len(passes))
+	if err := r.ls.run(ctx, roots); err != nil {
+		return err
+	}
+
+	// Catch-up: instances updated since the run began, listed once more now
+	// that every partition is done (see partition.go).
+	r.em.freeze()
+	var late []*partition
+	for _, state := range passes {
+		if len(o.ResourceGroups) > 0 {
+			for _, g := range selected {
+				late = append(late, r.ls.newPartition(state, g, allTime, true, nil))
+			}
+		} else {
+			late = append(late, r.ls.newPartition(state, "", allTime, true, nil))
+		}
+	}
+	if err := r.ls.run(ctx, late); err != nil {
+		return err
+	}
+	return r.em.writeDeleted()
+}
+
+// resolveGroups lists the resource groups and returns the IDs to list.
+func (r *run) resolveGroups(ctx context.Context) ([]string, error) {
+	q := url.Values{}
+	if r.env.Account != "" {
+		q.Set("account_id", r.env.Account)
+	}
+	var body struct {
+		Resources []rmGroup `json:"resources"`
+	}
+	err := r.c.call(ctx, r.rm, request{op: "list resource groups", method: "GET", path: "/v2/resource_groups",
+		query: q, decode: func(rd io.Reader) error { body.Resources = nil; return decodeJSON(&body)(rd) }})
+	if err != nil {
+		return nil, err
+	}
+	r.groups = body.Resources
+	names := make(map[string]string, len(r.groups))
+	for _, g := range r.groups {
+		names[g.ID] = g.Name
+	}
+	r.em.groupNames = names
+	var ids []string
+	if len(r.task.opts.ResourceGroups) == 0 {
+		for _, g := range r.groups {
+			ids = append(ids, g.ID)
+		}
+	} else {
+		var unknown []string
+		for _, want := range r.task.opts.ResourceGroups {
+			k := slices.IndexFunc(r.groups, func(g rmGroup) bool { return g.ID == want || g.Name == want })
+			if k < 0 {
+				unknown = append(unknown, want)
+				continue
+			}
+			ids = append(ids, r.groups[k].ID)
+		}
+		if len(unknown) > 0 {
+			known := make([]string, 0, len(r.groups))
+			for _, g := range r.groups {
+				known = append(known, g.Name)
+			}
+			return nil, fmt.Errorf("resource group %s not found; the account has: %s",
+				strings.Join(unknown, ", "), strings.Join(known, ", "))
+		}
+	}
+	r.em.selected = setOf(ids)
+	if r.em.selected == nil {
+		r.em.selected = map[string]bool{}
+	}
+	return ids, nil
+}
+
+// loadBaseline reads the previous run's latest.jsonl, if any. A report that
+// cannot be read costs the change report, not the inventory.
+func (r *run) loadBaseline() {
+	if r.env.StateDir == "" {
+		r.baselineNote = "none (no output directory)"
+		return
+	}
+	path := filepath.Join(r.env.StateDir, "latest.jsonl")
+	b, err := loadBaseline(path)
+	switch {
+	case err != nil:
+		r.env.Logger.Warn("previous inventory unreadable; reporting without changes", "path", path, "err", err)
+		r.baselineNote = "none (previous report unreadable)"
+	case b == nil:
+		r.baselineNote = "none (first run, or no jsonl output)"
+	default:
+		r.em.base = b
+		r.baselineNote = path
+	}
+}
+
+func (r *run) loadReclamations(ctx context.Context) error {
+	q := url.Values{}
+	if r.env.Account != "" {
+		q.Set("account_id", r.env.Account)
+	}
+	var body struct {
+		Resources []reclamation `json:"resources"`
+	}
+	err := r.c.call(ctx, r.rc, request{op: "list reclamations", method: "GET", path: "/v1/reclamations",
+		query: q, decode: func(rd io.Reader) error { body.Resources = nil; return decodeJSON(&body)(rd) }})
+	if err != nil {
+		return err
+	}
+	r.em.reclaims = make(map[string]*reclamation, 2*len(body.Resources))
+	for k := range body.Resources {
+		rc := &body.Resources[k]
+		for _, key := range []string{rc.ResourceInstanceID, rc.EntityCRN} {
+			if key != "" {
+				r.em.reclaims[key] = rc
+			}
+		}
+	}
+	r.reclaims = len(body.Resources)
+	return nil
+}
+
+// summary is the task's summary; it is written whether or not Run succeeded.
+func (r *run) summary(complete bool) report.Summary {
+	c := r.em.counts
+	s := report.Summary{
+		"complete":           complete,
+		"instances":          c.instances,
+		"by_service":         c.byService,
+		"by_region":          c.byRegion,
+		"by_resource_group":  c.byGroup,
+		"by_state":           c.byState,
+		"resource_groups":    len(r.groups),
+		"tags_fetched":       r.task.opts.IncludeTags && r.em.tags != nil,
+		"reclamations":       r.reclaims,
+		"baseline":           r.baselineNote,
+		"findings":           0,
+		"requests":           map[string]int64{"resource-controller": r.rc.requests.Load(), "resource-manager": r.rm.requests.Load(), "global-search": r.gs.requests.Load()},
+		"retries":            r.c.retries.Load(),
+		"skipped_by_filters": c.skippedFilter,
+	}
+	if r.task.opts.IncludeTags {
+		s["tagged"] = c.tagged
+	}
+	if r.task.opts.IncludeReclamations {
+		s["with_reclamation"] = c.reclaimable
+	}
+	if r.em.base != nil {
+		s["changes"] = map[string]int{"created": c.created, "deleted": c.deleted, "changed": c.changed}
+		s["findings"] = c.created + c.deleted + c.changed
+		if !complete {
+			// Without a complete listing, unseen instances are not known to be
+			// deleted; the deleted count is not computed.
+			s["changes"] = map[string]int{"created": c.created, "changed": c.changed}
+		}
+	}
+	throttled, lowest := r.rc.lim.stats()
+	s["throttled"] = throttled
+	if throttled > 0 {
+		s["lowest_concurrency"] = lowest
+	}
+	if r.ls != nil {
+		r.ls.mu.Lock()
+		s["partitions"], s["splits"], s["pages"] = r.ls.partitions, r.ls.splits, r.ls.pages
+		s["abandoned_pages"] = r.ls.abandonedPages
+		r.ls.mu.Unlock()
+	}
+	return s
+}

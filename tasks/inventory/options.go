@@ -1,0 +1,107 @@
+package inventory
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/trustjob/trustjob/internal/config"
+)
+
+// Options are the inventory task's `options:`. Every filter is optional; empty
+// means "all".
+type Options struct {
+	// ResourceGroups limits the inventory to these groups, by name or ID.
+	ResourceGroups []string `yaml:"resourceGroups"`
+	// Services keeps instances of these services (the CRN's service name, e.g.
+	// cloud-object-storage, databases-for-postgresql, kms).
+	Services []string `yaml:"services"`
+	// Regions keeps instances in these regions or locations (e.g. us-south, global).
+	Regions []string `yaml:"regions"`
+	// States lists these instance states. Empty means the Resource Controller's
+	// default, active and provisioning; the others (inactive, failed,
+	// pending_reclamation, pre_provisioning, removed) are listed only when named.
+	States []string `yaml:"states"`
+	// Types keeps instances of these types (service_instance, composite_instance,
+	// container_instance, ...).
+	Types []string `yaml:"types"`
+	// IncludeTags adds user, service and access tags, read in bulk from Global Search.
+	IncludeTags bool `yaml:"includeTags"`
+	// IncludeReclamations adds soft-deleted instances (pending_reclamation) with
+	// their reclamation and reclaim deadline.
+	IncludeReclamations bool `yaml:"includeReclamations"`
+	// MaxConcurrency caps the requests in flight to each service (default 8,
+	// at most 32). On 429s the task goes below it on its own.
+	MaxConcurrency int `yaml:"maxConcurrency"`
+	// PageSize is the Resource Controller page size (default and maximum 100).
+	PageSize int `yaml:"pageSize"`
+}
+
+const (
+	defaultConcurrency = 8
+	maxConcurrency     = 32
+	maxPageSize        = 100
+)
+
+// States the Resource Controller knows.
+var knownStates = []string{"active", "provisioning", "inactive", "failed", "pending_reclamation", "pre_provisioning", "removed"}
+
+// NewOptions returns the defaults.
+func NewOptions() *Options {
+	return &Options{MaxConcurrency: defaultConcurrency, PageSize: maxPageSize}
+}
+
+// Validate checks every option and returns every problem.
+func (o *Options) Validate() []config.FieldError {
+	var errs []config.FieldError
+	lists := []struct {
+		path  string
+		items []string
+	}{
+		{"resourceGroups", o.ResourceGroups}, {"services", o.Services}, {"regions", o.Regions},
+		{"states", o.States}, {"types", o.Types},
+	}
+	for _, l := range lists {
+		seen := map[string]bool{}
+		for i, v := range l.items {
+			p := fmt.Sprintf("%s[%d]", l.path, i)
+			switch {
+			case strings.TrimSpace(v) == "":
+				errs = append(errs, config.FieldError{Path: p, Message: "must not be empty", Fix: "remove the empty entry"})
+			case seen[v]:
+				errs = append(errs, config.FieldError{Path: p, Message: fmt.Sprintf("%q is listed twice", v), Fix: "remove the duplicate"})
+			case l.path == "states" && !slices.Contains(knownStates, v):
+				errs = append(errs, config.FieldError{Path: p, Message: fmt.Sprintf("unknown state %q", v),
+					Fix: "use one of: " + strings.Join(knownStates, ", ")})
+			}
+			seen[v] = true
+		}
+	}
+	if o.MaxConcurrency < 1 || o.MaxConcurrency > maxConcurrency {
+		errs = append(errs, config.FieldError{Path: "maxConcurrency",
+			Message: fmt.Sprintf("must be between 1 and %d, got %d", maxConcurrency, o.MaxConcurrency),
+			Fix:     fmt.Sprintf("use the default %d; the task slows down by itself when IBM Cloud answers 429", defaultConcurrency)})
+	}
+	if o.PageSize < 1 || o.PageSize > maxPageSize {
+		errs = append(errs, config.FieldError{Path: "pageSize",
+			Message: fmt.Sprintf("must be between 1 and %d, got %d", maxPageSize, o.PageSize),
+			Fix:     "use 100, the Resource Controller's maximum"})
+	}
+	return errs
+}
+
+// passes are the state filters to list with: one listing per state named
+// (the API takes one state at a time), or the default ("").
+func (o *Options) passes() []string {
+	states := slices.Clone(o.States)
+	if o.IncludeReclamations && !slices.Contains(states, "pending_reclamation") {
+		if len(states) == 0 {
+			states = []string{""}
+		}
+		states = append(states, "pending_reclamation")
+	}
+	if len(states) == 0 {
+		return []string{""}
+	}
+	return states
+}

@@ -1,0 +1,419 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Partitioned listing.
+//
+// The Resource Controller's start cursor makes one listing strictly
+// sequential, so the inventory lists independent partitions side by side:
+//
+//  1. One root partition per (state pass, resource group): an instance belongs
+//     to exactly one group, and each pass asks for one state (or the default
+//     active+provisioning, whose states no explicit pass lists).
+//  2. When requests could run but no partition is waiting (a skewed account:
+//     one group holds most instances, and the others are done), the running
+//     partition that has listed the most pages is split by updated_at into
+//     day-aligned time windows [c_i, c_i+1) cut at quantiles of the updated_at
+//     values it has seen. Its cursor is abandoned; the children start afresh.
+//     The pages it listed are the cost of the split (BENCHMARKS.md measures it).
+//
+// Why nothing is listed twice or lost, for an account that does not change
+// while it is listed:
+//   - Groups and state passes are disjoint, and a child's windows partition its
+//     parent's window exactly.
+//   - The query sent for a window is a superset of it (updated_from one day
+//     before, updated_to the day it ends, whichever way the API rounds a date),
+//     and each row is kept only by the window that holds its updated_at, checked
+//     here to the millisecond. So each row is kept by exactly one leaf.
+//   - Rows a split parent already emitted are remembered (their CRN hashes,
+//     sorted) and skipped by its descendants.
+//
+// Instances that change while the listing runs get a new updated_at and could
+// move to a window already listed (lost) or not yet listed (twice). Rows
+// updated after the run began (less a margin for clock skew) are therefore
+// never emitted by partitions; a final catch-up listing (updated_from) emits
+// every such instance that was not already emitted in its older version.
+
+const (
+	dayMS          = int64(24 * time.Hour / time.Millisecond)
+	minSplitPages  = 2    // a partition must have shown it is large
+	sampleSize     = 1024 // updated_at values kept per partition for cut points
+	runningPerSlot = 4    // partitions listed at once, per allowed request
+	// deferMargin allows for the API's clock running behind this machine's.
+	deferMargin = 15 * time.Minute
+)
+
+// window is [from, to) in unix milliseconds; the extremes mean "open".
+type window struct{ from, to int64 }
+
+var allTime = window{math.MinInt64, math.MaxInt64}
+
+func (w window) contains(t int64) bool { return t >= w.from && t < w.to }
+
+func floorDay(ms int64) int64 {
+	d := ms / dayMS
+	if ms%dayMS < 0 {
+		d--
+	}
+	return d * dayMS
+}
+
+func dateOf(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.DateOnly) }
+
+type partition struct {
+	id        int
+	state     string // "" for the default states
+	group     string // resource group ID; "" for the whole account (catch-up)
+	win       window
+	catchUp   bool
+	ancestors [][]uint64 // sorted CRN hashes emitted by split ancestors
+
+	// Owned by the partition's goroutine.
+	emitted []uint64
+	sample  []int64
+	seen    int
+	minMS   int64
+	maxMS   int64
+	rng     *rand.Rand
+
+	// Guarded by lister.mu.
+	pages     int
+	canSplit  bool
+	splitWays int // > 0: split into this many at the next page boundary
+}
+
+// query is the first page's query; later pages send only start and limit (the
+// API ignores everything else once start is set).
+func (p *partition) query(pageSize int, deferAfter int64) url.Values {
+	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
+	if p.group != "" {
+		q.Set("resource_group_id", p.group)
+	}
+	if p.state != "" {
+		q.Set("state", p.state)
+	}
+	from := p.win.from
+	if p.catchUp {
+		from = deferAfter
+	}
+	if from != math.MinInt64 {
+		q.Set("updated_from", dateOf(from-dayMS))
+	}
+	if p.win.to != math.MaxInt64 {
+		q.Set("updated_to", dateOf(p.win.to))
+	}
+	return q
+}
+
+// note records a kept row's updated_at in a bounded reservoir sample.
+func (p *partition) note(ms int64) {
+	if p.seen == 0 {
+		p.minMS, p.maxMS = ms, ms
+	}
+	p.minMS, p.maxMS = min(p.minMS, ms), max(p.maxMS, ms)
+	p.seen++
+	if len(p.sample) < sampleSize {
+		p.sample = append(p.sample, ms)
+	} else if k := p.rng.IntN(p.seen); k < sampleSize {
+		p.sample[k] = ms
+	}
+}
+
+// splittable: some day boundary lies inside the window with seen rows on both
+// sides of it.
+func (p *partition) splittable() bool {
+	if p.catchUp || p.seen == 0 {
+		return false
+	}
+	c := floorDay(p.maxMS)
+	return c > p.win.from && c > p.minMS && c < p.win.to
+}
+
+// cuts returns up to k-1 day-aligned cut points at quantiles of the sample.
+func (p *partition) cuts(k int) []int64 {
+	s := slices.Clone(p.sample)
+	slices.Sort(s)
+	var out []int64
+	for q := 1; q < k && len(s) > 0; q++ {
+		c := floorDay(s[q*len(s)/k])
+		if c <= p.win.from || c >= p.win.to || c <= p.minMS || (len(out) > 0 && c <= out[len(out)-1]) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (p *partition) skip(h uint64) bool {
+	for _, a := range p.ancestors {
+		if _, ok := slices.BinarySearch(a, h); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// sink receives the rows partitions keep, with their CRN hashes.
+type sink func(p *partition, rows []*rcInstance, hashes []uint64) error
+
+// lister runs partitions concurrently under one limiter.
+type lister struct {
+	c             *caller
+	rc            *service
+	pageSize      int
+	minSplitPages int
+	maxRunning    int
+	deferAfter    int64
+	sink          sink
+
+	mu          sync.Mutex
+	queue       []*partition
+	running     map[*partition]bool
+	pendingWays int
+	nextID      int
+	err         error
+	cancel      context.CancelFunc
+	done        chan struct{}
+
+	// Counters for the summary.
+	partitions, splits, pages, abandonedPages, overlapRows, deferredRows int
+}
+
+func newLister(c *caller, rc *service, pageSize, maxRunning int, deferAfter time.Time, s sink) *lister {
+	return &lister{c: c, rc: rc, pageSize: pageSize, minSplitPages: minSplitPages, maxRunning: maxRunning,
+		deferAfter: deferAfter.UnixMilli(), sink: s, running: map[*partition]bool{}}
+}
+
+func (l *lister) newPartition(state, group string, win window, catchUp bool, anc [][]uint64) *partition {
+	l.nextID++
+	l.partitions++
+	return &partition{id: l.nextID, state: state, group: group, win: win, catchUp: catchUp, ancestors: anc,
+		rng: rand.New(rand.NewPCG(uint64(l.nextID), 0x696e76))} //nolint:gosec // sampling, not security
+}
+
+// run lists roots (and whatever they split into) to the end, or to the first
+// error, which it returns.
+func (l *lister) run(ctx context.Context, roots []*partition) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	l.mu.Lock()
+	l.cancel, l.err = cancel, nil
+	l.done = make(chan struct{})
+	l.queue = append(l.queue, roots...)
+	l.schedule(ctx)
+	l.mu.Unlock()
+	<-l.done
+	return l.err
+}
+
+// schedule starts waiting partitions and, when request slots would otherwise
+// go unused, asks the largest running partition to split. Called with mu held.
+func (l *lister) schedule(ctx context.Context) {
+	if l.err == nil {
+		for len(l.queue) > 0 && len(l.running) < l.maxRunning {
+			p := l.queue[0]
+			l.queue = l.queue[1:]
+			l.running[p] = true
+			go l.list(ctx, p)
+		}
+		l.maybeSplit()
+	}
+	if len(l.running) == 0 && (len(l.queue) == 0 || l.err != nil) {
+		select {
+		case <-l.done:
+		default:
+			close(l.done)
+		}
+	}
+}
+
+func (l *lister) maybeSplit() {
+	if len(l.queue) > 0 {
+		return
+	}
+	idle := l.rc.lim.Slots() - len(l.running) - l.pendingWays
+	if idle <= 0 {
+		return
+	}
+	var best *partition
+	for p := range l.running {
+		if p.splitWays > 0 || !p.canSplit || p.pages < l.minSplitPages {
+			continue
+		}
+		if best == nil || p.pages > best.pages || (p.pages == best.pages && p.id < best.id) {
+			best = p
+		}
+	}
+	if best != nil {
+		best.splitWays = idle + 1
+		l.pendingWays += idle
+	}
+}
+
+func (l *lister) fail(err error) {
+	if l.err == nil {
+		l.err = err
+		l.cancel()
+	}
+}
+
+// list runs one partition to its end, or until it splits.
+func (l *lister) list(ctx context.Context, p *partition) {
+	err := l.listPages(ctx, p)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.fail(err)
+	}
+	delete(l.running, p)
+	if p.splitWays > 0 { // asked to split, but ended first
+		l.pendingWays -= p.splitWays - 1
+		p.splitWays = 0
+	}
+	p.emitted, p.sample = nil, nil
+	l.schedule(ctx)
+}
+
+func (l *lister) listPages(ctx context.Context, p *partition) error {
+	var page rcPage
+	tokens := map[string]bool{}
+	start, empty := "", 0
+	rows := make([]*rcInstance, 0, l.pageSize)
+	hashes := make([]uint64, 0, l.pageSize)
+	for {
+		q := p.query(l.pageSize, l.deferAfter)
+		if start != "" {
+			q = url.Values{"start": {start}, "limit": {strconv.Itoa(l.pageSize)}}
+		}
+		err := l.c.call(ctx, l.rc, request{
+			op: "list resource instances", method: "GET", path: "/v2/resource_instances", query: q,
+			decode: func(r io.Reader) error {
+				page = rcPage{Resources: page.Resources[:0]}
+				return decodeJSON(&page)(r)
+			},
+		})
+		if err != nil {
+			return err
+		}
+		rows, hashes = rows[:0], hashes[:0]
+		overlap, deferred := 0, 0
+		for k := range page.Resources {
+			ins := &page.Resources[k]
+			ms := parseMS(ins.UpdatedAt)
+			if !p.win.contains(ms) || (p.group != "" && ins.ResourceGroupID != p.group) {
+				overlap++
+				continue
+			}
+			if p.catchUp != (ms >= l.deferAfter) {
+				deferred++
+				continue
+			}
+			h := crnHash(ins.CRN)
+			if p.skip(h) {
+				continue
+			}
+			p.note(ms)
+			rows = append(rows, ins)
+			hashes = append(hashes, h)
+		}
+		if err := l.sink(p, rows, hashes); err != nil {
+			return err
+		}
+		p.emitted = append(p.emitted, hashes...)
+
+		next, err := startToken(page.NextURL)
+		if err != nil {
+			return fmt.Errorf("list resource instances: %w", err)
+		}
+		if next != "" && (tokens[next] || next == start) {
+			return fmt.Errorf("list resource instances: the API returned the start token %.40q… again after %d pages; stopping instead of looping", next, len(tokens)+1)
+		}
+		if len(page.Resources) == 0 && next != "" {
+			if empty++; empty >= 3 {
+				return errors.New("list resource instances: the cursor makes no progress (three empty pages in a row)")
+			}
+		} else {
+			empty = 0
+		}
+
+		l.mu.Lock()
+		l.pages++
+		l.overlapRows += overlap
+		l.deferredRows += deferred
+		p.pages++
+		p.canSplit = p.splittable()
+		ways := p.splitWays
+		if next == "" {
+			l.mu.Unlock()
+			return nil
+		}
+		if ways > 0 {
+			children := l.split(p, ways)
+			l.pendingWays -= ways - 1
+			p.splitWays = 0
+			if len(children) > 0 {
+				l.splits++
+				l.abandonedPages += p.pages
+				l.queue = append(children, l.queue...)
+				l.mu.Unlock()
+				return nil
+			}
+			p.canSplit = false
+		}
+		l.schedule(ctx)
+		l.mu.Unlock()
+		tokens[next] = true
+		start = next
+	}
+}
+
+// split makes p's children: its window cut at quantiles of its sample, each
+// skipping what p and its ancestors emitted. Called with mu held.
+func (l *lister) split(p *partition, ways int) []*partition {
+	cuts := p.cuts(ways)
+	if len(cuts) == 0 {
+		return nil
+	}
+	done := slices.Clone(p.emitted)
+	slices.Sort(done)
+	anc := append(slices.Clip(p.ancestors), done)
+	bounds := append(append([]int64{p.win.from}, cuts...), p.win.to)
+	children := make([]*partition, 0, len(bounds)-1)
+	for k := 0; k+1 < len(bounds); k++ {
+		children = append(children, l.newPartition(p.state, p.group, window{bounds[k], bounds[k+1]}, false, anc))
+	}
+	return children
+}
+
+// parseMS reads an RFC 3339 timestamp; an unreadable one sorts first, so it
+// still falls in exactly one window.
+func parseMS(s string) int64 {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return math.MinInt64
+	}
+	return t.UnixMilli()
+}
+
+// crnHash is FNV-1a (64 bits) of a CRN: stable across runs, so change reports
+// can compare against a previous file.
+func crnHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}

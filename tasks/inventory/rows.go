@@ -1,0 +1,255 @@
+package inventory
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/trustjob/trustjob/internal/report"
+)
+
+// Columns, in output order. "record" says whether a row is an instance or a
+// change; change rows carry "change" (created, deleted, changed) and, for
+// changed, "changed_fields".
+var columns = []string{
+	"record", "change", "changed_fields",
+	"crn", "guid", "name", "service", "region", "resource_group_id", "resource_group_name",
+	"resource_plan_id", "state", "type", "created_at", "created_by", "updated_at", "locked",
+	"tags", "service_tags", "access_tags", "reclamation_id", "reclaim_at",
+}
+
+// Schema is the inventory report's columns.
+var Schema = report.Schema{Columns: columns}
+
+// emitter turns kept instances into rows: local filters, tags, reclamations,
+// change tracking, counts, and the writes.
+type emitter struct {
+	out         report.Writer
+	groupNames  map[string]string
+	selected    map[string]bool // group IDs listed
+	services    map[string]bool // nil: all
+	regions     map[string]bool
+	types       map[string]bool
+	tags        *tagIndex // nil without includeTags
+	reclaims    map[string]*reclamation
+	base        *baseline // nil without a previous report
+	includeTags bool
+
+	mu     sync.Mutex
+	extra  []uint64        // CRN hashes emitted that the baseline does not hold
+	frozen bool            // extra is sorted (catch-up phase)
+	late   map[uint64]bool // emitted during catch-up
+	counts tally
+}
+
+type tally struct {
+	instances, tagged, reclaimable  int
+	created, deleted, changed       int
+	byService, byRegion, byGroup    map[string]int
+	byState                         map[string]int
+	skippedFilter, skippedDuplicate int
+}
+
+func newTally() tally {
+	return tally{byService: map[string]int{}, byRegion: map[string]int{}, byGroup: map[string]int{}, byState: map[string]int{}}
+}
+
+func setOf(list []string) map[string]bool {
+	if len(list) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(list))
+	for _, v := range list {
+		m[v] = true
+	}
+	return m
+}
+
+// serviceOf is the service name field of a CRN
+// (crn:v1:bluemix:public:<service>:<location>:a/<account>:<instance>::).
+func serviceOf(crn string) string { return crnField(crn, 4) }
+
+func crnField(crn string, n int) string {
+	for k := 0; k < n; k++ {
+		i := strings.IndexByte(crn, ':')
+		if i < 0 {
+			return ""
+		}
+		crn = crn[i+1:]
+	}
+	if i := strings.IndexByte(crn, ':'); i >= 0 {
+		return crn[:i]
+	}
+	return crn
+}
+
+func regionOf(ins *rcInstance) string {
+	if ins.RegionID != "" {
+		return ins.RegionID
+	}
+	return crnField(ins.CRN, 5)
+}
+
+func (e *emitter) keep(ins *rcInstance, service, region string) bool {
+	return (e.services == nil || e.services[service]) &&
+		(e.regions == nil || e.regions[region]) &&
+		(e.types == nil || e.types[ins.Type])
+}
+
+func (e *emitter) row(ins *rcInstance, h uint64, service, region string) report.Row {
+	r := report.Row{
+		"record": "instance", "crn": ins.CRN, "guid": ins.GUID, "name": ins.Name,
+		"service": service, "region": region,
+		"resource_group_id": ins.ResourceGroupID, "resource_group_name": e.groupNames[ins.ResourceGroupID],
+		"resource_plan_id": ins.ResourcePlanID, "state": ins.State, "type": ins.Type,
+		"created_at": ins.CreatedAt, "created_by": ins.CreatedBy, "updated_at": ins.UpdatedAt,
+		"locked": ins.Locked,
+	}
+	if e.tags != nil {
+		ts := e.tags.lookup(h)
+		r["tags"], r["service_tags"], r["access_tags"] = ts.user, ts.service, ts.access
+	}
+	if rc := e.reclaims[ins.GUID]; rc != nil {
+		r["reclamation_id"], r["reclaim_at"] = rc.ID, rc.TargetTime
+	} else if rc := e.reclaims[ins.CRN]; rc != nil {
+		r["reclamation_id"], r["reclaim_at"] = rc.ID, rc.TargetTime
+	}
+	return r
+}
+
+// sink is the lister's sink.
+func (e *emitter) sink(p *partition, rows []*rcInstance, hashes []uint64) error {
+	for k, ins := range rows {
+		service, region := serviceOf(ins.CRN), regionOf(ins)
+		if !e.keep(ins, service, region) || (p.catchUp && !e.selected[ins.ResourceGroupID]) {
+			e.mu.Lock()
+			e.counts.skippedFilter++
+			e.mu.Unlock()
+			continue
+		}
+		h := hashes[k]
+		row := e.row(ins, h, service, region)
+		e.mu.Lock()
+		if p.catchUp && e.emitted(h) {
+			e.counts.skippedDuplicate++
+			e.mu.Unlock()
+			continue
+		}
+		change, fields := e.track(h, row, p.catchUp)
+		e.count(row)
+		e.mu.Unlock()
+		if err := e.out.Write(row); err != nil {
+			return fmt.Errorf("write inventory row: %w", err)
+		}
+		if change != "" {
+			if err := e.out.Write(changeRow(row, change, fields)); err != nil {
+				return fmt.Errorf("write change row: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// emitted reports whether h was already written. Only called in the catch-up
+// phase, when extra is sorted. Called with mu held.
+func (e *emitter) emitted(h uint64) bool {
+	if e.late[h] {
+		return true
+	}
+	if e.base != nil {
+		if k := e.base.find(h); k >= 0 {
+			return e.base.isSeen(k)
+		}
+	}
+	_, ok := slices.BinarySearch(e.extra, h)
+	return ok
+}
+
+// track records that h was written and classifies it against the baseline.
+// Called with mu held.
+func (e *emitter) track(h uint64, row report.Row, late bool) (change string, fields []string) {
+	k := -1
+	if e.base != nil {
+		k = e.base.find(h)
+	}
+	switch {
+	case late:
+		e.late[h] = true
+		if k >= 0 {
+			e.base.markSeen(k)
+		}
+	case k >= 0:
+		e.base.markSeen(k)
+	default:
+		e.extra = append(e.extra, h)
+	}
+	if e.base == nil {
+		return "", nil
+	}
+	if k < 0 {
+		e.counts.created++
+		return "created", nil
+	}
+	if fields = e.base.compare(k, hashFields(row), e.includeTags); len(fields) > 0 {
+		e.counts.changed++
+		return "changed", fields
+	}
+	return "", nil
+}
+
+// freeze ends the main listing: extra is sorted for the catch-up's lookups.
+func (e *emitter) freeze() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	slices.Sort(e.extra)
+	e.frozen = true
+}
+
+func (e *emitter) count(row report.Row) {
+	c := &e.counts
+	c.instances++
+	c.byService[str(row["service"])]++
+	c.byRegion[str(row["region"])]++
+	group := str(row["resource_group_name"])
+	if group == "" {
+		group = str(row["resource_group_id"])
+	}
+	c.byGroup[group]++
+	c.byState[str(row["state"])]++
+	if len(stringList(row["tags"]))+len(stringList(row["service_tags"]))+len(stringList(row["access_tags"])) > 0 {
+		c.tagged++
+	}
+	if row["reclamation_id"] != nil {
+		c.reclaimable++
+	}
+}
+
+func changeRow(row report.Row, change string, fields []string) report.Row {
+	c := maps.Clone(row)
+	c["record"], c["change"] = "change", change
+	if len(fields) > 0 {
+		c["changed_fields"] = strings.Join(fields, ",")
+	}
+	return c
+}
+
+// writeDeleted writes a change row for every previous instance not seen.
+func (e *emitter) writeDeleted() error {
+	if e.base == nil {
+		return nil
+	}
+	return e.base.unseen(func(prev report.Row) error {
+		row := report.Row{}
+		for _, col := range columns {
+			if v, ok := prev[col]; ok && v != nil {
+				row[col] = v
+			}
+		}
+		e.mu.Lock()
+		e.counts.deleted++
+		e.mu.Unlock()
+		return e.out.Write(changeRow(row, "deleted", nil))
+	})
+}
