@@ -1,0 +1,190 @@
+// Package app is trustjob's command line: subcommands and their flags, wiring
+// configuration, sign-in, the runner and reports together, and the exit code.
+// cmd/trustjob only hands it os.Args.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/trustjob/trustjob/internal/config"
+	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/tasks"
+	"github.com/trustjob/trustjob/tasks/builtin"
+
+	// Schedules are read in the configured time zone even in an image
+	// without /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// DefaultConfigPath is where the configuration is read from without --config
+// or TRUSTJOB_CONFIG (the ConfigMap's mount in the manifests).
+const DefaultConfigPath = "/etc/trustjob/config.yaml"
+
+// EnvConfig names the variable that replaces DefaultConfigPath.
+const EnvConfig = "TRUSTJOB_CONFIG"
+
+var _ config.TaskTypes = (*tasks.Registry)(nil)
+
+// command is one subcommand. To add one, write its func(*app, ctx, args) int
+// in its own file (parse args with a.flagSet, which adds the common flags) and
+// add one line to commands.
+type command struct {
+	name    string
+	summary string
+	run     func(a *app, ctx context.Context, args []string) int
+}
+
+// commands is the dispatch table, in the order `trustjob help` lists them.
+func commands() []command {
+	return []command{
+		{"run", "run the tasks that are due, or those named with --task", (*app).run},
+		{"validate", "check configuration files offline and print every problem", (*app).validate},
+		{"tasks", "list the task types, their options and the IAM access they need", (*app).tasks},
+		{"schedule", "show which tasks are due now and their next fire times", (*app).schedule},
+		{"doctor", "diagnose the token file, sign-in and each task's permissions", notBuilt},
+		{"demo", "run config/demo.yaml against the built-in IBM Cloud emulator", notBuilt},
+		{"sim", "serve the IBM Cloud emulator", notBuilt},
+		{"version", "print the version", (*app).version},
+		{"help", "show help for a command", (*app).help},
+	}
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// app holds the process's surroundings, injectable in tests.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	environ        func() []string
+	clock          func() time.Time
+	registry       *tasks.Registry
+	services       services
+	// global holds common flags given before the subcommand.
+	global commonFlags
+}
+
+// Main runs trustjob with args (without the program name) and returns the exit
+// code. SIGTERM and SIGINT cancel the command's context.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	reg := tasks.NewRegistry()
+	builtin.Register(reg)
+	a := &app{
+		stdin: stdin, stdout: stdout, stderr: stderr,
+		getenv: os.Getenv, environ: os.Environ, clock: time.Now,
+		registry: reg, services: realServices(),
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	return a.main(ctx, args)
+}
+
+func (a *app) main(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("trustjob", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	a.global = commonFlags{config: a.defaultConfig(), logLevel: "info"}
+	a.global.register(fs, nil)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			a.usage(a.stdout)
+			return exitcode.OK
+		}
+		return a.usageError("%v", err)
+	}
+	if fs.NArg() == 0 {
+		return a.usageError("no command given")
+	}
+	name := fs.Arg(0)
+	cmd, ok := lookup(name)
+	if !ok {
+		return a.usageError("unknown command %q", name)
+	}
+	return cmd.run(a, ctx, fs.Args()[1:])
+}
+
+func (a *app) defaultConfig() string {
+	if p := a.getenv(EnvConfig); p != "" {
+		return p
+	}
+	return DefaultConfigPath
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprint(w, `trustjob runs IBM Cloud administration tasks from a YAML file, signed in as an
+IAM trusted profile with the pod's projected service-account token (no API key).
+
+Usage: trustjob [common flags] COMMAND [flags] [args]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, `
+Common flags (before or after COMMAND):
+  --config PATH       configuration file (default $%s or %s)
+  --log-format F      json or text (default: text with colour on a terminal, JSON otherwise)
+  --log-level L       debug, info, warn or error (default info)
+
+Run 'trustjob help COMMAND' for a command's flags.
+Exit codes: 0 ok, 1 a task failed, 2 usage, 3 findings over failOn, 75 temporary
+failure before any task ran, 77 sign-in or permission setup, 78 invalid configuration.
+`, EnvConfig, DefaultConfigPath)
+}
+
+// usageError reports a command-line mistake: exit 2 with a short usage.
+func (a *app) usageError(format string, args ...any) int {
+	fmt.Fprintf(a.stderr, "trustjob: %s\n", fmt.Sprintf(format, args...))
+	fmt.Fprintln(a.stderr, "Usage: trustjob [common flags] COMMAND [flags]; commands: "+strings.Join(commandNames(), ", "))
+	fmt.Fprintln(a.stderr, "Run 'trustjob help' for details.")
+	return exitcode.Usage
+}
+
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// notBuilt stands in for commands other parts of the project provide.
+func notBuilt(a *app, _ context.Context, _ []string) int {
+	fmt.Fprintln(a.stderr, "trustjob: this command is not built yet")
+	return exitcode.Usage
+}
+
+func (a *app) help(_ context.Context, args []string) int {
+	switch len(args) {
+	case 0:
+		a.usage(a.stdout)
+		return exitcode.OK
+	case 1:
+		if args[0] == "help" {
+			a.usage(a.stdout)
+			return exitcode.OK
+		}
+		cmd, ok := lookup(args[0])
+		if !ok {
+			return a.usageError("unknown command %q", args[0])
+		}
+		return cmd.run(a, context.Background(), []string{"-h"})
+	}
+	return a.usageError("help takes at most one command")
+}

@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/trustjob/trustjob/internal/config"
+	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/logging"
+	"github.com/trustjob/trustjob/internal/runner"
+)
+
+// runOptions is one `trustjob run`. demo and tests build it directly.
+type runOptions struct {
+	configPath string
+	tasks      []string // --task: run these now whatever their schedule
+	dryRun     bool
+	outputDir  string    // overrides output.dir
+	now        time.Time // the clock the schedules and tasks see
+	fixedNow   bool      // now comes from --now
+	log        *slog.Logger
+	runID      string
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	f := a.flagSet("run", "run [flags]",
+		"Signs in as the configured trusted profile and runs the tasks that are due (see\n"+
+			"`trustjob schedule`), or the tasks named with --task, one after the other.")
+	var names multiFlag
+	f.Var(&names, "task", "run the task `NAME` now, whatever its schedule (repeatable)")
+	dryRun := f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken")
+	outDir := f.String("output-dir", "", "write reports to `DIR` (overrides output.dir)")
+	nowFlag := f.String("now", "", "evaluate schedules at this RFC3339 `time` instead of the clock")
+	if code, done := f.parse(args); done {
+		return code
+	}
+	if f.NArg() > 0 {
+		return f.fail("unexpected argument %q", f.Arg(0))
+	}
+	now, fixed, err := parseNow(*nowFlag, a.clock)
+	if err != nil {
+		return f.fail("%v", err)
+	}
+	log, id := f.logger()
+	return a.runWith(ctx, runOptions{
+		configPath: f.common.config, tasks: names, dryRun: *dryRun, outputDir: *outDir,
+		now: now, fixedNow: fixed, log: log, runID: id,
+	})
+}
+
+// runWith is a run after flag parsing: configuration (78 before any network),
+// task selection, preflight (77), sign-in (77/75), the tasks, the run summary.
+func (a *app) runWith(ctx context.Context, o runOptions) int {
+	log := o.log
+	cfg, ok := a.loadForRun(o.configPath, log)
+	if !ok {
+		return exitcode.Config
+	}
+	selected, skipped, err := selectTasks(cfg, o.tasks, o.now)
+	if err != nil {
+		log.Error("invalid --task", "err", err)
+		return exitcode.Config
+	}
+	for _, s := range skipped {
+		log.Debug("task not due", "task", s.Name, "type", s.Type, "reason", s.Reason)
+	}
+	if len(selected) == 0 {
+		log.Info("no task is due", "tasks", len(cfg.Tasks), "schedule", cfg.Schedule, "now", o.now.Format(time.RFC3339))
+		return exitcode.OK
+	}
+
+	// The run deadline covers sign-in too: a hung IAM must not eat the Job's
+	// activeDeadlineSeconds.
+	ctx, cancel := context.WithTimeoutCause(ctx, cfg.Deadline.D(), fmt.Errorf("run deadline %s reached", cfg.Deadline))
+	defer cancel()
+	logging.BridgeSDK(log)
+
+	settings := signInSettings{
+		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
+		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
+		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts,
+	}
+	if err := a.services.preflight(settings); err != nil {
+		return a.signInFailed(log, "preflight failed", err)
+	}
+	sess, err := a.services.signIn(ctx, settings, log)
+	if err != nil {
+		return a.signInFailed(log, "sign-in failed", err)
+	}
+	log.Info("signed in", "account", sess.identity.Account, "profile_name", sess.identity.ProfileName,
+		"profile_id", sess.identity.ProfileID, "profile_iam_id", sess.identity.ProfileIAMID, "endpoints", cfg.Endpoints)
+
+	dir := cfg.Output.Dir
+	if o.outputDir != "" {
+		dir = o.outputDir
+	}
+	out, err := a.services.newOutput(outputOptions{
+		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
+	})
+	if err != nil {
+		log.Error("cannot open the output directory", "dir", dir, "err", err)
+		return exitcode.TaskFailed
+	}
+	taskNow := time.Now
+	if o.fixedNow {
+		taskNow = func() time.Time { return o.now }
+	}
+	sum := runner.Run(ctx, runner.Plan{
+		RunID: o.runID, Version: Version(), Tasks: selected, Skipped: skipped,
+		Types: a.registry, Output: out, OutputDir: dir,
+		Clients: sess.clients, Identity: sess.identity, TokenExchanges: sess.tokenExchanges,
+		Logger: log, DryRun: o.dryRun, Now: taskNow,
+	})
+	if dir != "" {
+		path := filepath.Join(dir, runner.SummaryFile)
+		if err := a.services.writeJSON(path, sum); err != nil {
+			log.Error("cannot write the run summary", "path", path, "err", err)
+			if sum.ExitCode == exitcode.OK {
+				return exitcode.TaskFailed
+			}
+		}
+	}
+	return sum.ExitCode
+}
+
+// loadForRun loads the configuration and logs every problem, one line each.
+func (a *app) loadForRun(path string, log *slog.Logger) (*config.Config, bool) {
+	cfg, err := config.LoadEnv(path, a.registry, a.environ())
+	if err == nil {
+		return cfg, true
+	}
+	var probs config.Problems
+	if !errors.As(err, &probs) {
+		probs = config.Problems{{File: path, Message: err.Error()}}
+	}
+	for _, p := range probs {
+		log.Error("invalid configuration", "file", p.File, "line", p.Line, "column", p.Column,
+			"path", p.Path, "problem", p.Message, "fix", p.Fix)
+	}
+	log.Error("nothing was run: fix the configuration", "problems", len(probs), "hint", "trustjob validate "+path)
+	return nil, false
+}
+
+// signInFailed logs a preflight or sign-in error and returns its exit code.
+func (a *app) signInFailed(log *slog.Logger, msg string, err error) int {
+	code, hint := a.services.signInExit(err)
+	log.Error(msg, "err", err, "hint", hint, "exit_code", code)
+	return code
+}
+
+// selectTasks picks the tasks to run: those named (any unknown name is a
+// configuration error), or those due at now. The others are returned as
+// skipped, with why.
+func selectTasks(cfg *config.Config, names []string, now time.Time) ([]config.Task, []runner.Skip, error) {
+	var run []config.Task
+	var skip []runner.Skip
+	if len(names) > 0 {
+		want := map[string]bool{}
+		var unknown []string
+		for _, n := range names {
+			if _, ok := cfg.TaskByName(n); !ok {
+				unknown = append(unknown, fmt.Sprintf("%q", n))
+			}
+			want[n] = true
+		}
+		if len(unknown) > 0 {
+			return nil, nil, fmt.Errorf("unknown task %s; configured tasks: %s",
+				strings.Join(unknown, ", "), strings.Join(cfg.TaskNames(), ", "))
+		}
+		for _, t := range cfg.Tasks {
+			if want[t.Name] {
+				run = append(run, t)
+			} else {
+				skip = append(skip, runner.Skip{Name: t.Name, Type: t.Type, Reason: "not named with --task"})
+			}
+		}
+		return run, skip, nil
+	}
+	for i, d := range runner.Due(cfg, now) {
+		t := cfg.Tasks[i]
+		if d.Due {
+			run = append(run, t)
+		} else {
+			skip = append(skip, runner.Skip{Name: t.Name, Type: t.Type, Reason: "not due: " + d.Reason})
+		}
+	}
+	return run, skip, nil
+}
