@@ -1,29 +1,11 @@
 package app
 
-// WIRING: the only file that joins app to internal/auth and internal/report.
-// TEMPORARY stub until those packages land; replace realServices' body with
-// calls to auth.Preflight, auth.SignIn, report.NewRun and
-// report.WriteJSONAtomic.
-
-import (
-	"context"
-	"errors"
-	"log/slog"
-
-	"github.com/trustjob/trustjob/internal/exitcode"
-	"github.com/trustjob/trustjob/internal/runner"
-)
-
-var errNotWired = errors.New("sign-in and reports are not wired in this build")
-
+// realServices joins app to the packages that reach outside the process:
+// sign-in (wiring_auth.go, internal/auth) and report files (wiring_report.go,
+// internal/report). Tests build services with fakes instead.
 func realServices() services {
-	return services{
-		preflight: func(signInSettings) error { return errNotWired },
-		signIn: func(context.Context, signInSettings, *slog.Logger) (*session, error) {
-			return nil, errNotWired
-		},
-		signInExit: func(error) (int, string) { return exitcode.TempFail, "" },
-		newOutput:  func(outputOptions) (runner.Output, error) { return nil, errNotWired },
-		writeJSON:  func(string, any) error { return errNotWired },
-	}
+	s := authServices()
+	r := reportServices()
+	s.newOutput, s.writeJSON = r.newOutput, r.writeJSON
+	return s
 }
