@@ -51,8 +51,8 @@ func commands() []command {
 		{"tasks", "list the task types, their options and the IAM access they need", (*app).tasks},
 		{"schedule", "show which tasks are due now and their next fire times", (*app).schedule},
 		{"doctor", "diagnose the token file, sign-in and each task's permissions", notBuilt},
-		{"demo", "run config/demo.yaml against the built-in IBM Cloud emulator", notBuilt},
-		{"sim", "serve the IBM Cloud emulator", notBuilt},
+		{"demo", "run config/demo.yaml against the built-in IBM Cloud emulator", (*app).demo},
+		{"sim", "serve the IBM Cloud emulator", (*app).sim},
 		{"version", "print the version", (*app).version},
 		{"help", "show help for a command", (*app).help},
 	}

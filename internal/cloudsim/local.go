@@ -33,6 +33,11 @@ func StartLocal(spec Spec, opts Options, dir string) (*Local, error) {
 
 // StartLocalWorld is StartLocal over an already built world (a fixture).
 func StartLocalWorld(world *World, spec Spec, opts Options, dir string) (*Local, error) {
+	return StartLocalAt(world, spec, opts, dir, "127.0.0.1:0")
+}
+
+// StartLocalAt is StartLocalWorld listening on addr (`trustjob sim --listen`).
+func StartLocalAt(world *World, spec Spec, opts Options, dir, addr string) (*Local, error) {
 	if dir == "" {
 		return nil, errors.New("start local emulator: token directory required")
 	}
@@ -50,7 +55,7 @@ func StartLocalWorld(world *World, spec Spec, opts Options, dir string) (*Local,
 		spec.ServiceAccount = def.ServiceAccount
 	}
 	sim := New(world, opts)
-	if err := sim.Start("127.0.0.1:0"); err != nil {
+	if err := sim.Start(addr); err != nil {
 		return nil, fmt.Errorf("start local emulator: %w", err)
 	}
 	token := NewProjectedToken(filepath.Clean(dir))

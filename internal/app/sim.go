@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trustjob/trustjob/internal/cloudsim"
+	"github.com/trustjob/trustjob/internal/exitcode"
+)
+
+// sim serves the emulator as a process until SIGTERM/SIGINT, so trustjob (or
+// anything using the IBM SDKs) can be pointed at it from another shell.
+func (a *app) sim(ctx context.Context, args []string) int {
+	f := a.flagSet("sim", "sim [--listen ADDR] [--fixture FILE | --generate K=V,...] [flags]",
+		"Serves the built-in IBM Cloud emulator (IAM token endpoint, IAM Identity, Resource\n"+
+			"Controller and Manager, Global Search and Tagging, User Management, Access Groups,\n"+
+			"Policy Management, Usage Reports) and keeps a projected service-account token\n"+
+			"for the trusted workload fresh in --token-dir. Prints the environment that\n"+
+			"points trustjob at it. GET /_sim/requests lists the requests served.\n\n"+
+			"--generate keys: "+strings.Join(generateKeys(), ", "))
+	listen := f.String("listen", "127.0.0.1:8080", "serve on `ADDR` (host:port; port 0 picks a free one)")
+	fixture := f.String("fixture", "", "load the account from the YAML fixture `FILE`")
+	generate := f.String("generate", "", "generate the account: comma-separated `K=V` (e.g. resources=100000,groups=20)")
+	tokenDir := f.String("token-dir", "", "write the projected token under `DIR` (default: a new temporary directory)")
+	latency := f.Duration("latency", 0, "add this much latency to every request")
+	inFlight := f.Int("max-in-flight", 0, "answer 429 beyond this many requests at once (0: no limit)")
+	reportDelay := f.Duration("report-delay", 2*time.Second, "how long IAM Identity reports stay in generation (GET answers 204)")
+	if code, done := f.parse(args); done {
+		return code
+	}
+	if f.NArg() > 0 {
+		return f.fail("unexpected argument %q", f.Arg(0))
+	}
+	if *fixture != "" && *generate != "" {
+		return f.fail("--fixture and --generate exclude each other")
+	}
+	spec, err := parseGenerate(*generate)
+	if err != nil {
+		return f.fail("--generate: %v", err)
+	}
+	world := (*cloudsim.World)(nil)
+	if *fixture != "" {
+		if world, err = cloudsim.LoadFixture(*fixture); err != nil {
+			fmt.Fprintf(a.stderr, "sim: %v\n", err)
+			return exitcode.Config
+		}
+	} else {
+		world = cloudsim.Generate(spec)
+	}
+	dir := *tokenDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "trustjob-sim-"); err != nil {
+			fmt.Fprintf(a.stderr, "sim: %v\n", err)
+			return exitcode.TaskFailed
+		}
+		defer os.RemoveAll(dir)
+	}
+	opts := cloudsim.Options{Latency: *latency, MaxInFlight: *inFlight, RetryAfter: 1, ReportDelay: *reportDelay}
+	l, err := cloudsim.StartLocalAt(world, spec, opts, filepath.Clean(dir), *listen)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "sim: %v\n", err)
+		return exitcode.TaskFailed
+	}
+	defer l.Close()
+
+	fmt.Fprintf(a.stdout, "# IBM Cloud emulator on %s (account %s, trusted profile %q).\n", l.Sim.URL(), world.AccountID, l.ProfileName)
+	fmt.Fprintf(a.stdout, "# Point trustjob at it from another shell (the config needs allowedHosts: [%s]):\n", hostOf(l.Sim.URL()))
+	keys := make([]string, 0, len(l.Env))
+	for k := range l.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(a.stdout, "export %s=%s\n", k, l.Env[k])
+	}
+	fmt.Fprintln(a.stdout, "# Stop with Ctrl-C.")
+
+	if err := l.RunKubelet(ctx); err != nil && ctx.Err() == nil {
+		fmt.Fprintf(a.stderr, "sim: token refresh: %v\n", err)
+		return exitcode.TaskFailed
+	}
+	return exitcode.OK
+}
+
+// generators are the --generate keys and the Spec field each sets.
+var generators = map[string]func(s *cloudsim.Spec, v string) error{
+	"seed":         func(s *cloudsim.Spec, v string) error { return setUint(&s.Seed, v) },
+	"resources":    func(s *cloudsim.Spec, v string) error { return setInt(&s.Instances, v) },
+	"groups":       func(s *cloudsim.Spec, v string) error { return setInt(&s.Groups, v) },
+	"skew":         func(s *cloudsim.Spec, v string) error { return setFraction(&s.LargestGroupShare, v) },
+	"reclamations": func(s *cloudsim.Spec, v string) error { return setInt(&s.Reclamations, v) },
+	"users":        func(s *cloudsim.Spec, v string) error { return setInt(&s.Users, v) },
+	"serviceids":   func(s *cloudsim.Spec, v string) error { return setInt(&s.ServiceIDs, v) },
+	"apikeys":      func(s *cloudsim.Spec, v string) error { return setInt(&s.APIKeys, v) },
+	"profiles":     func(s *cloudsim.Spec, v string) error { return setInt(&s.Profiles, v) },
+	"inactive":     func(s *cloudsim.Spec, v string) error { return setFraction(&s.InactiveShare, v) },
+	"accessgroups": func(s *cloudsim.Spec, v string) error { return setInt(&s.AccessGroups, v) },
+	"namespace":    func(s *cloudsim.Spec, v string) error { s.Namespace = v; return nil },
+	"serviceaccount": func(s *cloudsim.Spec, v string) error {
+		s.ServiceAccount = v
+		return nil
+	},
+}
+
+func generateKeys() []string {
+	keys := make([]string, 0, len(generators))
+	for k := range generators {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// parseGenerate reads "resources=1000,groups=5" over the default demo account.
+func parseGenerate(s string) (cloudsim.Spec, error) {
+	spec := cloudsim.DefaultSpec()
+	if strings.TrimSpace(s) == "" {
+		return spec, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		set, known := generators[strings.ToLower(k)]
+		switch {
+		case !ok:
+			return spec, fmt.Errorf("%q: want KEY=VALUE", kv)
+		case !known:
+			return spec, fmt.Errorf("unknown key %q; known: %s", k, strings.Join(generateKeys(), ", "))
+		}
+		if err := set(&spec, v); err != nil {
+			return spec, fmt.Errorf("%s: %v", k, err)
+		}
+	}
+	return spec, nil
+}
+
+func setInt(p *int, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a count", v)
+	}
+	*p = n
+	return nil
+}
+
+func setUint(p *uint64, v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a seed", v)
+	}
+	*p = n
+	return nil
+}
+
+func setFraction(p *float64, v string) error {
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || x < 0 || x > 1 {
+		return fmt.Errorf("%q is not a fraction between 0 and 1", v)
+	}
+	*p = x
+	return nil
+}
+
+// hostOf returns the host of an http URL, without port.
+func hostOf(u string) string {
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")
+	if i := strings.IndexAny(u, ":/"); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
