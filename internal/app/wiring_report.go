@@ -1,19 +1,39 @@
 package app
 
-// TEMPORARY stub until internal/report lands: fill newOutput (an adapter from
-// *report.Run to runner.Output) and writeJSON (report's atomic JSON writer).
-
 import (
-	"errors"
-
+	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
 )
 
-var errReportsNotWired = errors.New("reports are not wired in this build")
-
 func reportServices() services {
 	return services{
-		newOutput: func(outputOptions) (runner.Output, error) { return nil, errReportsNotWired },
-		writeJSON: func(string, any) error { return errReportsNotWired },
+		newOutput: func(o outputOptions) (runner.Output, error) {
+			run, err := report.NewRun(report.Options{
+				Dir: o.Dir, Formats: o.Formats, Stdout: o.Stdout, Terminal: o.Terminal, Now: o.Now,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return reportOutput{run}, nil
+		},
+		writeJSON: report.WriteJSONAtomic,
 	}
+}
+
+// reportOutput adapts *report.Run to the runner's Output.
+type reportOutput struct{ run *report.Run }
+
+func (o reportOutput) Task(name string, schema report.Schema) (runner.TaskOutput, error) {
+	t, err := o.run.Task(name, schema)
+	if err != nil {
+		return nil, err
+	}
+	return taskOutput{t}, nil
+}
+
+type taskOutput struct{ *report.TaskReport }
+
+func (t taskOutput) Close(complete bool) (runner.Written, error) {
+	r, err := t.TaskReport.Close(complete)
+	return runner.Written{Rows: r.Rows, Files: r.Files, Summary: r.Summary}, err
 }

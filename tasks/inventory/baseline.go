@@ -42,7 +42,7 @@ type baseline struct {
 }
 
 // readJSONL reads a JSONL report row by row (report.ReadJSONL).
-var readJSONL = readJSONLLocal
+var readJSONL = report.ReadJSONL
 
 // isInstanceRow: instance rows of an inventory report (change rows are not
 // part of the baseline).
