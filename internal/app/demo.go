@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	democonfig "github.com/trustjob/trustjob/config"
 	"github.com/trustjob/trustjob/internal/cloudsim"
@@ -52,7 +53,7 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		}
 	}
 
-	sim, err := cloudsim.StartLocal(cloudsim.DefaultSpec(), cloudsim.Options{}, filepath.Join(work, "tokens"))
+	sim, err := cloudsim.StartLocal(cloudsim.DefaultSpec(), cloudsim.Options{ReportDelay: 300 * time.Millisecond}, filepath.Join(work, "tokens"))
 	if err != nil {
 		fmt.Fprintf(a.stderr, "demo: %v\n", err)
 		return exitcode.TaskFailed

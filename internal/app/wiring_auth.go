@@ -1,24 +1,39 @@
 package app
 
-// TEMPORARY stub until internal/auth lands: fill preflight, signIn and
-// signInExit from internal/auth and internal/ibmcloud.
-
 import (
 	"context"
-	"errors"
 	"log/slog"
+	"os"
+	"time"
 
-	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/auth"
+	"github.com/trustjob/trustjob/internal/runner"
 )
-
-var errNotWired = errors.New("sign-in is not wired in this build")
 
 func authServices() services {
 	return services{
-		preflight: func(signInSettings) error { return errNotWired },
-		signIn: func(context.Context, signInSettings, *slog.Logger) (*session, error) {
-			return nil, errNotWired
+		preflight: func(s signInSettings) error { return auth.Preflight(authSettings(s), time.Now()) },
+		signIn: func(ctx context.Context, s signInSettings, log *slog.Logger) (*session, error) {
+			sess, err := auth.SignIn(ctx, authSettings(s), log)
+			if err != nil {
+				return nil, err
+			}
+			return &session{
+				clients: sess.Clients,
+				identity: runner.Identity{
+					Account: sess.Account, ProfileIAMID: sess.ProfileIAMID,
+					ProfileName: sess.ProfileName, ProfileID: sess.ProfileID,
+				},
+				tokenExchanges: sess.Exchanges,
+			}, nil
 		},
-		signInExit: func(error) (int, string) { return exitcode.TempFail, "" },
+		signInExit: auth.ExitCode,
+	}
+}
+
+func authSettings(s signInSettings) auth.Settings {
+	return auth.Settings{
+		ProfileID: s.ProfileID, ProfileName: s.ProfileName, CRTokenFile: s.CRTokenFile,
+		IAMURL: s.IAMURL, Private: s.Private, AllowedHosts: s.AllowedHosts, Getenv: os.Getenv,
 	}
 }

@@ -1,0 +1,225 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/trustjob/trustjob/internal/ibmcloud"
+)
+
+// Retry bounds the token request's retries. The SDK does not retry it, and an
+// IAM hiccup at 02:00 should not cost the nightly run.
+type Retry struct {
+	Attempts      int           // total attempts (default 5)
+	Base          time.Duration // first backoff (default 1 s), doubled each time
+	Max           time.Duration // backoff cap (default 30 s)
+	MaxRetryAfter time.Duration // cap on a Retry-After IAM asks for (default 60 s)
+	PerAttempt    time.Duration // one attempt's timeout (default 30 s)
+}
+
+func (r Retry) withDefaults() Retry {
+	if r.Attempts <= 0 {
+		r.Attempts = 5
+	}
+	if r.Base <= 0 {
+		r.Base = time.Second
+	}
+	if r.Max <= 0 {
+		r.Max = 30 * time.Second
+	}
+	if r.MaxRetryAfter <= 0 {
+		r.MaxRetryAfter = 60 * time.Second
+	}
+	if r.PerAttempt <= 0 {
+		r.PerAttempt = 30 * time.Second
+	}
+	return r
+}
+
+// tokenTransport carries the ContainerAuthenticator's token requests: it
+// bounds each by the run's context, retries 429, 5xx and network errors with
+// capped, jittered backoff that honours Retry-After, never retries another
+// 4xx, and remembers IAM's last answer so a failure can be explained.
+type tokenTransport struct {
+	ctx       context.Context
+	base      http.RoundTripper
+	retry     Retry
+	counter   *ibmcloud.RequestCounter
+	log       *slog.Logger
+	exchanges atomic.Int64
+
+	mu   sync.Mutex
+	last iamAnswer
+}
+
+// iamAnswer is what IAM said the last time, for error classification. It never
+// holds a token: only the status and IAM's error fields.
+type iamAnswer struct {
+	status  int
+	code    string // BXNIM...
+	message string
+	netErr  error
+}
+
+func newTokenTransport(ctx context.Context, base http.RoundTripper, r Retry, c *ibmcloud.RequestCounter, log *slog.Logger) *tokenTransport {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &tokenTransport{ctx: ctx, base: base, retry: r.withDefaults(), counter: c, log: log}
+}
+
+func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		var err error
+		if body, err = io.ReadAll(req.Body); err != nil {
+			return nil, fmt.Errorf("read token request: %w", err)
+		}
+		req.Body.Close()
+	}
+	for attempt := 1; ; attempt++ {
+		resp, err := t.once(req, body)
+		wait, retry := t.decide(resp, err)
+		if !retry || attempt >= t.retry.Attempts || t.ctx.Err() != nil {
+			return resp, err
+		}
+		if resp != nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+		}
+		if wait == 0 {
+			wait = t.backoff(attempt)
+		}
+		t.log.Warn("IAM token request failed, retrying", "attempt", attempt, "status", statusOf(resp), "err", errString(err), "wait", wait)
+		if err := sleep(t.ctx, wait); err != nil {
+			return nil, fmt.Errorf("IAM token request: %w", err)
+		}
+	}
+}
+
+// once makes one attempt under the run's context and a per-attempt timeout.
+func (t *tokenTransport) once(req *http.Request, body []byte) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(t.ctx, t.retry.PerAttempt)
+	r := req.Clone(ctx)
+	if body != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+	}
+	t.counter.Add(ibmcloud.ServiceIAMToken)
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		cancel()
+		t.record(iamAnswer{netErr: err})
+		return nil, err
+	}
+	// Read the (small) body now so the per-attempt context can end here.
+	b, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	cancel()
+	if rerr != nil {
+		t.record(iamAnswer{netErr: rerr})
+		return nil, rerr
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	ans := iamAnswer{status: resp.StatusCode}
+	if resp.StatusCode/100 == 2 {
+		t.exchanges.Add(1)
+	} else {
+		var e struct {
+			Code    string `json:"errorCode"`
+			Message string `json:"errorMessage"`
+		}
+		_ = json.Unmarshal(b, &e)
+		ans.code, ans.message = e.Code, e.Message
+	}
+	t.record(ans)
+	return resp, nil
+}
+
+func (t *tokenTransport) record(a iamAnswer) {
+	t.mu.Lock()
+	t.last = a
+	t.mu.Unlock()
+}
+
+func (t *tokenTransport) lastAnswer() iamAnswer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.last
+}
+
+// decide says whether to retry, and how long IAM asked to wait.
+func (t *tokenTransport) decide(resp *http.Response, err error) (time.Duration, bool) {
+	if err != nil {
+		return 0, t.ctx.Err() == nil // network error or attempt timeout
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s >= 0 {
+			return min(time.Duration(s)*time.Second, t.retry.MaxRetryAfter), true
+		}
+		if at, perr := http.ParseTime(resp.Header.Get("Retry-After")); perr == nil {
+			return min(max(time.Until(at), 0), t.retry.MaxRetryAfter), true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// backoff is Base·2^(attempt-1), capped at Max, with up to 20% jitter so many
+// CronJobs do not retry in step.
+func (t *tokenTransport) backoff(attempt int) time.Duration {
+	d := t.retry.Base << min(attempt-1, 20)
+	if d > t.retry.Max || d <= 0 {
+		d = t.retry.Max
+	}
+	return d + time.Duration(rand.Int64N(int64(d)/5+1))
+}
+
+// classify turns a failed first exchange into a SignInError.
+func (t *tokenTransport) classify(ctx context.Context, err error, tokenFile string) error {
+	last := t.lastAnswer()
+	e := &SignInError{Status: last.status, Code: last.code, IAMMessage: last.message}
+	switch {
+	case ctx.Err() != nil:
+		e.Temporary = true
+		e.Message = fmt.Sprintf("IAM did not answer before the run's deadline (%v)", context.Cause(ctx))
+	case last.status == 0 && last.netErr != nil:
+		e.Temporary = true
+		e.Message = "IAM cannot be reached: " + last.netErr.Error()
+	case last.status == 0:
+		// The SDK failed before sending: it could not read the token file.
+		e.Message = "the service-account token could not be read: " + firstLine(err.Error())
+		e.Workload = describeWorkload(tokenFile)
+	case last.status == http.StatusTooManyRequests || last.status >= 500:
+		e.Temporary = true
+		e.Message = fmt.Sprintf("IAM answered %d after %d attempts", last.status, t.retry.Attempts)
+	default:
+		e.Message = fmt.Sprintf("IAM refused the token exchange (%d)", last.status)
+		e.Workload = describeWorkload(tokenFile)
+	}
+	return e
+}
+
+func statusOf(r *http.Response) int {
+	if r == nil {
+		return 0
+	}
+	return r.StatusCode
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -1,0 +1,256 @@
+package ibmcloud
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/IBM/go-sdk-core/v5/core"
+	"github.com/IBM/platform-services-go-sdk/globalsearchv2"
+	"github.com/IBM/platform-services-go-sdk/globaltaggingv1"
+	"github.com/IBM/platform-services-go-sdk/iamaccessgroupsv2"
+	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
+	"github.com/IBM/platform-services-go-sdk/iampolicymanagementv1"
+	"github.com/IBM/platform-services-go-sdk/resourcecontrollerv2"
+	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
+	"github.com/IBM/platform-services-go-sdk/usagereportsv4"
+	"github.com/IBM/platform-services-go-sdk/usermanagementv1"
+)
+
+// Service names used in request counts, run-summary.json and errors.
+const (
+	ServiceIAMToken           = "iam-token"
+	ServiceResourceController = "resource-controller"
+	ServiceResourceManager    = "resource-manager"
+	ServiceIAMIdentity        = "iam-identity"
+	ServiceGlobalSearch       = "global-search"
+	ServiceGlobalTagging      = "global-tagging"
+	ServiceAccessGroups       = "iam-access-groups"
+	ServicePolicyManagement   = "iam-policy-management"
+	ServiceUsageReports       = "usage-reports"
+	ServiceUserManagement     = "user-management"
+)
+
+// Endpoint is one service's URLs and the IBM SDK variable that overrides them.
+type Endpoint struct {
+	Service    string
+	EnvVar     string
+	Public     string
+	Private    string
+	setService func(c *Clients, url string, o *Options) (*core.BaseService, error)
+}
+
+// Endpoints lists every service trustjob calls. The private URLs are IBM
+// Cloud's private service endpoints, for clusters without public egress.
+var Endpoints = []Endpoint{
+	{ServiceResourceController, "RESOURCE_CONTROLLER_URL", resourcecontrollerv2.DefaultServiceURL, "https://private.resource-controller.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := resourcecontrollerv2.NewResourceControllerV2(&resourcecontrollerv2.ResourceControllerV2Options{URL: u, Authenticator: o.Authenticator})
+			c.ResourceController = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	{ServiceResourceManager, "RESOURCE_MANAGER_URL", resourcemanagerv2.DefaultServiceURL, "https://private.resource-controller.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := resourcemanagerv2.NewResourceManagerV2(&resourcemanagerv2.ResourceManagerV2Options{URL: u, Authenticator: o.Authenticator})
+			c.ResourceManager = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	{ServiceIAMIdentity, "IAM_IDENTITY_URL", iamidentityv1.DefaultServiceURL, "https://private.iam.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := iamidentityv1.NewIamIdentityV1(&iamidentityv1.IamIdentityV1Options{URL: u, Authenticator: o.Authenticator})
+			c.IAMIdentity = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	{ServiceGlobalSearch, "GLOBAL_SEARCH_URL", globalsearchv2.DefaultServiceURL, "https://api.private.global-search-tagging.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := globalsearchv2.NewGlobalSearchV2(&globalsearchv2.GlobalSearchV2Options{URL: u, Authenticator: o.Authenticator})
+			c.GlobalSearch = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	{ServiceGlobalTagging, "GLOBAL_TAGGING_URL", globaltaggingv1.DefaultServiceURL, "https://tags.private.global-search-tagging.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := globaltaggingv1.NewGlobalTaggingV1(&globaltaggingv1.GlobalTaggingV1Options{URL: u, Authenticator: o.Authenticator})
+			c.GlobalTagging = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	{ServiceAccessGroups, "IAM_ACCESS_GROUPS_URL", iamaccessgroupsv2.DefaultServiceURL, "https://private.iam.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := iamaccessgroupsv2.NewIamAccessGroupsV2(&iamaccessgroupsv2.IamAccessGroupsV2Options{URL: u, Authenticator: o.Authenticator})
+			c.AccessGroups = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	{ServicePolicyManagement, "IAM_POLICY_MANAGEMENT_URL", iampolicymanagementv1.DefaultServiceURL, "https://private.iam.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := iampolicymanagementv1.NewIamPolicyManagementV1(&iampolicymanagementv1.IamPolicyManagementV1Options{URL: u, Authenticator: o.Authenticator})
+			c.PolicyManagement = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	{ServiceUsageReports, "USAGE_REPORTS_URL", usagereportsv4.DefaultServiceURL, "https://private.billing.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := usagereportsv4.NewUsageReportsV4(&usagereportsv4.UsageReportsV4Options{URL: u, Authenticator: o.Authenticator})
+			c.UsageReports = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	{ServiceUserManagement, "USER_MANAGEMENT_URL", usermanagementv1.DefaultServiceURL, "https://private.user-management.cloud.ibm.com",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := usermanagementv1.NewUserManagementV1(&usermanagementv1.UserManagementV1Options{URL: u, Authenticator: o.Authenticator})
+			c.UserManagement = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+}
+
+func base[T any](s *T, err error, svc func() *core.BaseService) (*core.BaseService, error) {
+	if err != nil || s == nil {
+		return nil, err
+	}
+	return svc(), nil
+}
+
+// Options configure New.
+type Options struct {
+	Authenticator core.Authenticator
+	// Private selects IBM Cloud's private service endpoints.
+	Private bool
+	// AllowedHosts are extra host names the access token may be sent to.
+	AllowedHosts []string
+	// Getenv reads the per-service URL overrides (os.Getenv in production).
+	Getenv func(string) string
+	// Requests counts requests per service; nil makes a new counter.
+	Requests *RequestCounter
+	// Transport is the base transport (http.DefaultTransport when nil).
+	Transport http.RoundTripper
+	// RequestTimeout bounds one HTTP attempt (default 60 s); the caller's
+	// context bounds the whole call, retries included.
+	RequestTimeout time.Duration
+	// MaxRetries and MaxRetryInterval configure the SDK's retries of 429 and
+	// 5xx, which honour Retry-After (defaults 4 and 30 s).
+	MaxRetries       int
+	MaxRetryInterval time.Duration
+	Logger           *slog.Logger
+}
+
+// New builds every service client over one authenticator. Each client sends
+// through a transport that counts its requests and refuses any host the access
+// token must not reach.
+func New(o Options) (*Clients, error) {
+	if o.Authenticator == nil {
+		return nil, errors.New("build IBM Cloud clients: no authenticator")
+	}
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.Requests == nil {
+		o.Requests = NewRequestCounter()
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = 60 * time.Second
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 4
+	}
+	if o.MaxRetryInterval == 0 {
+		o.MaxRetryInterval = 30 * time.Second
+	}
+	baseRT := o.Transport
+	if baseRT == nil {
+		baseRT = http.DefaultTransport
+	}
+	allow := NewHostPolicy(o.AllowedHosts)
+	c := &Clients{Authenticator: o.Authenticator, Requests: o.Requests}
+	for _, e := range Endpoints {
+		u, from := e.Public, "the default public endpoint"
+		if o.Private {
+			u, from = e.Private, "the default private endpoint"
+		}
+		if v := strings.TrimSpace(o.Getenv(e.EnvVar)); v != "" {
+			u, from = v, "$"+e.EnvVar
+		}
+		if err := allow.Check(u); err != nil {
+			return nil, fmt.Errorf("%s endpoint %s (from %s): %w", e.Service, u, from, err)
+		}
+		svc, err := e.setService(c, u, &o)
+		if err != nil {
+			return nil, fmt.Errorf("build %s client: %w", e.Service, err)
+		}
+		svc.SetHTTPClient(&http.Client{
+			Timeout:   o.RequestTimeout,
+			Transport: &guard{base: baseRT, service: e.Service, policy: allow, counter: o.Requests},
+		})
+		svc.EnableRetries(o.MaxRetries, o.MaxRetryInterval)
+	}
+	return c, nil
+}
+
+// HostPolicy decides which hosts may receive the IAM access token: IBM Cloud's
+// own (*.cloud.ibm.com) and the configured allowedHosts, nothing else.
+type HostPolicy struct{ extra map[string]bool }
+
+// NewHostPolicy allows IBM Cloud hosts plus extra (exact host names).
+func NewHostPolicy(extra []string) HostPolicy {
+	p := HostPolicy{extra: map[string]bool{}}
+	for _, h := range extra {
+		p.extra[strings.ToLower(strings.TrimSpace(h))] = true
+	}
+	return p
+}
+
+// ErrHostNotAllowed is returned for a request to a host outside the policy.
+var ErrHostNotAllowed = errors.New("host not allowed to receive the IAM access token")
+
+// Allows reports whether host (without port) may receive the token.
+func (p HostPolicy) Allows(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return host == "cloud.ibm.com" || strings.HasSuffix(host, ".cloud.ibm.com") || p.extra[host]
+}
+
+// Check returns an error naming the fix when rawURL's host is not allowed.
+func (p HostPolicy) Check(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("not a URL: %q", rawURL)
+	}
+	if !p.Allows(u.Hostname()) {
+		return fmt.Errorf("%w: %s is not an IBM Cloud host (*.cloud.ibm.com); add it to allowedHosts in the configuration if it is yours", ErrHostNotAllowed, u.Hostname())
+	}
+	return nil
+}
+
+// guard is every service client's transport: it refuses hosts outside the
+// policy (the last line of defence against a token leaving for the wrong
+// place, e.g. through a redirect or an override) and counts requests.
+type guard struct {
+	base    http.RoundTripper
+	service string
+	policy  HostPolicy
+	counter *RequestCounter
+}
+
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !g.policy.Allows(req.URL.Hostname()) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("%s request to %s refused: %w; add it to allowedHosts if it is yours", g.service, req.URL.Hostname(), ErrHostNotAllowed)
+	}
+	g.counter.Add(g.service)
+	return g.base.RoundTrip(req)
+}
+
+// StatusCode returns the HTTP status of an SDK call, 0 when there was no
+// response (a network error).
+func StatusCode(resp *core.DetailedResponse) int {
+	if resp == nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+// IsPermission reports whether an SDK call failed with 403 (the trusted profile
+// lacks an access policy).
+func IsPermission(resp *core.DetailedResponse, err error) bool {
+	return err != nil && StatusCode(resp) == http.StatusForbidden
+}
