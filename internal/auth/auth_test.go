@@ -1,0 +1,329 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/go-sdk-core/v5/core"
+	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
+
+	"github.com/trustjob/trustjob/internal/auth"
+	"github.com/trustjob/trustjob/internal/cloudsim"
+	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/logging"
+)
+
+// emulator starts a small account on loopback with the runner's token on disk.
+func emulator(t *testing.T, opts cloudsim.Options) *cloudsim.Local {
+	t.Helper()
+	l, err := cloudsim.StartLocal(cloudsim.DefaultSpec(), opts, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func settings(l *cloudsim.Local) auth.Settings {
+	return auth.Settings{
+		ProfileName: l.ProfileName, CRTokenFile: l.TokenFile, IAMURL: l.Sim.URL(),
+		AllowedHosts: []string{"127.0.0.1"},
+		Getenv:       func(k string) string { return l.Env[k] },
+		Retry:        auth.Retry{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+	}
+}
+
+func listGroups(t *testing.T, c *ibmcloud.Clients) {
+	t.Helper()
+	_, _, err := c.ResourceManager.ListResourceGroupsWithContext(context.Background(), &resourcemanagerv2.ListResourceGroupsOptions{})
+	if err != nil {
+		t.Fatalf("list resource groups: %v", err)
+	}
+}
+
+func TestSignInOneExchangeForManyCalls(t *testing.T) {
+	l := emulator(t, cloudsim.Options{})
+	sess, err := auth.SignIn(context.Background(), settings(l), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.Account != l.Sim.World().AccountID || !strings.HasPrefix(sess.ProfileIAMID, "iam-Profile-") || sess.ProfileID == "" {
+		t.Errorf("session %+v: account, profile iam_id and id must come from the access token", sess)
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() { defer wg.Done(); listGroups(t, sess.Clients) }()
+	}
+	wg.Wait()
+	if n := l.Sim.Log().Count(cloudsim.ServiceIAMToken); n != 1 {
+		t.Errorf("token requests %d, want 1 for 10 calls", n)
+	}
+	if sess.Exchanges() != 1 || sess.Clients.Requests.Get(ibmcloud.ServiceResourceManager) != 10 {
+		t.Errorf("exchanges %d, resource-manager requests %d", sess.Exchanges(), sess.Clients.Requests.Get(ibmcloud.ServiceResourceManager))
+	}
+}
+
+func TestSignInRetries(t *testing.T) {
+	tests := []struct {
+		name      string
+		fault     cloudsim.Fault
+		wantCalls int64
+		minWait   time.Duration
+	}{
+		{name: "503 twice then 200", fault: cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Every: 1, Times: 2, Status: 503}, wantCalls: 3},
+		{name: "429 with Retry-After: 1", fault: cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Status: 429, RetryAfter: 1}, wantCalls: 2, minWait: time.Second},
+		{name: "dropped connection", fault: cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Drop: true}, wantCalls: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := emulator(t, cloudsim.Options{})
+			f := tt.fault
+			l.Sim.AddFault(&f)
+			start := time.Now()
+			sess, err := auth.SignIn(context.Background(), settings(l), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := l.Sim.Log().Count(cloudsim.ServiceIAMToken); n != tt.wantCalls {
+				t.Errorf("token requests %d, want %d", n, tt.wantCalls)
+			}
+			if sess.Exchanges() != 1 {
+				t.Errorf("exchanges %d, want 1", sess.Exchanges())
+			}
+			if d := time.Since(start); d < tt.minWait {
+				t.Errorf("signed in after %v: Retry-After was not honoured", d)
+			}
+		})
+	}
+}
+
+func TestSignInFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		setup     func(t *testing.T, l *cloudsim.Local, s *auth.Settings)
+		wantCode  int
+		wantHint  string
+		wantCalls int64
+	}{
+		{
+			name: "not trusted: BXNIM0398E, no retry",
+			setup: func(t *testing.T, l *cloudsim.Local, s *auth.Settings) {
+				tok, err := l.Sim.World().MintSAToken(cloudsim.MintOptions{Namespace: "other", ServiceAccount: "trustjob", Pod: "p"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.CRTokenFile = writeFile(t, tok)
+			},
+			wantCode: exitcode.NoPerm, wantHint: "namespace other, service account trustjob", wantCalls: 1,
+		},
+		{
+			name: "always 500: temporary after the retries",
+			setup: func(t *testing.T, l *cloudsim.Local, _ *auth.Settings) {
+				l.Sim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Every: 1, Status: 500})
+			},
+			wantCode: exitcode.TempFail, wantHint: "next run", wantCalls: 5,
+		},
+		{
+			name: "IAM unreachable",
+			setup: func(t *testing.T, l *cloudsim.Local, s *auth.Settings) {
+				s.IAMURL = "http://127.0.0.1:1"
+			},
+			wantCode: exitcode.TempFail, wantHint: "next run",
+		},
+		{
+			name:     "IAM on a host that is not allowed",
+			setup:    func(t *testing.T, l *cloudsim.Local, s *auth.Settings) { s.AllowedHosts = nil },
+			wantCode: exitcode.Config, wantHint: "allowedHosts",
+		},
+		{
+			name: "service endpoint override to an unrelated host",
+			setup: func(t *testing.T, l *cloudsim.Local, s *auth.Settings) {
+				s.Getenv = func(k string) string {
+					if k == "RESOURCE_CONTROLLER_URL" {
+						return "https://collector.example.com"
+					}
+					return l.Env[k]
+				}
+			},
+			wantCode: exitcode.Config, wantHint: "allowedHosts", wantCalls: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := emulator(t, cloudsim.Options{})
+			s := settings(l)
+			tt.setup(t, l, &s)
+			_, err := auth.SignIn(context.Background(), s, nil)
+			if err == nil {
+				t.Fatal("sign-in succeeded")
+			}
+			code, hint := auth.ExitCode(err)
+			if code != tt.wantCode || !strings.Contains(hint+" "+err.Error(), tt.wantHint) {
+				t.Errorf("exit %d, hint %q, err %v; want %d and %q", code, hint, err, tt.wantCode, tt.wantHint)
+			}
+			if n := l.Sim.Log().Count(cloudsim.ServiceIAMToken); n != tt.wantCalls {
+				t.Errorf("token requests %d, want %d", n, tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestSignInHonoursDeadline(t *testing.T) {
+	l := emulator(t, cloudsim.Options{})
+	l.Sim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Hang: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := auth.SignIn(ctx, settings(l), nil)
+	if code, _ := auth.ExitCode(err); code != exitcode.TempFail {
+		t.Fatalf("exit %d (%v), want 75", code, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("sign-in returned after %v, long after the deadline", d)
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	now := time.Now()
+	l := emulator(t, cloudsim.Options{})
+	expired, err := l.Sim.World().MintSAToken(cloudsim.MintOptions{Namespace: "trustjob", ServiceAccount: "trustjob", IssuedAt: now.Add(-2 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	unreadable := filepath.Join(dir, "unreadable")
+	os.WriteFile(unreadable, []byte("x.y.z"), 0o000)
+	tests := []struct {
+		name, path, want string
+	}{
+		{"valid", l.TokenFile, ""},
+		{"absent", filepath.Join(dir, "nope"), "does not exist"},
+		{"empty", writeFile(t, " \n"), "is empty"},
+		{"not a JWT", writeFile(t, "hello"), "is not a JWT"},
+		{"expired", writeFile(t, expired), "expired at"},
+		{"unconfigured", "", "is not configured"},
+	}
+	if os.Geteuid() != 0 { // root reads anything
+		tests = append(tests, struct{ name, path, want string }{"unreadable", unreadable, "not readable"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := auth.Preflight(auth.Settings{CRTokenFile: tt.path}, now)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+			code, hint := auth.ExitCode(err)
+			if code != exitcode.NoPerm || !strings.Contains(hint, "audience: iam") {
+				t.Errorf("exit %d hint %q; want 77 and how to mount the token", code, hint)
+			}
+		})
+	}
+}
+
+// recorder captures the cr_token of each token request (test only).
+type recorder struct {
+	mu     sync.Mutex
+	tokens []string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/identity/token") && req.Body != nil {
+		b, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		v, _ := url.ParseQuery(string(b))
+		r.mu.Lock()
+		r.tokens = append(r.tokens, v.Get("cr_token"))
+		r.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func TestRotatedTokenFileIsSentOnRefresh(t *testing.T) {
+	l := emulator(t, cloudsim.Options{TokenTTL: 2 * time.Second})
+	rec := &recorder{}
+	s := settings(l)
+	s.Transport = rec
+	sess, err := auth.SignIn(context.Background(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(l.TokenFile)
+	if err := l.Refresh(); err != nil { // the kubelet rotates the file
+		t.Fatal(err)
+	}
+	second, _ := os.ReadFile(l.TokenFile)
+	if bytes.Equal(first, second) {
+		t.Fatal("rotation did not change the token")
+	}
+	time.Sleep(2100 * time.Millisecond) // the access token expires
+	listGroups(t, sess.Clients)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.tokens) < 2 {
+		t.Fatalf("%d token requests, want a refresh", len(rec.tokens))
+	}
+	if rec.tokens[0] != string(bytes.TrimSpace(first)) || rec.tokens[len(rec.tokens)-1] != string(bytes.TrimSpace(second)) {
+		t.Error("the refresh did not send the rotated token")
+	}
+}
+
+// TestNoTokenInLogs signs in and calls an API at debug level with the SDK's
+// logger bridged into slog: neither token may appear.
+func TestNoTokenInLogs(t *testing.T) {
+	l := emulator(t, cloudsim.Options{})
+	var buf bytes.Buffer
+	log := logging.New(&buf, logging.FormatJSON, slog.LevelDebug)
+	// The SDK at debug level dumps requests and responses: the harshest case.
+	core.SetLogger(logging.NewSDKLogger(log, core.LevelDebug))
+	defer logging.BridgeSDK(slog.New(slog.DiscardHandler))
+	l.Sim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Status: 503})
+	sess, err := auth.SignIn(context.Background(), settings(l), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listGroups(t, sess.Clients)
+	access, err := sess.Clients.Authenticator.(interface{ GetToken() (string, error) }).GetToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := os.ReadFile(l.TokenFile)
+	for name, secret := range map[string]string{"access token": access, "service-account token": string(bytes.TrimSpace(sa))} {
+		sig := secret[strings.LastIndex(secret, ".")+1:]
+		if strings.Contains(buf.String(), secret) || strings.Contains(buf.String(), sig) {
+			t.Errorf("the %s appears in the logs", name)
+		}
+	}
+	if strings.Contains(buf.String(), "Bearer ") {
+		t.Error("an Authorization header appears in the logs")
+	}
+	if !strings.Contains(buf.String(), "retrying") || !strings.Contains(buf.String(), "Invoking IAM") {
+		t.Errorf("no retry logged at debug level; logs:\n%s", buf.String())
+	}
+}
+
+func writeFile(t *testing.T, s string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "sa-token")
+	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
