@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -39,13 +38,13 @@ type metadata struct {
 }
 
 type cronJobSpec struct {
-	Schedule                   string   `yaml:"schedule"`
-	TimeZone                   *string  `yaml:"timeZone"`
-	ConcurrencyPolicy          string   `yaml:"concurrencyPolicy"`
-	StartingDeadlineSeconds    *int64   `yaml:"startingDeadlineSeconds"`
-	SuccessfulJobsHistoryLimit *int32   `yaml:"successfulJobsHistoryLimit"`
-	FailedJobsHistoryLimit     *int32   `yaml:"failedJobsHistoryLimit"`
-	Suspend                    *bool    `yaml:"suspend"`
+	Schedule                   string  `yaml:"schedule"`
+	TimeZone                   *string `yaml:"timeZone"`
+	ConcurrencyPolicy          string  `yaml:"concurrencyPolicy"`
+	StartingDeadlineSeconds    *int64  `yaml:"startingDeadlineSeconds"`
+	SuccessfulJobsHistoryLimit *int32  `yaml:"successfulJobsHistoryLimit"`
+	FailedJobsHistoryLimit     *int32  `yaml:"failedJobsHistoryLimit"`
+	Suspend                    *bool   `yaml:"suspend"`
 	JobTemplate                struct {
 		Metadata metadata `yaml:"metadata"`
 		Spec     jobSpec  `yaml:"spec"`
@@ -260,9 +259,4 @@ func decodeSpec[T any](t *testing.T, o object) T {
 		t.Fatalf("%s: decode spec: %v", o.id(), err)
 	}
 	return s
-}
-
-// repoPath is a path relative to the repository root (tests run in manifests/).
-func repoPath(parts ...string) string {
-	return filepath.Join(append([]string{".."}, parts...)...)
 }

@@ -5,7 +5,7 @@
 package manifests_test
 
 import (
-	"fmt"
+	"encoding/json"
 	"path"
 	"regexp"
 	"slices"
@@ -92,7 +92,9 @@ func TestOneOffJob(t *testing.T) {
 		}
 	}
 	jobPod.Containers[0].Args = slices.Delete(slices.Clone(args), i, i+2)
-	if got, want := fmt.Sprintf("%+v", jobPod), fmt.Sprintf("%+v", cjPod); got != want {
+	gotJSON, _ := json.Marshal(jobPod)
+	wantJSON, _ := json.Marshal(cjPod)
+	if got, want := string(gotJSON), string(wantJSON); got != want {
 		t.Errorf("one-off Job pod differs from the CronJob's (apart from --task):\n job: %s\ncron: %s", got, want)
 	}
 }

@@ -149,8 +149,8 @@ type memTask struct {
 }
 
 func (memOutput) Task(string, report.Schema) (runner.TaskOutput, error) { return &memTask{}, nil }
-func (m *memTask) Write(report.Row) error                                { m.rows++; return nil }
-func (m *memTask) SetSummary(s report.Summary)                           { m.summary = s }
+func (m *memTask) Write(report.Row) error                               { m.rows++; return nil }
+func (m *memTask) SetSummary(s report.Summary)                          { m.summary = s }
 func (m *memTask) Close(bool) (runner.Written, error) {
 	return runner.Written{Rows: m.rows, Summary: m.summary}, nil
 }

@@ -78,19 +78,18 @@ func TestSignInOneExchangeForManyCalls(t *testing.T) {
 func TestSignInRetries(t *testing.T) {
 	tests := []struct {
 		name      string
-		fault     cloudsim.Fault
+		fault     *cloudsim.Fault
 		wantCalls int64
 		minWait   time.Duration
 	}{
-		{name: "503 twice then 200", fault: cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Every: 1, Times: 2, Status: 503}, wantCalls: 3},
-		{name: "429 with Retry-After: 1", fault: cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Status: 429, RetryAfter: 1}, wantCalls: 2, minWait: time.Second},
-		{name: "dropped connection", fault: cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Drop: true}, wantCalls: 2},
+		{name: "503 twice then 200", fault: &cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Every: 1, Times: 2, Status: 503}, wantCalls: 3},
+		{name: "429 with Retry-After: 1", fault: &cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Status: 429, RetryAfter: 1}, wantCalls: 2, minWait: time.Second},
+		{name: "dropped connection", fault: &cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Drop: true}, wantCalls: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := emulator(t, cloudsim.Options{})
-			f := tt.fault
-			l.Sim.AddFault(&f)
+			l.Sim.AddFault(tt.fault)
 			start := time.Now()
 			sess, err := auth.SignIn(context.Background(), settings(l), nil)
 			if err != nil {

@@ -271,14 +271,14 @@ func (st *IAMState) verifyCRToken(raw string, now time.Time) (*crIdentity, *crTo
 		kid, _ := t.Header["kid"].(string)
 		c, k := st.keyFor(claims.Issuer, kid)
 		if k == nil {
-			return nil, crErrUnknownKey
+			return nil, errCRUnknownKey
 		}
 		cluster = c
 		return k.Public, nil
 	})
 	switch {
 	case err == nil:
-	case errors.Is(err, crErrUnknownKey):
+	case errors.Is(err, errCRUnknownKey):
 		return nil, crBadToken("The cr_token was not issued by a cluster known to IAM (issuer '%s', unknown issuer or signing key).", crClip(claims.Issuer, 200))
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return nil, crBadToken("The cr_token signature is invalid.")
@@ -323,7 +323,7 @@ func (st *IAMState) verifyCRToken(raw string, now time.Time) (*crIdentity, *crTo
 	return id, nil
 }
 
-var crErrUnknownKey = errors.New("unknown issuer or key")
+var errCRUnknownKey = errors.New("unknown issuer or key")
 
 // keyFor finds the cluster with this issuer and a key with this kid (any of
 // its keys when the token has no kid).

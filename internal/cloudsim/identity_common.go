@@ -63,13 +63,6 @@ func iamTime(t time.Time) string {
 	return strings.Replace(t.UTC().Format(iamMinuteFormat), "+00:00", "+0000", 1)
 }
 
-func optIAMTime(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return iamTime(*t)
-}
-
 // reindex rebuilds the lookup maps after records were added or loaded.
 func (st *IdentityState) reindex() {
 	st.userByIAMID = make(map[string]*UserRecord, len(st.Users))

@@ -127,13 +127,13 @@ identities:
 	}
 
 	for body, want := range map[string]string{
-		"identities: {apiKeys: [{owner: IBMid-nobody}]}":                        "neither a user's nor a service ID's",
-		"identities: {users: [{lastAuthn: yesterday}]}":                         "use RFC 3339",
-		"identities: {serviceIDs: [{id: Batch}]}":                               "must start with ServiceId-",
-		"identities: {policies: [{role: Viewer}]}":                              "exactly one of iamID and accessGroupID",
-		"identities: {users: [{iamID: IBMid-X}, {iamID: IBMid-X}]}":             "duplicate user",
-		"identities: {users: [{iamID: IBMid-X, lastAuthn: now-1x}]}":            "now-1x",
-		"identities: {unknownKey: 1}":                                           "unknownKey",
+		"identities: {apiKeys: [{owner: IBMid-nobody}]}":                       "neither a user's nor a service ID's",
+		"identities: {users: [{lastAuthn: yesterday}]}":                        "use RFC 3339",
+		"identities: {serviceIDs: [{id: Batch}]}":                              "must start with ServiceId-",
+		"identities: {policies: [{role: Viewer}]}":                             "exactly one of iamID and accessGroupID",
+		"identities: {users: [{iamID: IBMid-X}, {iamID: IBMid-X}]}":            "duplicate user",
+		"identities: {users: [{iamID: IBMid-X, lastAuthn: now-1x}]}":           "now-1x",
+		"identities: {unknownKey: 1}":                                          "unknownKey",
 		"identities: {apiKeys: [{owner: IBMid-X}], users: [{iamID: IBMid-Y}]}": "IBMid-X",
 	} {
 		if _, err := LoadFixture(write(body)); err == nil || !strings.Contains(err.Error(), want) {

@@ -367,12 +367,14 @@ var tpCRTypes = []string{"BMS", "CE", crTypeIKS, "PVS", crTypeROKS, "VSI"}
 // tpValidateLink checks a link the way the API does before storing it.
 func tpValidateLink(l *Link, p *Profile) error {
 	if l.CRType == "" {
+		//lint:ignore ST1005 IBM's exact message
 		return errors.New("Property 'cr_type' either missing or empty.")
 	}
 	if !slices.Contains(tpCRTypes, l.CRType) {
 		return fmt.Errorf("cr_type '%s' is invalid; valid values: %s", crClip(l.CRType, 40), strings.Join(tpCRTypes, ", "))
 	}
 	if l.CRN == "" {
+		//lint:ignore ST1005 IBM's exact message
 		return errors.New("Property 'link.crn' either missing or empty.")
 	}
 	parts := strings.Split(l.CRN, ":")
@@ -451,6 +453,7 @@ func tpValidateRule(ru *Rule) error {
 		return fmt.Errorf("cr_type '%s' is invalid; valid values: %s", crClip(ru.CRType, 40), strings.Join(tpCRTypes, ", "))
 	}
 	if len(ru.Conditions) == 0 {
+		//lint:ignore ST1005 IBM's exact message
 		return errors.New("Property 'conditions' either missing or empty.")
 	}
 	for i, c := range ru.Conditions {

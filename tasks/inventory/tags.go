@@ -95,8 +95,6 @@ func (ti *tagIndex) lookup(h uint64) tagSet {
 	return ti.sets[0]
 }
 
-func (ti *tagIndex) tagged() int { return len(ti.keys) }
-
 // fetchTags reads the tags of every tagged instance in groups.
 func fetchTags(ctx context.Context, c *caller, gs *service, groups []string, deleted, reclaimed bool) (*tagIndex, error) {
 	ti := newTagIndex()

@@ -202,4 +202,3 @@ func keysOf(m map[string]any) []string {
 	}
 	return ks
 }
-
