@@ -50,7 +50,7 @@ func commands() []command {
 		{"validate", "check configuration files offline and print every problem", (*app).validate},
 		{"tasks", "list the task types, their options and the IAM access they need", (*app).tasks},
 		{"schedule", "show which tasks are due now and their next fire times", (*app).schedule},
-		{"doctor", "diagnose the token file, sign-in and each task's permissions", notBuilt},
+		{"doctor", "diagnose the token file, sign-in and each task's permissions", (*app).doctor},
 		{"demo", "run config/demo.yaml against the built-in IBM Cloud emulator", (*app).demo},
 		{"sim", "serve the IBM Cloud emulator", (*app).sim},
 		{"version", "print the version", (*app).version},
@@ -162,12 +162,6 @@ func commandNames() []string {
 		names = append(names, c.name)
 	}
 	return names
-}
-
-// notBuilt stands in for commands other parts of the project provide.
-func notBuilt(a *app, _ context.Context, _ []string) int {
-	fmt.Fprintln(a.stderr, "trustjob: this command is not built yet")
-	return exitcode.Usage
 }
 
 func (a *app) help(_ context.Context, args []string) int {

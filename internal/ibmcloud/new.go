@@ -254,3 +254,46 @@ func StatusCode(resp *core.DetailedResponse) int {
 func IsPermission(resp *core.DetailedResponse, err error) bool {
 	return err != nil && StatusCode(resp) == http.StatusForbidden
 }
+
+// CallError is a failed SDK call with what was being done and the HTTP status
+// (0 without a response).
+type CallError struct {
+	Op     string
+	Status int
+	Err    error
+}
+
+func (e *CallError) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("%s: HTTP %d: %v", e.Op, e.Status, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Op, e.Err)
+}
+
+func (e *CallError) Unwrap() error { return e.Err }
+
+// HTTPStatus is the status of the failed call.
+func (e *CallError) HTTPStatus() int { return e.Status }
+
+// Wrap returns nil for a nil err, else a *CallError with the response's status.
+func Wrap(op string, resp *core.DetailedResponse, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &CallError{Op: op, Status: StatusCode(resp), Err: err}
+}
+
+// HTTPStatus finds the HTTP status of a failed call in err's chain: an error
+// with an HTTPStatus() method (CallError, a task's own), else the SDK's
+// *core.HTTPProblem; 0 when there was no response.
+func HTTPStatus(err error) int {
+	var hs interface{ HTTPStatus() int }
+	if errors.As(err, &hs) {
+		return hs.HTTPStatus()
+	}
+	var hp *core.HTTPProblem
+	if errors.As(err, &hp) && hp.Response != nil {
+		return hp.Response.StatusCode
+	}
+	return 0
+}

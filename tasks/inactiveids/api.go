@@ -65,6 +65,9 @@ func (e *permissionError) Error() string {
 
 func (e *permissionError) Unwrap() error { return e.err }
 
+// HTTPStatus lets callers (doctor) recognise a permission problem.
+func (e *permissionError) HTTPStatus() int { return 403 }
+
 // wrapCall wraps an SDK error with what was being done, and a 403 with the
 // access needed.
 func wrapCall(what, need string, resp *core.DetailedResponse, err error) error {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
 
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/tasks"
 )
@@ -65,10 +66,8 @@ func Probe(ctx context.Context, env tasks.Env) error {
 	if env.Account != "" {
 		opts.AccountID = &env.Account
 	}
-	if _, _, err := rm.ListResourceGroupsWithContext(ctx, opts); err != nil {
-		return fmt.Errorf("list resource groups: %w", err)
-	}
-	return nil
+	_, resp, err := rm.ListResourceGroupsWithContext(ctx, opts)
+	return ibmcloud.Wrap("list resource groups", resp, err)
 }
 
 // Task is one configured inventory.

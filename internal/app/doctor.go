@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/trustjob/trustjob/internal/doctor"
+	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/logging"
+)
+
+func (a *app) doctor(ctx context.Context, args []string) int {
+	f := a.flagSet("doctor", "doctor [--json] [flags]",
+		"Walks the sign-in chain and says at each step what is wrong and how to fix it:\n"+
+			"the token file, its claims (audience, lifetime, expiry, clock skew, workload),\n"+
+			"the IAM endpoint (DNS, TCP, TLS, proxy), the token exchange, the access token,\n"+
+			"and one cheap authorised read per configured task. It never prints a token.\n"+
+			"Exit 0 when every check passes; 77 for a setup problem; 75 when IAM or a\n"+
+			"service is unreachable; 78 for an invalid configuration.")
+	asJSON := f.Bool("json", false, "print the checks as JSON")
+	if code, done := f.parse(args); done {
+		return code
+	}
+	if f.NArg() > 0 {
+		return f.fail("unexpected argument %q", f.Arg(0))
+	}
+	log, _ := f.logger()
+	cfg, ok := a.loadForRun(f.common.config, log)
+	if !ok {
+		return a.printDoctor(doctor.Report{ExitCode: exitcode.Config, Checks: []doctor.Check{{
+			Name: "configuration", Status: doctor.Fail, Detail: f.common.config + " is invalid (problems logged above)",
+			Fix: "trustjob validate " + f.common.config,
+		}}}, *asJSON)
+	}
+	logging.BridgeSDK(log)
+	rep := doctor.Run(ctx, doctor.Input{
+		Config: cfg, Types: a.registry, Getenv: os.Getenv, Now: a.clock(), Logger: log,
+	})
+	rep.Checks = append([]doctor.Check{{Name: "configuration", Status: doctor.OK,
+		Detail: fmt.Sprintf("%s: %d tasks", f.common.config, len(cfg.Tasks))}}, rep.Checks...)
+	return a.printDoctor(rep, *asJSON)
+}
+
+var doctorMarks = map[string]string{doctor.OK: "✓", doctor.Warn: "!", doctor.Fail: "✗", doctor.Skip: "-"}
+
+func (a *app) printDoctor(rep doctor.Report, asJSON bool) int {
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+		return rep.ExitCode
+	}
+	for _, c := range rep.Checks {
+		fmt.Fprintf(a.stdout, "%s %-16s %s\n", doctorMarks[c.Status], c.Name, c.Detail)
+		if c.Fix != "" && c.Status != doctor.OK {
+			fmt.Fprintf(a.stdout, "  %-16s fix: %s\n", "", c.Fix)
+		}
+	}
+	if rep.ExitCode == exitcode.OK {
+		fmt.Fprintln(a.stdout, "\nEverything trustjob needs is in place.")
+	} else {
+		fmt.Fprintf(a.stdout, "\nThe first failing step above is what to fix (exit %d).\n", rep.ExitCode)
+	}
+	return rep.ExitCode
+}
