@@ -204,7 +204,6 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown task type filter", []string{"tasks", "nope"}, `unknown task type "nope"`},
 		{"help for unknown", []string{"help", "nope"}, `unknown command "nope"`},
 		{"version args", []string{"version", "x"}, `unexpected argument "x"`},
-		{"not built yet", []string{"doctor"}, "not built yet"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

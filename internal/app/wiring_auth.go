@@ -10,6 +10,10 @@ import (
 	"github.com/trustjob/trustjob/internal/runner"
 )
 
+// authServices are the real preflight, sign-in and exit-code mapping
+// (internal/auth, which builds the clients through internal/ibmcloud). The
+// IBM SDK's per-service URL variables are read from the process environment,
+// as the SDK itself would.
 func authServices() services {
 	return services{
 		preflight: func(s signInSettings) error { return auth.Preflight(authSettings(s), time.Now()) },
@@ -31,6 +35,7 @@ func authServices() services {
 	}
 }
 
+// authSettings converts app's mirror of the settings into auth's.
 func authSettings(s signInSettings) auth.Settings {
 	return auth.Settings{
 		ProfileID: s.ProfileID, ProfileName: s.ProfileName, CRTokenFile: s.CRTokenFile,

@@ -73,7 +73,7 @@ func SignIn(ctx context.Context, s Settings, log *slog.Logger) (*Session, error)
 		return nil, fmt.Errorf("IAM endpoint %s: %w", iamURL, err)
 	}
 	counter := ibmcloud.NewRequestCounter()
-	rt := newTokenTransport(ctx, s.Transport, s.Retry, counter, log)
+	rt := newTokenTransport(ctx, s.Transport, policy, s.Retry, counter, log)
 	a, err := core.NewContainerAuthenticatorBuilder().
 		SetCRTokenFilename(s.CRTokenFile).
 		SetIAMProfileID(s.ProfileID).

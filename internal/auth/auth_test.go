@@ -3,18 +3,24 @@ package auth_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
+	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
+	"github.com/IBM/platform-services-go-sdk/resourcecontrollerv2"
 	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
 
 	"github.com/trustjob/trustjob/internal/auth"
@@ -61,17 +67,46 @@ func TestSignInOneExchangeForManyCalls(t *testing.T) {
 	if sess.Account != l.Sim.World().AccountID || !strings.HasPrefix(sess.ProfileIAMID, "iam-Profile-") || sess.ProfileID == "" {
 		t.Errorf("session %+v: account, profile iam_id and id must come from the access token", sess)
 	}
+	// Several tasks at once, each through a different client.
+	acct := sess.Account
+	calls := map[string]func(ctx context.Context, c *ibmcloud.Clients) error{
+		ibmcloud.ServiceResourceManager: func(ctx context.Context, c *ibmcloud.Clients) error {
+			_, _, err := c.ResourceManager.ListResourceGroupsWithContext(ctx, &resourcemanagerv2.ListResourceGroupsOptions{})
+			return err
+		},
+		ibmcloud.ServiceResourceController: func(ctx context.Context, c *ibmcloud.Clients) error {
+			_, _, err := c.ResourceController.ListResourceInstancesWithContext(ctx, &resourcecontrollerv2.ListResourceInstancesOptions{})
+			return err
+		},
+		ibmcloud.ServiceIAMIdentity: func(ctx context.Context, c *ibmcloud.Clients) error {
+			_, _, err := c.IAMIdentity.ListServiceIdsWithContext(ctx, &iamidentityv1.ListServiceIdsOptions{AccountID: &acct})
+			return err
+		},
+	}
+	const perService = 5
 	var wg sync.WaitGroup
-	for range 10 {
-		wg.Add(1)
-		go func() { defer wg.Done(); listGroups(t, sess.Clients) }()
+	for name, call := range calls {
+		for range perService {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := call(context.Background(), sess.Clients); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	if n := l.Sim.Log().Count(cloudsim.ServiceIAMToken); n != 1 {
-		t.Errorf("token requests %d, want 1 for 10 calls", n)
+		t.Errorf("token requests %d, want 1 for %d calls", n, perService*len(calls))
 	}
-	if sess.Exchanges() != 1 || sess.Clients.Requests.Get(ibmcloud.ServiceResourceManager) != 10 {
-		t.Errorf("exchanges %d, resource-manager requests %d", sess.Exchanges(), sess.Clients.Requests.Get(ibmcloud.ServiceResourceManager))
+	if sess.Exchanges() != 1 {
+		t.Errorf("exchanges %d, want 1", sess.Exchanges())
+	}
+	for name := range calls {
+		if n := sess.Clients.Requests.Get(name); n != perService {
+			t.Errorf("%s requests %d, want %d", name, n, perService)
+		}
 	}
 }
 
@@ -82,6 +117,7 @@ func TestSignInRetries(t *testing.T) {
 		wantCalls int64
 		minWait   time.Duration
 	}{
+		{name: "503 then 200", fault: &cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Status: 503}, wantCalls: 2},
 		{name: "503 twice then 200", fault: &cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Every: 1, Times: 2, Status: 503}, wantCalls: 3},
 		{name: "429 with Retry-After: 1", fault: &cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Status: 429, RetryAfter: 1}, wantCalls: 2, minWait: time.Second},
 		{name: "dropped connection", fault: &cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Drop: true}, wantCalls: 2},
@@ -217,6 +253,9 @@ func TestPreflight(t *testing.T) {
 	if os.Geteuid() != 0 { // root reads anything
 		tests = append(tests, struct{ name, path, want string }{"unreadable", unreadable, "not readable"})
 	}
+	// A directory where the file should be (a mount at the file's path) fails
+	// for every user, root included.
+	tests = append(tests, struct{ name, path, want string }{"a directory", dir, "cannot be read"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := auth.Preflight(auth.Settings{CRTokenFile: tt.path}, now)
@@ -272,7 +311,8 @@ func TestRotatedTokenFileIsSentOnRefresh(t *testing.T) {
 	if bytes.Equal(first, second) {
 		t.Fatal("rotation did not change the token")
 	}
-	time.Sleep(2100 * time.Millisecond) // the access token expires
+	// The SDK holds a token as valid until 10 s before it expires, so a 2 s
+	// token is stale at once: the next call exchanges again, re-reading the file.
 	listGroups(t, sess.Clients)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -325,4 +365,176 @@ func writeFile(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// counting is a base transport that counts the attempts that reach the network.
+type counting struct{ n atomic.Int64 }
+
+func (c *counting) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestSignInAnswers drives the real ContainerAuthenticator against a stand-in
+// IAM that gives the answers the emulator does not: each status is retried or
+// not, and maps to its exit code.
+func TestSignInAnswers(t *testing.T) {
+	foreignHits := atomic.Int64{}
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { foreignHits.Add(1) }))
+	defer foreign.Close()
+	iamError := func(status int, code string, header http.Header) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			for k, v := range header {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"errorCode":%q,"errorMessage":"IAM says no.","context":{"requestId":"r1"}}`, code)
+		}
+	}
+	tests := []struct {
+		name     string
+		handler  http.HandlerFunc
+		tls      bool
+		wantCode int
+		wantHint string
+		attempts int64
+	}{
+		{name: "401", handler: iamError(401, "BXNIM0300E", nil), wantCode: exitcode.NoPerm, wantHint: "refused the sign-in", attempts: 1},
+		{name: "403", handler: iamError(403, "BXNIM0301E", nil), wantCode: exitcode.NoPerm, wantHint: "refused the sign-in", attempts: 1},
+		{name: "400 token rejected", handler: iamError(400, "BXNIM0407E", nil), wantCode: exitcode.NoPerm, wantHint: "audience iam", attempts: 1},
+		{name: "400 not eligible", handler: iamError(400, auth.CodeNotEligible, nil), wantCode: exitcode.NoPerm, wantHint: "not trusted by that profile", attempts: 1},
+		{name: "404", handler: iamError(404, "BXNIM0060E", nil), wantCode: exitcode.NoPerm, wantHint: "doctor", attempts: 1},
+		{name: "501 is retried like any 5xx", handler: iamError(501, "", nil), wantCode: exitcode.TempFail, wantHint: "next run", attempts: 5},
+		{
+			name:    "429 with a past HTTP-date Retry-After",
+			handler: iamError(429, "", http.Header{"Retry-After": {"Mon, 02 Jan 2006 15:04:05 GMT"}}), wantCode: exitcode.TempFail, wantHint: "next run", attempts: 5,
+		},
+		{
+			name: "redirect elsewhere: the service-account token is not resent",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, strings.Replace(foreign.URL, "127.0.0.1", "localhost", 1)+"/identity/token", http.StatusTemporaryRedirect)
+			},
+			wantCode: exitcode.Config, wantHint: "allowedHosts", attempts: 1,
+		},
+		{name: "untrusted certificate: not retried", tls: true, handler: iamError(500, "", nil), wantCode: exitcode.NoPerm, wantHint: "certificate", attempts: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := httptest.NewUnstartedServer(tt.handler)
+			if tt.tls {
+				ts.Config.ErrorLog = slog.NewLogLogger(slog.DiscardHandler, slog.LevelError) // the refused handshake
+				ts.StartTLS()
+			} else {
+				ts.Start()
+			}
+			defer ts.Close()
+			base := &counting{}
+			_, err := auth.SignIn(context.Background(), auth.Settings{
+				ProfileID: "Profile-1", CRTokenFile: writeFile(t, "a.b.c"), IAMURL: ts.URL,
+				AllowedHosts: []string{"127.0.0.1"}, Transport: base,
+				Retry: auth.Retry{Base: time.Millisecond, Max: 5 * time.Millisecond},
+			}, nil)
+			if err == nil {
+				t.Fatal("sign-in succeeded")
+			}
+			code, hint := auth.ExitCode(err)
+			t.Logf("exit %d: %v; hint: %s", code, err, hint)
+			if code != tt.wantCode || !strings.Contains(hint, tt.wantHint) {
+				t.Errorf("exit %d, hint %q (err %v); want %d and %q", code, hint, err, tt.wantCode, tt.wantHint)
+			}
+			if n := base.n.Load(); n != tt.attempts {
+				t.Errorf("%d attempts, want %d", n, tt.attempts)
+			}
+			if foreignHits.Load() != 0 {
+				t.Error("the token request was resent to a host that is not allowed")
+			}
+		})
+	}
+}
+
+// TestRefreshIsRetried: once signed in, a refresh that meets a 503 is retried
+// and the API call goes through.
+func TestRefreshIsRetried(t *testing.T) {
+	l := emulator(t, cloudsim.Options{TokenTTL: 2 * time.Second}) // stale at once, see above
+	sess, err := auth.SignIn(context.Background(), settings(l), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Sim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceIAMToken, Nth: 1, Status: 503})
+	listGroups(t, sess.Clients)
+	if n := l.Sim.Log().Count(cloudsim.ServiceIAMToken); n != 3 {
+		t.Errorf("token requests %d, want 3 (exchange, refused refresh, retried refresh)", n)
+	}
+	if sess.Exchanges() != 2 || sess.Clients.Requests.Get(ibmcloud.ServiceIAMToken) != 3 {
+		t.Errorf("exchanges %d, token requests counted %d", sess.Exchanges(), sess.Clients.Requests.Get(ibmcloud.ServiceIAMToken))
+	}
+}
+
+// fakeIAM answers token requests in process with an access token carrying
+// claims, and records the hosts asked.
+type fakeIAM struct {
+	claims string
+	mu     sync.Mutex
+	hosts  []string
+}
+
+func (f *fakeIAM) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	f.hosts = append(f.hosts, req.URL.Host)
+	f.mu.Unlock()
+	b64 := base64.RawURLEncoding.EncodeToString
+	tok := b64([]byte(`{"alg":"RS256","kid":"k"}`)) + "." + b64([]byte(f.claims)) + ".c2ln"
+	body := fmt.Sprintf(`{"access_token":%q,"refresh_token":"not_supported","token_type":"Bearer","expires_in":3600,"expiration":%d}`,
+		tok, time.Now().Add(time.Hour).Unix())
+	return &http.Response{
+		StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: req,
+	}, nil
+}
+
+func TestSignInEndpointsAndClaims(t *testing.T) {
+	const profileClaims = `{"iam_id":"iam-Profile-42","name":"automation-runner","account":{"bss":"0123456789abcdef"}}`
+	tests := []struct {
+		name     string
+		private  bool
+		claims   string
+		wantHost string
+		wantRC   string
+		wantErr  string
+	}{
+		{name: "public", claims: profileClaims, wantHost: "iam.cloud.ibm.com", wantRC: "https://resource-controller.cloud.ibm.com"},
+		{name: "private", private: true, claims: profileClaims, wantHost: "private.iam.cloud.ibm.com", wantRC: "https://private.resource-controller.cloud.ibm.com"},
+		{name: "no account claim", claims: `{"iam_id":"iam-Profile-42"}`, wantHost: "iam.cloud.ibm.com", wantErr: "no account.bss claim"},
+		{name: "claims not JSON", claims: `not json`, wantHost: "iam.cloud.ibm.com", wantErr: "not a JWT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iam := &fakeIAM{claims: tt.claims}
+			sess, err := auth.SignIn(context.Background(), auth.Settings{
+				ProfileName: "configured-name", CRTokenFile: writeFile(t, "a.b.c"), Private: tt.private, Transport: iam,
+			}, nil)
+			if len(iam.hosts) != 1 || iam.hosts[0] != tt.wantHost {
+				t.Errorf("token requests to %v, want one to %s", iam.hosts, tt.wantHost)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				if code, _ := auth.ExitCode(err); code != exitcode.NoPerm {
+					t.Errorf("exit %d, want 77", code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sess.Account != "0123456789abcdef" || sess.ProfileIAMID != "iam-Profile-42" || sess.ProfileID != "Profile-42" || sess.ProfileName != "automation-runner" {
+				t.Errorf("session %+v: identity must come from the access token", sess)
+			}
+			if got := sess.Clients.ResourceController.Service.GetServiceURL(); got != tt.wantRC {
+				t.Errorf("resource controller at %s, want %s", got, tt.wantRC)
+			}
+		})
+	}
 }

@@ -47,14 +47,16 @@ type SignInError struct {
 	// account), for explaining a refusal.
 	Workload  string
 	Temporary bool // a retry later may succeed (exit 75)
+
+	hint string // overrides the hint derived from the fields above
 }
 
 func (e *SignInError) Error() string {
-	msg := e.Message
-	if e.Code != "" || e.IAMMessage != "" {
-		msg += fmt.Sprintf(": %s %s", e.Code, e.IAMMessage)
+	iam := strings.TrimSpace(e.Code + " " + e.IAMMessage)
+	if iam == "" {
+		return e.Message
 	}
-	return strings.TrimSpace(msg)
+	return e.Message + ": " + iam
 }
 
 // Hint says what to do about it.
@@ -64,6 +66,8 @@ func (e *SignInError) Hint() string {
 		who = " (this pod: " + e.Workload + ")"
 	}
 	switch {
+	case e.hint != "":
+		return e.hint
 	case e.Temporary:
 		return "IAM is unavailable or slow; the CronJob's next run (or the Job's retry) will try again"
 	case e.Code == CodeNotEligible:

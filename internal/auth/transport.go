@@ -3,7 +3,10 @@ package auth
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -47,12 +50,15 @@ func (r Retry) withDefaults() Retry {
 }
 
 // tokenTransport carries the ContainerAuthenticator's token requests: it
-// bounds each by the run's context, retries 429, 5xx and network errors with
-// capped, jittered backoff that honours Retry-After, never retries another
-// 4xx, and remembers IAM's last answer so a failure can be explained.
+// refuses hosts outside the policy (the form carries the service-account
+// token, and a 307 redirect would resend it), bounds each attempt by the run's
+// context, retries 429, 5xx and network errors with capped, jittered backoff
+// that honours Retry-After, never retries another 4xx, and remembers IAM's
+// last answer so a failure can be explained.
 type tokenTransport struct {
 	ctx       context.Context
 	base      http.RoundTripper
+	policy    ibmcloud.HostPolicy
 	retry     Retry
 	counter   *ibmcloud.RequestCounter
 	log       *slog.Logger
@@ -69,16 +75,26 @@ type iamAnswer struct {
 	code    string // BXNIM...
 	message string
 	netErr  error
+	refused error // the host policy stopped the request
 }
 
-func newTokenTransport(ctx context.Context, base http.RoundTripper, r Retry, c *ibmcloud.RequestCounter, log *slog.Logger) *tokenTransport {
+func newTokenTransport(ctx context.Context, base http.RoundTripper, p ibmcloud.HostPolicy, r Retry, c *ibmcloud.RequestCounter, log *slog.Logger) *tokenTransport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &tokenTransport{ctx: ctx, base: base, retry: r.withDefaults(), counter: c, log: log}
+	return &tokenTransport{ctx: ctx, base: base, policy: p, retry: r.withDefaults(), counter: c, log: log}
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.policy.Allows(req.URL.Hostname()) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		err := fmt.Errorf("IAM token request to %s refused: %w; add it to allowedHosts if it is yours",
+			req.URL.Hostname(), ibmcloud.ErrHostNotAllowed)
+		t.record(iamAnswer{refused: err})
+		return nil, err
+	}
 	var body []byte
 	if req.Body != nil {
 		var err error
@@ -158,10 +174,12 @@ func (t *tokenTransport) lastAnswer() iamAnswer {
 	return t.last
 }
 
-// decide says whether to retry, and how long IAM asked to wait.
+// decide says whether to retry, and how long IAM asked to wait. Like the
+// SDK's own retry policy, it does not retry a certificate the host failed to
+// prove: waiting does not change it.
 func (t *tokenTransport) decide(resp *http.Response, err error) (time.Duration, bool) {
 	if err != nil {
-		return 0, t.ctx.Err() == nil // network error or attempt timeout
+		return 0, t.ctx.Err() == nil && !permanent(err) // network error or attempt timeout
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s >= 0 {
@@ -173,6 +191,15 @@ func (t *tokenTransport) decide(resp *http.Response, err error) (time.Duration, 
 		return 0, true
 	}
 	return 0, false
+}
+
+// permanent reports whether a transport error will not go away on its own.
+func permanent(err error) bool {
+	var verr *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verr) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }
 
 // backoff is Base·2^(attempt-1), capped at Max, with up to 20% jitter so many
@@ -190,9 +217,14 @@ func (t *tokenTransport) classify(ctx context.Context, err error, tokenFile stri
 	last := t.lastAnswer()
 	e := &SignInError{Status: last.status, Code: last.code, IAMMessage: last.message}
 	switch {
+	case last.refused != nil:
+		return last.refused
 	case ctx.Err() != nil:
 		e.Temporary = true
 		e.Message = fmt.Sprintf("IAM did not answer before the run's deadline (%v)", context.Cause(ctx))
+	case last.status == 0 && last.netErr != nil && permanent(last.netErr):
+		e.Message = "IAM's TLS certificate cannot be verified: " + last.netErr.Error()
+		e.hint = "check auth.iamURL and any TLS-intercepting proxy (HTTPS_PROXY): the host must present a certificate this image's CA bundle trusts"
 	case last.status == 0 && last.netErr != nil:
 		e.Temporary = true
 		e.Message = "IAM cannot be reached: " + last.netErr.Error()

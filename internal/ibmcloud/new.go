@@ -1,6 +1,7 @@
 package ibmcloud
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -130,7 +131,9 @@ type Options struct {
 	// 5xx, which honour Retry-After (defaults 4 and 30 s).
 	MaxRetries       int
 	MaxRetryInterval time.Duration
-	Logger           *slog.Logger
+	// Logger receives, at debug level, which endpoint each service uses and
+	// where it came from; nil discards.
+	Logger *slog.Logger
 }
 
 // New builds every service client over one authenticator. Each client sends
@@ -155,6 +158,9 @@ func New(o Options) (*Clients, error) {
 	if o.MaxRetryInterval == 0 {
 		o.MaxRetryInterval = 30 * time.Second
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	baseRT := o.Transport
 	if baseRT == nil {
 		baseRT = http.DefaultTransport
@@ -176,13 +182,30 @@ func New(o Options) (*Clients, error) {
 		if err != nil {
 			return nil, fmt.Errorf("build %s client: %w", e.Service, err)
 		}
-		svc.SetHTTPClient(&http.Client{
+		svc.Client = retrying(&http.Client{
 			Timeout:   o.RequestTimeout,
 			Transport: &guard{base: baseRT, service: e.Service, policy: allow, counter: o.Requests},
-		})
-		svc.EnableRetries(o.MaxRetries, o.MaxRetryInterval)
+		}, o.MaxRetries, o.MaxRetryInterval)
+		o.Logger.Debug("IBM Cloud endpoint", "service", e.Service, "url", u, "from", from)
 	}
 	return c, nil
+}
+
+// retrying is what BaseService.EnableRetries builds (the SDK's policy: 429
+// and 5xx, Retry-After honoured, backoff capped at maxInterval, stop on a
+// context error), except that a request the guard refused is not retried:
+// no wait turns a wrong host into a right one.
+func retrying(c *http.Client, maxRetries int, maxInterval time.Duration) *http.Client {
+	rc := core.NewRetryableClientWithHTTPClient(c)
+	rc.RetryMax = maxRetries
+	rc.RetryWaitMax = maxInterval
+	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if errors.Is(err, ErrHostNotAllowed) {
+			return false, err
+		}
+		return core.IBMCloudSDKRetryPolicy(ctx, resp, err)
+	}
+	return rc.StandardClient()
 }
 
 // HostPolicy decides which hosts may receive the IAM access token: IBM Cloud's
@@ -198,8 +221,10 @@ func NewHostPolicy(extra []string) HostPolicy {
 	return p
 }
 
-// ErrHostNotAllowed is returned for a request to a host outside the policy.
-var ErrHostNotAllowed = errors.New("host not allowed to receive the IAM access token")
+// ErrHostNotAllowed is returned for a request to a host outside the policy
+// (an access token in the Authorization header, or the service-account token
+// in an IAM token request).
+var ErrHostNotAllowed = errors.New("host not allowed to receive IBM Cloud credentials")
 
 // Allows reports whether host (without port) may receive the token.
 func (p HostPolicy) Allows(host string) bool {
