@@ -70,7 +70,7 @@ func (a *app) sim(ctx context.Context, args []string) int {
 	defer l.Close()
 
 	fmt.Fprintf(a.stdout, "# IBM Cloud emulator on %s (account %s, trusted profile %q).\n", l.Sim.URL(), world.AccountID, l.ProfileName)
-	fmt.Fprintf(a.stdout, "# Point trustjob at it from another shell (the config needs allowedHosts: [%s]):\n", hostOf(l.Sim.URL()))
+	fmt.Fprintln(a.stdout, "# Point trustjob at it from another shell (paste these lines, then run trustjob run or doctor):")
 	keys := make([]string, 0, len(l.Env))
 	for k := range l.Env {
 		keys = append(keys, k)
@@ -164,13 +164,4 @@ func setFraction(p *float64, v string) error {
 	}
 	*p = x
 	return nil
-}
-
-// hostOf returns the host of an http URL, without port.
-func hostOf(u string) string {
-	u = strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")
-	if i := strings.IndexAny(u, ":/"); i >= 0 {
-		u = u[:i]
-	}
-	return u
 }

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,6 +142,11 @@ func (s *Sim) Env(base string) map[string]string {
 		base = s.url
 	}
 	env := map[string]string{"TRUSTJOB_IAM_URL": base}
+	// The emulator's host must be allowed to receive the access token; the
+	// variable allows it where the URLs are set, without editing the config.
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		env["TRUSTJOB_ALLOWED_HOSTS"] = u.Hostname()
+	}
 	for _, v := range ServiceURLVars {
 		env[v] = base
 	}

@@ -17,6 +17,10 @@ const (
 	EnvProfileID   = "TRUSTJOB_PROFILE_ID"
 	EnvCRTokenFile = "TRUSTJOB_CR_TOKEN_FILE"
 	EnvIAMURL      = "TRUSTJOB_IAM_URL"
+	// EnvAllowedHosts adds comma-separated hosts to allowedHosts: whoever
+	// points a service URL variable at a host can allow that host in the same
+	// place (`trustjob sim` prints both).
+	EnvAllowedHosts = "TRUSTJOB_ALLOWED_HOSTS"
 )
 
 // ServiceURLVariables are the IBM SDK's own per-service endpoint overrides,
@@ -73,6 +77,17 @@ func applyEnv(a *Auth, env map[string]string) map[string]string {
 		from["auth.iamURL"] = EnvIAMURL
 	}
 	return from
+}
+
+// applyAllowedHostsEnv appends TRUSTJOB_ALLOWED_HOSTS to cfg.AllowedHosts and
+// records which entries came from it.
+func applyAllowedHostsEnv(cfg *Config, env map[string]string, from map[string]string) {
+	for _, h := range strings.Split(env[EnvAllowedHosts], ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			from[fmt.Sprintf("allowedHosts[%d]", len(cfg.AllowedHosts))] = EnvAllowedHosts
+			cfg.AllowedHosts = append(cfg.AllowedHosts, h)
+		}
+	}
 }
 
 // ibmCLIKeyVariables are the IBM Cloud CLI's and Terraform provider's API-key

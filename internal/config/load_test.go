@@ -233,6 +233,17 @@ func TestEnvOverrides(t *testing.T) {
 	}
 }
 
+func TestAllowedHostsEnv(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(envBase+"allowedHosts: [a.example.com]\n"), testTypes,
+		[]string{"TRUSTJOB_ALLOWED_HOSTS= 127.0.0.1 ,,localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.AllowedHosts, ","); got != "a.example.com,127.0.0.1,localhost" {
+		t.Errorf("allowedHosts = %s", got)
+	}
+}
+
 func TestEnvProblems(t *testing.T) {
 	credFile := filepath.Join(t.TempDir(), "ibm-credentials.env")
 	if err := os.WriteFile(credFile, []byte("RESOURCE_CONTROLLER_AUTH_TYPE=iam\nRESOURCE_CONTROLLER_APIKEY=secret\n"), 0o600); err != nil {
@@ -260,6 +271,8 @@ func TestEnvProblems(t *testing.T) {
 		{"credentials file without a key", []string{"IBM_CREDENTIALS_FILE=" + cleanFile}, nil},
 		{"missing credentials file", []string{"IBM_CREDENTIALS_FILE=/nonexistent/file"}, nil},
 		{"several at once", []string{"IC_API_KEY=k", "IBMCLOUD_API_KEY=k", "X_APIKEY="}, []string{"$IBMCLOUD_API_KEY", "$IC_API_KEY"}},
+		{"bad allowed host from env names the variable", []string{"TRUSTJOB_ALLOWED_HOSTS=127.0.0.1, https://x.example.com/"},
+			[]string{"allowedHosts[1]: \"https://x.example.com/\" is not a host name (set by $TRUSTJOB_ALLOWED_HOSTS)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
