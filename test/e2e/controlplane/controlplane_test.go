@@ -130,6 +130,9 @@ func emulatorWorld(t *testing.T, c *cluster) *cloudsim.World {
 				ReplaceTrust: true,
 			}},
 		},
+		// The profile may do what the manifests' tasks need; this test is
+		// about trust, the failure suite covers missing permissions.
+		Grants: []string{"*"},
 	}
 	data, err := yaml.Marshal(fx)
 	if err != nil {
