@@ -5,6 +5,7 @@ import (
 	"github.com/trustjob/trustjob/internal/runner"
 )
 
+// reportServices wires report files and stdout (internal/report) into app.
 func reportServices() services {
 	return services{
 		newOutput: func(o outputOptions) (runner.Output, error) {
@@ -23,6 +24,8 @@ func reportServices() services {
 // reportOutput adapts *report.Run to the runner's Output.
 type reportOutput struct{ run *report.Run }
 
+var _ runner.Output = reportOutput{}
+
 func (o reportOutput) Task(name string, schema report.Schema) (runner.TaskOutput, error) {
 	t, err := o.run.Task(name, schema)
 	if err != nil {
@@ -31,6 +34,8 @@ func (o reportOutput) Task(name string, schema report.Schema) (runner.TaskOutput
 	return taskOutput{t}, nil
 }
 
+// taskOutput is a *report.TaskReport (Write, SetSummary, Abort) whose Close
+// returns the runner's Written.
 type taskOutput struct{ *report.TaskReport }
 
 func (t taskOutput) Close(complete bool) (runner.Written, error) {

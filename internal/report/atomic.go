@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -79,8 +81,9 @@ func finish(tmp *os.File, path string, perm os.FileMode) error {
 // links are not possible) under a temporary name, renamed over path.
 func replaceWith(path, src string) error {
 	dir := filepath.Dir(path)
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".link.tmp")
-	_ = os.Remove(tmp)
+	// A name of its own, so two processes updating the same latest file
+	// cannot take each other's temporary file.
+	tmp := filepath.Join(dir, "."+filepath.Base(path)+"-"+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
 	if err := os.Link(src, tmp); err != nil {
 		if err := copyFile(tmp, src); err != nil {
 			_ = os.Remove(tmp)

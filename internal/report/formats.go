@@ -8,19 +8,36 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Formats are the file formats a run can write, in documentation order.
+//
+//   - jsonl: one JSON object per row and nothing else, so line tools (jq, wc -l,
+//     ReadJSONL) see only rows; the summary is in run-summary.json.
+//   - json: {"task", "columns", "rows": [...], "summary": {...}}, streamed.
+//   - csv: RFC 4180 quoting (encoding/csv, LF line ends so values round-trip)
+//     with a header from the Schema; nested values as JSON, times in RFC 3339
+//     UTC; text starting with = + - @ gets a leading ' (see csvCell).
+//   - markdown: a table (pipes, markup and line breaks escaped) and a summary
+//     section.
+//
+// csv and markdown hold the Schema's columns only; jsonl and json also keep
+// keys a row has outside the Schema. json and markdown end with the summary,
+// whose "complete" is false in an incomplete report.
 var Formats = []string{"jsonl", "json", "csv", "markdown"}
 
 // encoder streams one report in one format: begin, a row at a time, end.
-// Nothing is buffered beyond the bufio.Writer, so memory does not grow with rows.
+// Nothing is buffered beyond the bufio.Writer and one row, so memory does not
+// grow with rows. row receives both the row and obj, the row already encoded as
+// one JSON object (see values.object), so JSON is encoded once per row however
+// many formats are written.
 type encoder interface {
 	begin(w *bufio.Writer, task string, s Schema) error
-	row(w *bufio.Writer, r Row) error
+	row(w *bufio.Writer, r Row, obj []byte) error
 	end(w *bufio.Writer, sum Summary) error
 }
 
@@ -38,50 +55,103 @@ func newEncoder(format string) (encoder, error) {
 	return nil, fmt.Errorf("unknown report format %q (known: %s)", format, strings.Join(Formats, ", "))
 }
 
-// columns are the row's keys in schema order, then any others sorted, so every
-// format writes the same, stable order.
-func columns(s Schema, r Row) []string {
-	cols := make([]string, 0, len(r))
-	for _, c := range s.Columns {
-		if _, ok := r[c]; ok {
-			cols = append(cols, c)
-		}
-	}
-	if len(cols) == len(r) {
-		return cols
-	}
-	var extra []string
-	for k := range r {
-		if !slices.Contains(s.Columns, k) {
-			extra = append(extra, k)
-		}
-	}
-	sort.Strings(extra)
-	return append(cols, extra...)
+// values encodes row values. It reuses its buffers, so it is not safe for
+// concurrent use and what it returns is valid until the next call.
+type values struct {
+	buf   bytes.Buffer
+	enc   *json.Encoder
+	obj   []byte
+	extra []string
 }
 
-// appendObject encodes r as one JSON object with keys in schema order.
-func appendObject(b []byte, s Schema, r Row) ([]byte, error) {
-	b = append(b, '{')
-	for i, c := range columns(s, r) {
-		if i > 0 {
+func newValues() *values {
+	v := &values{}
+	v.enc = json.NewEncoder(&v.buf)
+	// Reports are read by people too: keep <, > and & as they are.
+	v.enc.SetEscapeHTML(false)
+	return v
+}
+
+// json encodes one value.
+func (v *values) json(x any) ([]byte, error) {
+	v.buf.Reset()
+	if err := v.enc.Encode(x); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(v.buf.Bytes(), []byte{'\n'}), nil
+}
+
+// object encodes r as one JSON object: the Schema's columns present in r in
+// Schema order, then any other keys sorted, so every run writes the same bytes.
+// A value JSON cannot encode (NaN, a channel) is an error naming its column.
+func (v *values) object(s Schema, r Row) ([]byte, error) {
+	b := append(v.obj[:0], '{')
+	first := true
+	add := func(k string, x any) error {
+		if !first {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, c)
-		b = append(b, ':')
-		v, err := json.Marshal(r[c])
-		if err != nil {
-			return nil, fmt.Errorf("encode column %s: %w", c, err)
+		first = false
+		var err error
+		if b, err = v.appendKey(b, k); err != nil {
+			return err
 		}
-		b = append(b, v...)
+		b = append(b, ':')
+		val, err := v.json(x)
+		if err != nil {
+			return fmt.Errorf("encode column %s: %w", k, err)
+		}
+		b = append(b, val...)
+		return nil
 	}
-	return append(b, '}'), nil
+	n := 0
+	for _, c := range s.Columns {
+		if x, ok := r[c]; ok {
+			n++
+			if err := add(c, x); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if n < len(r) {
+		v.extra = v.extra[:0]
+		for k := range r {
+			if !slices.Contains(s.Columns, k) {
+				v.extra = append(v.extra, k)
+			}
+		}
+		sort.Strings(v.extra)
+		for _, k := range v.extra {
+			if err := add(k, r[k]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	v.obj = append(b, '}')
+	return v.obj, nil
+}
+
+// appendKey appends k as a JSON string: directly when it is plain ASCII, which
+// column names are, and through the encoder otherwise.
+func (v *values) appendKey(b []byte, k string) ([]byte, error) {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
+			q, err := v.json(k)
+			if err != nil {
+				return nil, err
+			}
+			return append(b, q...), nil
+		}
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"'), nil
 }
 
 // text renders one value for csv, markdown and the terminal: strings as they
-// are, times in RFC 3339, nil as empty, everything else as JSON.
-func text(v any) string {
-	switch x := v.(type) {
+// are, times in RFC 3339 UTC, nil as empty, everything else as JSON.
+func (v *values) text(x any) string {
+	switch x := x.(type) {
 	case nil:
 		return ""
 	case string:
@@ -94,74 +164,62 @@ func text(v any) string {
 	case fmt.Stringer:
 		return x.String()
 	}
-	b, err := json.Marshal(v)
+	b, err := v.json(x)
 	if err != nil {
-		return fmt.Sprint(v)
+		return fmt.Sprint(x)
 	}
 	return string(b)
 }
 
-type jsonlEncoder struct {
-	schema Schema
-	buf    []byte
-}
+type jsonlEncoder struct{}
 
-func (e *jsonlEncoder) begin(_ *bufio.Writer, _ string, s Schema) error { e.schema = s; return nil }
+func (jsonlEncoder) begin(*bufio.Writer, string, Schema) error { return nil }
 
-func (e *jsonlEncoder) row(w *bufio.Writer, r Row) error {
-	b, err := appendObject(e.buf[:0], e.schema, r)
-	if err != nil {
-		return err
-	}
-	e.buf = append(b, '\n')
-	_, err = w.Write(e.buf)
-	return err
+func (jsonlEncoder) row(w *bufio.Writer, _ Row, obj []byte) error {
+	w.Write(obj)
+	return w.WriteByte('\n')
 }
 
 // The summary of a JSONL report lives in run-summary.json: every line of a
 // .jsonl file is a row, which is what line-oriented tools expect.
-func (e *jsonlEncoder) end(*bufio.Writer, Summary) error { return nil }
+func (jsonlEncoder) end(*bufio.Writer, Summary) error { return nil }
 
-// jsonEncoder writes {"task":..., "columns":[...], "rows":[...], "summary":{...}}.
+// jsonEncoder writes {"task":..., "columns":[...], "rows":[...], "summary":{...}}
+// with one row per line, so a large report stays readable and diffable.
 type jsonEncoder struct {
-	schema Schema
-	n      int64
-	buf    []byte
+	n int64
 }
 
 func (e *jsonEncoder) begin(w *bufio.Writer, task string, s Schema) error {
-	e.schema = s
 	t, _ := json.Marshal(task)
 	c, _ := json.Marshal(s.Columns)
 	_, err := fmt.Fprintf(w, "{\n  \"task\": %s,\n  \"columns\": %s,\n  \"rows\": [", t, c)
 	return err
 }
 
-func (e *jsonEncoder) row(w *bufio.Writer, r Row) error {
-	sep := ",\n    "
-	if e.n == 0 {
-		sep = "\n    "
+func (e *jsonEncoder) row(w *bufio.Writer, _ Row, obj []byte) error {
+	if e.n > 0 {
+		w.WriteByte(',')
 	}
 	e.n++
-	b, err := appendObject(append(e.buf[:0], sep...), e.schema, r)
-	if err != nil {
-		return err
-	}
-	e.buf = b
-	_, err = w.Write(b)
+	w.WriteString("\n    ")
+	_, err := w.Write(obj)
 	return err
 }
 
 func (e *jsonEncoder) end(w *bufio.Writer, sum Summary) error {
-	s, err := json.MarshalIndent(sum, "  ", "  ")
-	if err != nil {
+	var s bytes.Buffer
+	enc := json.NewEncoder(&s)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("  ", "  ")
+	if err := enc.Encode(sum); err != nil {
 		return fmt.Errorf("encode summary: %w", err)
 	}
 	closing := "\n  ]"
 	if e.n == 0 {
 		closing = "]"
 	}
-	_, err = fmt.Fprintf(w, "%s,\n  \"summary\": %s\n}\n", closing, s)
+	_, err := fmt.Fprintf(w, "%s,\n  \"summary\": %s\n}\n", closing, bytes.TrimSuffix(s.Bytes(), []byte{'\n'}))
 	return err
 }
 
@@ -169,18 +227,19 @@ type csvEncoder struct {
 	schema Schema
 	cw     *csv.Writer
 	rec    []string
+	v      *values
 }
 
 func (e *csvEncoder) begin(w *bufio.Writer, _ string, s Schema) error {
-	e.schema = s
+	e.schema, e.v = s, newValues()
 	e.cw = csv.NewWriter(w)
 	e.rec = make([]string, len(s.Columns))
 	return e.cw.Write(s.Columns)
 }
 
-func (e *csvEncoder) row(_ *bufio.Writer, r Row) error {
+func (e *csvEncoder) row(_ *bufio.Writer, r Row, _ []byte) error {
 	for i, c := range e.schema.Columns {
-		e.rec[i] = text(r[c])
+		e.rec[i] = csvCell(r[c], e.v.text(r[c]))
 	}
 	if err := e.cw.Write(e.rec); err != nil {
 		return err
@@ -194,12 +253,36 @@ func (e *csvEncoder) end(*bufio.Writer, Summary) error {
 	return e.cw.Error()
 }
 
+// csvCell guards against formula injection: resource and identity names are
+// chosen by anyone who can create them, and a spreadsheet runs a cell such as
+// =HYPERLINK(...) as a formula. A text value starting with = + - @ or a control
+// character gets a leading ' (OWASP's advice); numbers are left alone, and the
+// JSON formats keep every value unchanged.
+func csvCell(x any, s string) string {
+	switch x.(type) {
+	case json.Number:
+		return s
+	case string, fmt.Stringer:
+	default:
+		return s
+	}
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
 type markdownEncoder struct {
 	schema Schema
+	v      *values
 }
 
 func (e *markdownEncoder) begin(w *bufio.Writer, task string, s Schema) error {
-	e.schema = s
+	e.schema, e.v = s, newValues()
 	fmt.Fprintf(w, "# %s\n\n", mdCell(task))
 	w.WriteString("|")
 	for _, c := range s.Columns {
@@ -213,10 +296,10 @@ func (e *markdownEncoder) begin(w *bufio.Writer, task string, s Schema) error {
 	return err
 }
 
-func (e *markdownEncoder) row(w *bufio.Writer, r Row) error {
+func (e *markdownEncoder) row(w *bufio.Writer, r Row, _ []byte) error {
 	w.WriteString("|")
 	for _, c := range e.schema.Columns {
-		w.WriteString(" " + mdCell(text(r[c])) + " |")
+		w.WriteString(" " + mdCell(e.v.text(r[c])) + " |")
 	}
 	_, err := w.WriteString("\n")
 	return err
@@ -230,26 +313,31 @@ func (e *markdownEncoder) end(w *bufio.Writer, sum Summary) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "| %s | %s |\n", mdCell(k), mdCell(text(sum[k])))
+		fmt.Fprintf(w, "| %s | %s |\n", mdCell(k), mdCell(e.v.text(sum[k])))
 	}
 	return nil
 }
 
-// mdCell escapes what would break a Markdown table cell.
+// mdCell escapes what would break a Markdown table cell or be read as markup:
+// pipes and markup characters get a backslash, a line break becomes <br>,
+// other control characters a space.
 func mdCell(s string) string {
-	if !strings.ContainsAny(s, "|\\\n\r<>`*_[]") {
+	if !strings.ContainsAny(s, "|\\<>&`*_[]") && !strings.ContainsFunc(s, unicode.IsControl) {
 		return s
 	}
-	var b bytes.Buffer
+	var b strings.Builder
 	for _, r := range s {
 		switch r {
-		case '|', '\\', '`', '*', '_', '[', ']', '<', '>':
+		case '|', '\\', '`', '*', '_', '[', ']', '<', '>', '&':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case '\n':
 			b.WriteString("<br>")
 		case '\r':
 		default:
+			if unicode.IsControl(r) {
+				r = ' '
+			}
 			b.WriteRune(r)
 		}
 	}

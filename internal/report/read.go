@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ func readJSONL(path string, sc *bufio.Scanner, fn func(Row) error) error {
 		var r Row
 		if err := json.Unmarshal(b, &r); err != nil || r == nil {
 			if err == nil {
-				err = fmt.Errorf("not a JSON object")
+				err = errors.New("not a JSON object")
 			}
 			return fmt.Errorf("read report %s:%d: %w", path, line, err)
 		}
@@ -56,7 +57,9 @@ func readJSONL(path string, sc *bufio.Scanner, fn func(Row) error) error {
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Errorf("read report %s:%d: line longer than %d MiB", path, line+1, maxLine>>20)
+	} else if err != nil {
 		return fmt.Errorf("read report %s after line %d: %w", path, line, err)
 	}
 	return nil

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 	"sync"
-	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 )
 
 // Options configure one run's reports.
@@ -20,11 +19,12 @@ type Options struct {
 	Dir string
 	// Formats are the file formats (Formats); empty means jsonl.
 	Formats []string
-	// Stdout receives rows when there are no files (JSON lines) or a short
-	// table when it is a terminal. Nil writes nothing.
+	// Stdout receives the rows as JSON lines when there are no files and it is
+	// not a terminal, and as a table when it is one (every row without files,
+	// the first maxTableRows with them). Nil writes nothing.
 	Stdout   io.Writer
 	Terminal bool
-	// Now stamps the file names (UTC).
+	// Now stamps the file names (UTC); zero means time.Now.
 	Now time.Time
 }
 
@@ -32,19 +32,53 @@ type Options struct {
 type Run struct {
 	opts  Options
 	stamp string
-	outMu sync.Mutex // one task at a time on stdout
+	out   *stdout // nil without Stdout
 }
 
-// NewRun checks the options and that Dir can be written.
+// stdout is shared by a run's tasks: one lock, so lines from two reports never
+// interleave mid-line.
+type stdout struct {
+	mu sync.Mutex
+	w  *bufio.Writer
+}
+
+func (s *stdout) write(b []byte, flush bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.w.Write(b); err != nil {
+		return err
+	}
+	if flush {
+		return s.w.Flush()
+	}
+	return nil
+}
+
+func (s *stdout) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Flush()
+}
+
+// StampLayout is the UTC time stamp in report file names.
+const StampLayout = "20060102T150405Z"
+
+// NewRun checks the options and that Dir can be written, so an unwritable
+// output directory fails the run before any task starts.
 func NewRun(o Options) (*Run, error) {
 	if len(o.Formats) == 0 {
 		o.Formats = []string{"jsonl"}
 	}
+	var formats []string
 	for _, f := range o.Formats {
 		if _, err := newEncoder(f); err != nil {
 			return nil, err
 		}
+		if !slices.Contains(formats, f) { // one file per format, however often named
+			formats = append(formats, f)
+		}
 	}
+	o.Formats = formats
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
@@ -59,7 +93,11 @@ func NewRun(o Options) (*Run, error) {
 		probe.Close()
 		os.Remove(probe.Name())
 	}
-	return &Run{opts: o, stamp: o.Now.UTC().Format("20060102T150405Z")}, nil
+	r := &Run{opts: o, stamp: o.Now.UTC().Format(StampLayout)}
+	if o.Stdout != nil {
+		r.out = &stdout{w: bufio.NewWriter(o.Stdout)}
+	}
+	return r, nil
 }
 
 // fileOut is one format's temporary file while a task writes.
@@ -68,20 +106,23 @@ type fileOut struct {
 	enc    encoder
 	tmp    *os.File
 	w      *bufio.Writer
+	// stamped is the final name of a complete report, used in errors.
+	stamped string
 }
 
-// TaskReport is one task's report while it is written. It implements Writer.
+// TaskReport is one task's report while it is written. It implements Writer
+// and is safe for concurrent use.
 type TaskReport struct {
 	run    *Run
 	task   string
 	schema Schema
-	dir    string
+	dir    string // DIR/<task>, "" without files
 
 	mu      sync.Mutex
 	files   []*fileOut
-	stdout  encoder       // JSON lines on stdout when there are no files
-	table   *tableBuilder // a short table on a terminal
-	bw      *bufio.Writer
+	v       *values
+	lines   bool   // rows go to stdout as JSON lines
+	table   *table // rows go to stdout as a table
 	rows    int64
 	summary Summary
 	err     error // the first write error; later writes return it
@@ -91,66 +132,94 @@ type TaskReport struct {
 // Task opens the report of one task: a temporary file per format in
 // DIR/<task>/, renamed into place by Close.
 func (r *Run) Task(name string, schema Schema) (*TaskReport, error) {
-	t := &TaskReport{run: r, task: name, schema: schema}
+	t := &TaskReport{run: r, task: name, schema: schema, v: newValues()}
 	if r.opts.Dir != "" {
 		t.dir = filepath.Join(r.opts.Dir, name)
 		if err := os.MkdirAll(t.dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create report directory: %w", err)
 		}
 		for _, f := range r.opts.Formats {
-			enc, _ := newEncoder(f)
-			tmp, err := os.CreateTemp(t.dir, "."+r.stamp+"-"+f+"-*.tmp")
-			if err != nil {
+			if err := t.open(f); err != nil {
 				t.Abort()
-				return nil, fmt.Errorf("open report %s: %w", t.dir, err)
-			}
-			fo := &fileOut{format: f, enc: enc, tmp: tmp, w: bufio.NewWriterSize(tmp, 64<<10)}
-			t.files = append(t.files, fo)
-			if err := enc.begin(fo.w, name, schema); err != nil {
-				t.Abort()
-				return nil, fmt.Errorf("write %s: %w", tmp.Name(), err)
+				return nil, err
 			}
 		}
 	}
-	if out := r.opts.Stdout; out != nil {
-		switch {
-		case r.opts.Terminal:
-			t.table = newTableBuilder(schema)
-		case r.opts.Dir == "":
-			t.bw = bufio.NewWriter(out)
-			t.stdout = &jsonlEncoder{schema: schema}
+	switch {
+	case r.out == nil:
+	case r.opts.Terminal:
+		var limit int64
+		if t.dir != "" {
+			limit = maxTableRows
 		}
+		t.table = newTable(r.out, name, schema, limit)
+	case t.dir == "":
+		t.lines = true
 	}
 	return t, nil
 }
 
-// Write appends row to every format.
+func (t *TaskReport) open(format string) error {
+	enc, _ := newEncoder(format)
+	stamped := filepath.Join(t.dir, t.run.stamp+"."+Extension[format])
+	tmp, err := os.CreateTemp(t.dir, "."+t.run.stamp+"-"+format+"-*.tmp")
+	if err != nil {
+		return fmt.Errorf("open report %s: %w", stamped, err)
+	}
+	f := &fileOut{format: format, enc: enc, tmp: tmp, w: bufio.NewWriterSize(tmp, 64<<10), stamped: stamped}
+	t.files = append(t.files, f)
+	if err := enc.begin(f.w, t.task, t.schema); err != nil {
+		return fmt.Errorf("write report %s: %w", stamped, err)
+	}
+	return nil
+}
+
+// errClosed is returned by Write after Close or Abort.
+var errClosed = errors.New("write to a closed report")
+
+// Write appends row to every format. A row that cannot be encoded (a NaN, a
+// channel) is refused with an error and nothing of it is written, so the report
+// stays whole. A failed file write (a full disk) is final: the temporary files
+// are removed at once to give the space back, and this and every later Write,
+// and Close, return the error.
 func (t *TaskReport) Write(row Row) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.done {
+		return errClosed
+	}
 	if t.err != nil {
 		return t.err
 	}
-	if t.done {
-		return errors.New("write to a closed report")
+	obj, err := t.v.object(t.schema, row)
+	if err != nil {
+		return fmt.Errorf("report %s: row %d refused: %w", t.task, t.rows+1, err)
 	}
 	for _, f := range t.files {
-		if err := f.enc.row(f.w, row); err != nil {
-			t.err = fmt.Errorf("write report %s (%s): %w", t.dir, f.format, err)
-			return t.err
+		if err := f.enc.row(f.w, row, obj); err != nil {
+			return t.fail(fmt.Errorf("write report %s: %w", f.stamped, err))
 		}
 	}
-	if t.stdout != nil {
-		if err := t.stdout.row(t.bw, row); err != nil {
-			t.err = fmt.Errorf("write rows to stdout: %w", err)
-			return t.err
-		}
+	// Without files stdout is the report, so its errors count; with them it is
+	// a glance and a closed terminal must not fail the task.
+	var outErr error
+	switch {
+	case t.lines:
+		outErr = t.run.out.write(append(obj, '\n'), false)
+	case t.table != nil:
+		outErr = t.table.add(row)
 	}
-	if t.table != nil {
-		t.table.add(row)
+	if outErr != nil && t.dir == "" {
+		return t.fail(fmt.Errorf("write rows to stdout: %w", outErr))
 	}
 	t.rows++
 	return nil
+}
+
+func (t *TaskReport) fail(err error) error {
+	t.err = err
+	t.discardFiles()
+	return err
 }
 
 // SetSummary records the task's summary; the last call wins.
@@ -162,66 +231,109 @@ func (t *TaskReport) SetSummary(s Summary) {
 
 // Result is what a closed report holds.
 type Result struct {
-	Rows    int64
+	Rows int64
+	// Files are the paths written: each format's time-stamped report, then
+	// each latest.<ext> replaced.
 	Files   []string
 	Summary Summary
 }
 
-// Close finishes the report. Complete reports become DIR/<task>/<stamp>.<ext>
-// and replace latest.<ext>; incomplete ones (complete=false: the task failed or
-// ran out of time) become <stamp>.incomplete.<ext> and leave latest alone, so
-// the next change report compares against the last complete run.
+// Close finishes the report.
+//
+// Complete reports become DIR/<task>/<stamp>.<ext> and then replace
+// latest.<ext>. Incomplete ones (complete=false: the task failed, ran out of
+// time or was cancelled) become <stamp>.incomplete.<ext> and leave latest.<ext>
+// alone, so the next change report compares against the last complete run; the
+// summary in the json and markdown files says "complete": false.
+//
+// Every file is renamed into place only after it was written, flushed and
+// synced whole. If any format fails, the time-stamped files of this report are
+// removed again and latest.<ext> is not touched. Only a failure while replacing
+// latest.<ext> (after every format was written) keeps the time-stamped files,
+// which are whole; the error names the path that failed.
 func (t *TaskReport) Close(complete bool) (Result, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
-		return Result{}, errors.New("report closed twice")
+		return Result{}, errors.New("report " + t.task + " closed twice")
 	}
 	t.done = true
 	res := Result{Rows: t.rows, Summary: t.summary}
 	err := t.err
-	for _, f := range t.files {
-		if err != nil {
-			discard(f)
-			continue
+	if err == nil {
+		res.Files, err = t.finishFiles(complete)
+	}
+	if out := t.run.out; out != nil {
+		var outErr error
+		switch {
+		case t.table != nil:
+			outErr = t.table.finish(t.rows, complete, t.dir)
+		case t.lines:
+			outErr = out.flush()
 		}
-		name := t.run.stamp
-		if !complete {
-			name += ".incomplete"
-		}
-		final := filepath.Join(t.dir, name+"."+Extension[f.format])
-		if err = t.finishFile(f, final); err != nil {
-			continue
-		}
-		res.Files = append(res.Files, final)
-		if complete {
-			latest := LatestPath(t.run.opts.Dir, t.task, f.format)
-			if err = replaceWith(latest, final); err == nil {
-				res.Files = append(res.Files, latest)
-			}
+		if outErr != nil && t.dir == "" && err == nil {
+			err = fmt.Errorf("write rows to stdout: %w", outErr)
 		}
 	}
-	if err != nil {
-		// A report that could not be written whole is not left behind in part.
-		for _, p := range res.Files {
-			if !strings.Contains(filepath.Base(p), "latest.") {
-				os.Remove(p)
-			}
-		}
-		res.Files = nil
-	}
-	t.flushStdout(complete)
 	return res, err
 }
 
-func (t *TaskReport) finishFile(f *fileOut, final string) error {
-	if err := f.enc.end(f.w, t.summary); err != nil {
-		discard(f)
-		return fmt.Errorf("write %s: %w", final, err)
+func (t *TaskReport) finishFiles(complete bool) ([]string, error) {
+	sum := fileSummary(t.summary, complete)
+	var written, formats []string
+	for i, f := range t.files {
+		final := f.stamped
+		if !complete {
+			final = filepath.Join(t.dir, t.run.stamp+".incomplete."+Extension[f.format])
+		}
+		if err := finishFile(f, final, sum); err != nil {
+			for _, g := range t.files[i+1:] {
+				discard(g)
+			}
+			for _, p := range written {
+				os.Remove(p)
+			}
+			t.files = nil
+			return nil, err
+		}
+		written, formats = append(written, final), append(formats, f.format)
 	}
-	if err := f.w.Flush(); err != nil {
+	t.files = nil
+	if !complete {
+		return written, nil
+	}
+	files := written
+	for i, final := range written {
+		latest := LatestPath(t.run.opts.Dir, t.task, formats[i])
+		if err := replaceWith(latest, final); err != nil {
+			return files, err
+		}
+		files = append(files, latest)
+	}
+	return files, nil
+}
+
+// fileSummary is the summary written into the json and markdown files: the
+// task's own, with "complete" false when the report is incomplete (and true
+// when the task did not say).
+func fileSummary(s Summary, complete bool) Summary {
+	if _, said := s["complete"]; said && complete {
+		return s
+	}
+	out := make(Summary, len(s)+1)
+	maps.Copy(out, s)
+	out["complete"] = complete
+	return out
+}
+
+func finishFile(f *fileOut, final string, sum Summary) error {
+	err := f.enc.end(f.w, sum)
+	if err == nil {
+		err = f.w.Flush()
+	}
+	if err != nil {
 		discard(f)
-		return fmt.Errorf("write %s: %w", final, err)
+		return fmt.Errorf("write report %s: %w", final, err)
 	}
 	if err := finish(f.tmp, final, 0o644); err != nil {
 		discard(f)
@@ -230,107 +342,27 @@ func (t *TaskReport) finishFile(f *fileOut, final string) error {
 	return nil
 }
 
-func (t *TaskReport) flushStdout(complete bool) {
-	out := t.run.opts.Stdout
-	if t.bw != nil {
-		_ = t.bw.Flush()
-	}
-	if t.table != nil && out != nil {
-		t.run.outMu.Lock()
-		t.table.print(out, t.task, t.rows, complete)
-		t.run.outMu.Unlock()
-	}
-}
-
 // Abort drops the report: temporary files are removed, nothing is renamed.
+// Rows already shown on stdout stay; their buffered lines are flushed so
+// stdout never ends in half a line.
 func (t *TaskReport) Abort() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.done = true
+	t.discardFiles()
+	if t.lines {
+		_ = t.run.out.flush()
+	}
+}
+
+func (t *TaskReport) discardFiles() {
 	for _, f := range t.files {
 		discard(f)
 	}
+	t.files = nil
 }
 
 func discard(f *fileOut) {
 	f.tmp.Close()
 	os.Remove(f.tmp.Name())
-}
-
-// maxTableRows bounds the rows a terminal table holds: the table is for a
-// glance, the files hold everything.
-const (
-	maxTableRows  = 40
-	maxCellLength = 32
-)
-
-// tableBuilder keeps the first rows for a readable terminal table.
-type tableBuilder struct {
-	schema Schema
-	rows   [][]string
-}
-
-func newTableBuilder(s Schema) *tableBuilder { return &tableBuilder{schema: s} }
-
-func (b *tableBuilder) add(r Row) {
-	if len(b.rows) >= maxTableRows {
-		return
-	}
-	rec := make([]string, len(b.schema.Columns))
-	for i, c := range b.schema.Columns {
-		rec[i] = cell(text(r[c]))
-	}
-	b.rows = append(b.rows, rec)
-}
-
-func (b *tableBuilder) print(w io.Writer, task string, total int64, complete bool) {
-	state := ""
-	if !complete {
-		state = " (incomplete)"
-	}
-	fmt.Fprintf(w, "\n%s: %d rows%s\n", task, total, state)
-	if len(b.rows) == 0 {
-		return
-	}
-	// Only columns that hold something in the rows shown.
-	var used []int
-	for i := range b.schema.Columns {
-		for _, r := range b.rows {
-			if r[i] != "" {
-				used = append(used, i)
-				break
-			}
-		}
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for n, i := range used {
-		if n > 0 {
-			fmt.Fprint(tw, "\t")
-		}
-		fmt.Fprint(tw, strings.ToUpper(b.schema.Columns[i]))
-	}
-	fmt.Fprintln(tw)
-	for _, r := range b.rows {
-		for n, i := range used {
-			if n > 0 {
-				fmt.Fprint(tw, "\t")
-			}
-			fmt.Fprint(tw, r[i])
-		}
-		fmt.Fprintln(tw)
-	}
-	tw.Flush()
-	if total > int64(len(b.rows)) {
-		fmt.Fprintf(w, "... %d more rows in the report files\n", total-int64(len(b.rows)))
-	}
-}
-
-// cell shortens a value for the terminal and keeps it on one line.
-func cell(s string) string {
-	s = strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s)
-	if utf8.RuneCountInString(s) <= maxCellLength {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:maxCellLength-1]) + "…"
 }
