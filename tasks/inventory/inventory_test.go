@@ -357,7 +357,7 @@ func TestFailures(t *testing.T) {
 			w := f.l.Sim.World()
 			w.Revoke(w.IAM.RunnerIAMID(), cloudsim.ActionInstanceRetrieve)
 		}},
-		{name: "timeout keeps partial output", opts: cloudsim.Options{Latency: 30 * time.Millisecond}, timeout: 250 * time.Millisecond, wantErr: "incomplete"},
+		{name: "timeout keeps partial output", opts: cloudsim.Options{Latency: 60 * time.Millisecond}, timeout: 200 * time.Millisecond, wantErr: "incomplete"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

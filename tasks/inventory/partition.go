@@ -257,8 +257,12 @@ func (l *lister) maybeSplit() {
 		}
 	}
 	if best != nil {
-		best.splitWays = idle + 1
-		l.pendingWays += idle
+		// Split wide at once: every split abandons the pages the partition
+		// listed, so one split into as many windows as requests may run costs
+		// less than a cascade of narrow ones as the tail thins out.
+		ways := max(idle+1, l.rc.lim.Slots())
+		best.splitWays = ways
+		l.pendingWays += ways - 1
 	}
 }
 
