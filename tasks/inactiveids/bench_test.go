@@ -12,7 +12,7 @@ import (
 
 type countingWriter struct{ rows int }
 
-func (w *countingWriter) Write(report.Row) error  { w.rows++; return nil }
+func (w *countingWriter) Write(report.Row) error    { w.rows++; return nil }
 func (w *countingWriter) SetSummary(report.Summary) {}
 
 // BenchmarkRequests runs the task on an account with 10,000 API keys, 2,000

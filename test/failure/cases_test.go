@@ -316,7 +316,7 @@ func cases() []matrixCase {
 			}},
 		{area: "Boundaries", name: "endpoint override to an unrelated host", exit: 78,
 			outcome: "refused before any token is sent there: the host must be listed in allowedHosts",
-			setup: func(t *testing.T, h *harness) { h.env["RESOURCE_CONTROLLER_URL"] = "https://collector.example.com" },
+			setup:   func(t *testing.T, h *harness) { h.env["RESOURCE_CONTROLLER_URL"] = "https://collector.example.com" },
 			check: func(t *testing.T, h *harness, r *result) {
 				wantInStderr(t, r, "collector.example.com", "allowedHosts")
 				if n := h.l.Sim.Log().Count(cloudsim.ServiceResourceCtl); n != 0 {

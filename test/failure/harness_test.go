@@ -232,4 +232,3 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
-
