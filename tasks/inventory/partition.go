@@ -27,7 +27,10 @@ import (
 //     partition that has listed the most pages is split by updated_at into
 //     day-aligned time windows [c_i, c_i+1) cut at quantiles of the updated_at
 //     values it has seen. Its cursor is abandoned; the children start afresh.
-//     The pages it listed are the cost of the split (BENCHMARKS.md measures it).
+//     The pages it listed are the cost of the split (BENCHMARKS.md measures it),
+//     so a partition splits once, as many ways as requests may run, and the
+//     children (cut at quantiles of what it saw, so of about equal size) do
+//     not split again.
 //
 // Why nothing is listed twice or lost, for an account that does not change
 // while it is listed:
@@ -249,7 +252,10 @@ func (l *lister) maybeSplit() {
 	}
 	var best *partition
 	for p := range l.running {
-		if p.splitWays > 0 || !p.canSplit || p.pages < l.minSplitPages {
+		// A split's children are cut at quantiles of what their parent saw,
+		// so they end at about the same time; splitting them again would
+		// abandon many pages to save little time.
+		if p.splitWays > 0 || !p.canSplit || p.pages < l.minSplitPages || len(p.ancestors) > 0 {
 			continue
 		}
 		if best == nil || p.pages > best.pages || (p.pages == best.pages && p.id < best.id) {
