@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,9 +18,9 @@ import (
 
 	"github.com/IBM/platform-services-go-sdk/resourcecontrollerv2"
 
-	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/report"
+	"github.com/trustjob/trustjob/internal/simtest"
 	"github.com/trustjob/trustjob/tasks"
 )
 
@@ -35,22 +34,8 @@ type fixture struct {
 
 func newFixture(t testing.TB, spec cloudsim.Spec, opts cloudsim.Options) *fixture {
 	t.Helper()
-	l, err := cloudsim.StartLocal(spec, opts, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	sess, err := auth.SignIn(context.Background(), auth.Settings{
-		ProfileName: l.ProfileName, CRTokenFile: l.TokenFile, IAMURL: l.Sim.URL(),
-		AllowedHosts: []string{"127.0.0.1"}, Getenv: func(k string) string { return l.Env[k] },
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{l: l, env: tasks.Env{
-		Logger: slog.New(slog.DiscardHandler), Clients: sess.Clients, Account: sess.Account,
-		ProfileIAMID: sess.ProfileIAMID, TaskName: "inventory", Now: time.Now,
-	}}
+	l, sess := simtest.Start(t, spec, opts)
+	return &fixture{l: l, env: simtest.Env(sess, "inventory")}
 }
 
 func spec(instances, groups int, skew float64) cloudsim.Spec {

@@ -13,7 +13,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,10 +25,9 @@ import (
 
 	"github.com/IBM/platform-services-go-sdk/resourcecontrollerv2"
 
-	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/report"
-	"github.com/trustjob/trustjob/tasks"
+	"github.com/trustjob/trustjob/internal/simtest"
 	"github.com/trustjob/trustjob/tasks/inventory"
 )
 
@@ -62,10 +60,7 @@ func speed(n, groups int, skew float64, latency time.Duration, inFlight int) {
 	l, err := cloudsim.StartLocal(spec, cloudsim.Options{Latency: latency, MaxInFlight: inFlight, RetryAfter: 1}, dir)
 	check(err)
 	defer l.Close()
-	sess, err := auth.SignIn(context.Background(), auth.Settings{
-		ProfileName: l.ProfileName, CRTokenFile: l.TokenFile, IAMURL: l.Sim.URL(),
-		AllowedHosts: []string{"127.0.0.1"}, Getenv: func(k string) string { return l.Env[k] },
-	}, nil)
+	sess, err := simtest.SignIn(context.Background(), l)
 	check(err)
 	fmt.Printf("\n== speed: %d instances in %d groups (largest %.0f%%), %s per request, %d in flight\n",
 		n, groups, skew*100, latency, inFlight)
@@ -97,10 +92,7 @@ func speed(n, groups int, skew float64, latency time.Duration, inFlight int) {
 	col := &collector{}
 	rcBefore = l.Sim.Log().Count(cloudsim.ServiceResourceCtl)
 	start = time.Now()
-	err = task.Run(context.Background(), tasks.Env{
-		Logger: slog.New(slog.DiscardHandler), Clients: sess.Clients, Account: sess.Account,
-		ProfileIAMID: sess.ProfileIAMID, TaskName: "inventory", Now: time.Now,
-	}, col)
+	err = task.Run(context.Background(), simtest.Env(sess, "inventory"), col)
 	check(err)
 	taskTime := time.Since(start)
 	taskReq := l.Sim.Log().Count(cloudsim.ServiceResourceCtl) - rcBefore
