@@ -1,6 +1,7 @@
 package cloudsim
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -98,6 +99,9 @@ func (s *Sim) applyFault(w *statusRecorder, r *http.Request, rt Route) bool {
 		}
 		switch {
 		case f.Hang:
+			// Read the body first: the server only notices that the client
+			// gave up (and ends r's context) once it reads from the connection.
+			_, _ = io.Copy(io.Discard, r.Body)
 			<-r.Context().Done()
 		case f.Drop:
 			if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
