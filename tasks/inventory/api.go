@@ -70,6 +70,12 @@ func (e *apiError) Error() string {
 
 func (e *apiError) Unwrap() error { return e.err }
 
+// PermissionDenied tells the runner that a 401/403 means a missing IAM
+// policy, so the run exits 77 rather than 1.
+func (e *apiError) PermissionDenied() bool {
+	return e.status == http.StatusUnauthorized || e.status == http.StatusForbidden
+}
+
 // request is one API call; decode reads a 2xx body (it may be called again on
 // a retry, so it must reset what it fills).
 type request struct {

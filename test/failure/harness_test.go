@@ -1,6 +1,7 @@
 // Package failure_test runs the real trustjob binary, as a process, against the
 // emulator's fault knobs: one case per row of the failure matrix in
 // docs/reliability.md, which is generated from (and checked against) the cases.
+// Every run also goes through the leak check (leak_test.go).
 package failure_test
 
 import (
@@ -12,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,41 +21,77 @@ import (
 	"github.com/trustjob/trustjob/internal/cloudsim"
 )
 
-var binary string
+var (
+	binary string
+	// base holds every case's directory; it and the binary's directory are
+	// world-readable so that a case can run the binary as another user.
+	base string
+)
 
 func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "trustjob-failure-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
-	binary = filepath.Join(dir, "trustjob")
+	defer os.RemoveAll(dir)
+	binary, base = filepath.Join(dir, "trustjob"), filepath.Join(dir, "cases")
 	build := exec.Command("go", "build", "-o", binary, "github.com/trustjob/trustjob/cmd/trustjob")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build trustjob:", err)
-		os.Exit(1)
+		return 1
+	}
+	for _, err := range []error{os.Chmod(dir, 0o755), os.Mkdir(base, 0o755), os.Chmod(base, 0o755)} {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	if testing.Verbose() {
+		fmt.Println(leakStats.String())
+	}
+	return code
 }
 
-// harness is one case's emulator, configuration and output directory.
+// runLimit bounds one run of the binary; every case ends far sooner.
+const runLimit = 90 * time.Second
+
+// harness is one case's emulator (behind the IAM recorder), configuration and
+// output directory.
 type harness struct {
 	t      *testing.T
 	l      *cloudsim.Local
+	iam    *iamRecorder
 	dir    string
 	config string
 	outDir string
 	env    map[string]string
 	args   []string
+	// uid, when not zero, runs the binary as that user (and its group).
+	uid int
+	// shell, when set, wraps the command: sh -c shell+` "$0" "$@"`.
+	shell string
+	// secrets are further tokens the case wrote (besides the projected token
+	// and what the IAM recorder saw): the leak check looks for them too.
+	secrets []string
+	// rotated is the token the kubelet rotated in during the run.
+	rotated string
+	// spec is the emulated account; signalled is when the case signalled the
+	// process.
+	spec      cloudsim.Spec
+	signalled time.Time
 }
 
 const baseConfig = `apiVersion: trustjob/v1
 kind: Config
 auth: {profileName: trustjob-runner}
-allowedHosts: [127.0.0.1]
+allowedHosts: [%s]
 deadline: %s
 output: {formats: [jsonl]}
 tasks:
@@ -67,23 +103,45 @@ const bothTasks = `  - {name: inventory, type: inventory, timeout: 20s}
 
 func newHarness(t *testing.T, spec cloudsim.Spec, opts cloudsim.Options) *harness {
 	t.Helper()
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp(base, "case-")
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	l, err := cloudsim.StartLocal(spec, opts, filepath.Join(dir, "tokens"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	h := &harness{t: t, l: l, dir: dir, outDir: filepath.Join(dir, "out"), env: map[string]string{}}
+	iam, err := newIAMRecorder(l.Sim.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(iam.Close)
+	h := &harness{t: t, l: l, iam: iam, spec: spec, dir: dir, outDir: filepath.Join(dir, "out"), env: map[string]string{}}
 	for k, v := range l.Env {
 		h.env[k] = v
 	}
+	// The token requests go through the recorder, which keeps every token
+	// sent and issued for the leak check; the services are the emulator's.
+	h.env["TRUSTJOB_IAM_URL"] = iam.URL()
+	// The configuration allows the loopback host itself; the environment's
+	// TRUSTJOB_ALLOWED_HOSTS would hide a refusal the boundary cases look for.
+	delete(h.env, "TRUSTJOB_ALLOWED_HOSTS")
 	h.writeConfig("60s", bothTasks)
 	return h
 }
 
 func (h *harness) writeConfig(deadline, tasks string) {
+	h.writeConfigHosts("127.0.0.1", deadline, tasks)
+}
+
+func (h *harness) writeConfigHosts(hosts, deadline, tasks string) {
 	h.config = filepath.Join(h.dir, "config.yaml")
-	if err := os.WriteFile(h.config, fmt.Appendf(nil, baseConfig, deadline, tasks), 0o644); err != nil {
+	if err := os.WriteFile(h.config, fmt.Appendf(nil, baseConfig, hosts, deadline, tasks), 0o644); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -92,12 +150,15 @@ func (h *harness) writeConfig(deadline, tasks string) {
 type result struct {
 	code     int
 	duration time.Duration
+	ended    time.Time
 	stdout   string
 	stderr   string
 	logs     []map[string]any
-	files    map[string][]byte // output dir, relative paths
+	badLines []string          // stderr lines that are not JSON log records
+	files    map[string][]byte // output dir, relative paths (including dot files)
 }
 
+// logged returns the log records with message msg.
 func (r *result) logged(msg string) []map[string]any {
 	var out []map[string]any
 	for _, l := range r.logs {
@@ -106,6 +167,16 @@ func (r *result) logged(msg string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// taskLog returns task's "task finished" record, or nil.
+func (r *result) taskLog(task string) map[string]any {
+	for _, l := range r.logged("task finished") {
+		if l["task"] == task {
+			return l
+		}
+	}
+	return nil
 }
 
 func (r *result) summary(t *testing.T) map[string]any {
@@ -126,14 +197,24 @@ func (r *result) summary(t *testing.T) map[string]any {
 func (h *harness) run(during func(p *os.Process, stderr *syncBuffer)) *result {
 	h.t.Helper()
 	args := append([]string{"run", "--config", h.config, "--output-dir", h.outDir, "--log-format", "json", "--log-level", "debug"}, h.args...)
-	cmd := exec.Command(binary, args...)
+	// A watchdog: a binary that never exits fails its case, not the suite.
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	if h.shell != "" {
+		cmd = exec.CommandContext(ctx, "sh", append([]string{"-c", h.shell + ` "$0" "$@"`, binary}, args...)...)
+	}
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + h.dir}
 	for k, v := range h.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	if h.uid != 0 {
+		runAs(cmd, h.uid)
+	}
 	var stdout bytes.Buffer
 	stderr := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	tokenBefore, _ := os.ReadFile(h.l.TokenFile)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		h.t.Fatal(err)
@@ -145,8 +226,12 @@ func (h *harness) run(during func(p *os.Process, stderr *syncBuffer)) *result {
 		close(done)
 	}
 	err := cmd.Wait()
+	ended := time.Now()
 	<-done
-	r := &result{duration: time.Since(start), stdout: stdout.String(), stderr: stderr.String(), files: map[string][]byte{}}
+	r := &result{duration: ended.Sub(start), ended: ended, stdout: stdout.String(), stderr: stderr.String()}
+	if ctx.Err() != nil {
+		h.t.Errorf("trustjob still ran after %v and was killed", runLimit)
+	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
 	} else if err != nil {
@@ -158,41 +243,31 @@ func (h *harness) run(during func(p *os.Process, stderr *syncBuffer)) *result {
 		var m map[string]any
 		if json.Unmarshal(sc.Bytes(), &m) == nil {
 			r.logs = append(r.logs, m)
+		} else {
+			r.badLines = append(r.badLines, sc.Text())
 		}
 	}
-	_ = filepath.WalkDir(h.outDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(h.outDir, p)
-			r.files[rel], _ = os.ReadFile(p)
-		}
-		return nil
-	})
-	h.assertNoSecrets(r)
+	r.files = readTree(h.outDir)
+	tokenAfter, _ := os.ReadFile(h.l.TokenFile)
+	secrets := append([]string{string(tokenBefore), string(tokenAfter), h.rotated}, h.secrets...)
+	secrets = append(secrets, h.iam.Secrets()...)
+	for _, f := range leaks(r, secrets) {
+		h.t.Errorf("LEAK: %s", f)
+	}
 	return r
 }
 
-// jwtShape matches any JWT (the service-account token, IAM access tokens).
-var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
-
-// assertNoSecrets is the leak test: at debug level, no stdout, stderr, log or
-// report byte may hold a token or an Authorization header.
-func (h *harness) assertNoSecrets(r *result) {
-	h.t.Helper()
-	all := map[string]string{"stdout": r.stdout, "stderr": r.stderr}
-	for name, b := range r.files {
-		all[name] = string(b)
-	}
-	tok, _ := os.ReadFile(h.l.TokenFile)
-	for name, s := range all {
-		switch {
-		case len(tok) > 0 && strings.Contains(s, strings.TrimSpace(string(tok))):
-			h.t.Errorf("LEAK: the service-account token appears in %s", name)
-		case jwtShape.MatchString(s):
-			h.t.Errorf("LEAK: a JWT appears in %s: %.40s…", name, jwtShape.FindString(s))
-		case strings.Contains(s, "Authorization:") || strings.Contains(s, "Bearer "):
-			h.t.Errorf("LEAK: an Authorization header appears in %s", name)
+// readTree returns every file below dir (dot files too), by relative path.
+func readTree(dir string) map[string][]byte {
+	files := map[string][]byte{}
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files[rel], _ = os.ReadFile(p)
 		}
-	}
+		return nil
+	})
+	return files
 }
 
 type syncBuffer struct {
