@@ -14,7 +14,8 @@ import (
 )
 
 // IAM Identity v1: trusted profiles, their links and claim rules, and the
-// account's identity settings (platform-apis.md §4, iam-crtoken.md §6).
+// account's identity settings (https://cloud.ibm.com/apidocs/iam-identity-token-api,
+// https://cloud.ibm.com/docs/containers?topic=containers-pod-iam-identity).
 
 func (s *api) routesProfiles() {
 	for _, rt := range []core.Route{
