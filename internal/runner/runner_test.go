@@ -8,14 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/IBM/go-sdk-core/v5/core"
-	"github.com/IBM/platform-services-go-sdk/resourcecontrollerv2"
 
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exitcode"
@@ -368,29 +364,6 @@ func TestRunEnvAndSummary(t *testing.T) {
 	}
 }
 
-// sdkError makes a real SDK call against a server answering status, so the
-// classification is tested on the error chain the SDK actually builds.
-func sdkError(t *testing.T, status int) error {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"errors":[{"code":"x","message":"status %d"}],"status_code":%d}`, status, status)
-	}))
-	t.Cleanup(srv.Close)
-	rc, err := resourcecontrollerv2.NewResourceControllerV2(&resourcecontrollerv2.ResourceControllerV2Options{
-		URL: srv.URL, Authenticator: &core.NoAuthAuthenticator{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = rc.ListResourceInstancesWithContext(context.Background(), &resourcecontrollerv2.ListResourceInstancesOptions{})
-	if err == nil {
-		t.Fatal("no error from the SDK")
-	}
-	return fmt.Errorf("list resource instances: %w", err)
-}
-
 // TestRunMarksDryRun: the run's --dry-run and a task's own dryRun option both
 // reach the executor and mark the task's context, so the HTTP transport
 // refuses writes underneath.
@@ -411,14 +384,5 @@ func TestRunMarksDryRun(t *testing.T) {
 				t.Errorf("env.DryRun %v, executor %v, context %v; want %v", env.DryRun, env.Actions.DryRun(), ctxDry, tt.wantDry)
 			}
 		})
-	}
-}
-
-func TestRunWithRealSDKForbidden(t *testing.T) {
-	forbidden := sdkError(t, http.StatusForbidden)
-	s := Run(context.Background(), Plan{Tasks: []config.Task{task("a", &behaviour{Err: forbidden}, time.Minute)},
-		Types: fakeRegistry(), OpenReport: (&fakeOutput{}).open})
-	if !s.Tasks[0].PermissionDenied || s.ExitCode != exitcode.NoPerm {
-		t.Errorf("result %+v, exit %d", s.Tasks[0], s.ExitCode)
 	}
 }
