@@ -80,7 +80,9 @@ func TestEachPage(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	err = ibmcloud.EachPage(context.Background(), "list things", "",
-		func(*string) (*page, *core.DetailedResponse, error) { return nil, &core.DetailedResponse{StatusCode: 204}, nil },
+		func(*string) (*page, *core.DetailedResponse, error) {
+			return nil, &core.DetailedResponse{StatusCode: 204}, nil
+		},
 		func(*page) (*string, error) { return nil, nil })
 	if err == nil || !strings.Contains(err.Error(), "HTTP 204 without a body") {
 		t.Errorf("bodiless page: %v", err)
