@@ -155,7 +155,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	written, closeErr := out.Close(runErr == nil)
 	r.Rows, r.Files, r.Summary = written.Rows, written.Files, written.Summary
 	n := int64(res.Findings.Failing())
-	r.Findings = &n
+	r.Findings, r.FindingsBySeverity = &n, res.Findings.BySeverity(tasks.StatusFail)
 	if t.FailOn != nil && n > int64(*t.FailOn) {
 		r.FailOnExceeded = true
 	}

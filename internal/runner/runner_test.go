@@ -213,6 +213,9 @@ func TestRun(t *testing.T) {
 				if !s.Tasks[0].FailOnExceeded || s.Tasks[1].FailOnExceeded || *s.Tasks[0].Findings != 5 {
 					t.Errorf("failOn: %+v / %+v", s.Tasks[0], s.Tasks[1])
 				}
+				if fmt.Sprint(s.Tasks[0].FindingsBySeverity) != "map[medium:5]" {
+					t.Errorf("findings by severity %v", s.Tasks[0].FindingsBySeverity)
+				}
 				sum := out.reports["a"].summary
 				if sum["findings"] != 5 || fmt.Sprint(sum["findings_by_severity"]) != "map[medium:5]" {
 					t.Errorf("report summary %v", sum)
