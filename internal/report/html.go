@@ -284,7 +284,7 @@ func barChart(w *bufio.Writer, id, title string, items []kv, extra int64, keyTit
 	if rest > 0 {
 		n++
 	}
-	const width, labelW, valueW, rowH = 420, 150, 56, 22
+	const width, labelW, valueW, rowH = 430, 160, 56, 22
 	barW := width - labelW - valueW
 	height := max(n*rowH+4, 28)
 	w.WriteString(`<figure class="chart" id="` + id + `"><figcaption id="` + id + `-t">` + esc(title) + `</figcaption>`)
@@ -300,8 +300,8 @@ func barChart(w *bufio.Writer, id, title string, items []kv, extra int64, keyTit
 			bw = 0
 		}
 		shown := label
-		if r := []rune(shown); len(r) > 22 {
-			shown = string(r[:21]) + "…"
+		if r := []rune(shown); len(r) > 21 {
+			shown = string(r[:20]) + "…"
 		}
 		fmt.Fprintf(w, `<g><title>%s: %s</title><text x="%d" y="%d" text-anchor="end">%s</text>`+
 			`<rect class="%s" data-label="%s" data-value="%d" x="%d" y="%d" width="%d" height="%d" rx="3"></rect>`+
@@ -315,9 +315,12 @@ func barChart(w *bufio.Writer, id, title string, items []kv, extra int64, keyTit
 	}
 	restLabel := ""
 	if rest > 0 {
-		if restN > 0 {
+		switch {
+		case restN == 1:
+			restLabel = "1 other value"
+		case restN > 1:
 			restLabel = fmt.Sprintf("%d other values", restN)
-		} else {
+		default:
 			restLabel = "other values"
 		}
 		draw(len(bars), restLabel, rest, "bar other")

@@ -364,7 +364,7 @@ func lineChart(w *bufio.Writer, id, title string, pts []RunPoint, val func(RunPo
 		fmt.Fprintf(w, `<circle class="dot %s" cx="%.1f" cy="%.1f" r="3.5" data-value="%d"><title>%s: %s</title></circle>`,
 			class, x(i), y(p.v), p.v, esc(p.p.Started.UTC().Format("2006-01-02 15:04")), fmtInt(p.v))
 	}
-	first, last := ps[0].p.Started.UTC().Format("Jan 2"), ps[len(ps)-1].p.Started.UTC().Format("Jan 2")
+	first, last := ps[0].p.Started.UTC().Format("Jan 2 15:04"), ps[len(ps)-1].p.Started.UTC().Format("Jan 2 15:04")
 	fmt.Fprintf(w, `<text class="val" x="%d" y="%d">%s</text><text class="val" x="%d" y="%d" text-anchor="end">%s</text>`,
 		padL, height-8, esc(first), width-padR, height-8, esc(last))
 	w.WriteString(`</svg><details class="data"><summary>Data</summary><table><thead><tr><th scope="col">Run started</th><th scope="col">Status</th><th scope="col" class="num">Value</th></tr></thead><tbody>`)
