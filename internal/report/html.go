@@ -355,13 +355,15 @@ type tcol struct {
 // file, at most limit of them; n counts every row offered.
 type capTable struct {
 	id, title, note string
-	cols            []tcol
-	limit           int64
-	n               int64
-	enc             *htmlEncoder
-	f               *os.File
-	w               *bufio.Writer
-	err             error
+	// intro writes what goes between the heading and the table (charts).
+	intro func(w *bufio.Writer)
+	cols  []tcol
+	limit int64
+	n     int64
+	enc   *htmlEncoder
+	f     *os.File
+	w     *bufio.Writer
+	err   error
 }
 
 func (t *capTable) add(r Row) error {
@@ -417,6 +419,9 @@ func (t *capTable) render(w *bufio.Writer, what, fullReport string) error {
 	w.WriteString(`<section aria-labelledby="` + t.id + `-h"><h2 id="` + t.id + `-h">` + esc(t.title) + ` <span class="badge">` + fmtInt(t.n) + `</span></h2>`)
 	if t.note != "" {
 		w.WriteString(`<p class="note">` + t.note + `</p>`)
+	}
+	if t.intro != nil {
+		t.intro(w)
 	}
 	if t.n == 0 {
 		w.WriteString(`<p class="empty">None.</p></section>` + "\n")

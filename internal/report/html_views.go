@@ -154,13 +154,17 @@ func (iv *inventoryView) body(w *bufio.Writer, sum Summary) error {
 		{label: "pending reclamation", value: iv.reclaimable, class: cls(iv.reclaimable, "warn")},
 	})
 	if note := str(sum["baseline"]); note != "" {
-		iv.changeT.note = "Compared with: " + esc(note) + "."
+		iv.changeT.note = "Compared with: " + esc(shortPath(note)) + "."
 	}
-	if iv.changeT.n > 0 && len(iv.fields.m) > 0 {
-		w.WriteString(`<div class="charts" style="margin-bottom:14px">`)
-		barChart(w, "chart-changes", "Changes by kind", ordered(iv.changes, "created", "deleted", "changed"), 0, "Change")
-		barChart(w, "chart-fields", "Changed fields", iv.fields.sorted(), iv.fields.other, "Field")
-		w.WriteString("</div>\n")
+	if iv.changeT.n > 0 {
+		iv.changeT.intro = func(w *bufio.Writer) {
+			w.WriteString(`<div class="charts" style="margin-bottom:14px">`)
+			barChart(w, "chart-changes", "Changes by kind", ordered(iv.changes, "created", "deleted", "changed"), 0, "Change")
+			if len(iv.fields.m) > 0 {
+				barChart(w, "chart-fields", "Changed fields", iv.fields.sorted(), iv.fields.other, "Field")
+			}
+			w.WriteString("</div>\n")
+		}
 	}
 	if err := iv.changeT.render(w, "changes", fullReportHint); err != nil {
 		return err
@@ -172,6 +176,19 @@ func (iv *inventoryView) body(w *bufio.Writer, sum Summary) error {
 	barChart(w, "chart-state", "By state", iv.state.sorted(), iv.state.other, "State")
 	w.WriteString("</div></section>\n")
 	return iv.instT.render(w, "instances", fullReportHint)
+}
+
+// shortPath keeps the last two elements of a path (task/latest.jsonl): the
+// page may be read far from the machine that wrote it.
+func shortPath(s string) string {
+	if strings.ContainsAny(s, " ") || !strings.Contains(s, "/") {
+		return s
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) > 2 {
+		parts = parts[len(parts)-2:]
+	}
+	return strings.Join(parts, "/")
 }
 
 func cls(n int64, c string) string {
@@ -247,8 +264,9 @@ func newIdentityView(e *htmlEncoder, v *values) *identityView {
 			s := str(r["result"])
 			return badge(s, resultClass(s)), s
 		}},
-		{title: "Action", cell: monoCell(v, "action")}, kindCol, nameCol, idCol, ownerCol, daysCol,
+		{title: "Action", cell: monoCell(v, "action")}, kindCol, nameCol, ownerCol, daysCol,
 		{title: "Detail", cell: func(r Row) (string, string) { return `<span class="wrap">` + esc(v.text(r["detail"])) + `</span>`, "" }},
+		idCol,
 	}}
 	iv.exT = &capTable{id: "exempt", title: "Exemptions", limit: HTMLTableRows, enc: e,
 		note: "Inactive identities that trustjob reports but never acts on, and why.",

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,7 +54,10 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// demo builds trustjob and runs `trustjob demo`, returning the output dir.
+// demo builds trustjob and runs `trustjob demo` twice into one directory,
+// editing the first run's inventory in between (two instances dropped, three
+// altered, two added) so the second run has a change report and the index a
+// trend. It returns the output directory.
 func demo(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "trustjob")
@@ -63,16 +67,68 @@ func demo(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
 	out := filepath.Join(t.TempDir(), "demo")
-	cmd := exec.Command(bin, "demo", "--output-dir", out)
-	cmd.Dir = t.TempDir()
-	b, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("trustjob demo: %v\n%s", err, b)
+	run := func() {
+		cmd := exec.Command(bin, "demo", "--output-dir", out)
+		cmd.Dir = t.TempDir()
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("trustjob demo: %v\n%s", err, b)
+		}
+		if !strings.Contains(string(b), filepath.Join(out, "index.html")) {
+			t.Errorf("demo output does not name index.html:\n%s", b)
+		}
 	}
-	if !strings.Contains(string(b), filepath.Join(out, "index.html")) {
-		t.Errorf("demo output does not name index.html:\n%s", b)
-	}
+	run()
+	editBaseline(t, filepath.Join(out, "inventory", "latest.jsonl"))
+	time.Sleep(1100 * time.Millisecond) // report names carry the second
+	run()
 	return out
+}
+
+// editBaseline rewrites the previous inventory as if the account had changed
+// since: instances 0 and 1 were not there (created now), 2 and 3 had another
+// name and 4 another state (changed), and two more existed (deleted now).
+func editBaseline(t *testing.T, path string) {
+	t.Helper()
+	var kept []map[string]any
+	i := 0
+	for _, r := range readJSONL(t, path) {
+		if r["record"] != "instance" {
+			continue
+		}
+		switch i {
+		case 0, 1:
+			i++
+			continue
+		case 2, 3:
+			r["name"] = fmt.Sprint(r["name"], "-old")
+		case 4:
+			r["state"] = "inactive"
+		case 5, 6:
+			gone := map[string]any{}
+			for k, v := range r {
+				gone[k] = v
+			}
+			gone["crn"] = strings.Replace(r["crn"].(string), "::", fmt.Sprintf("-gone%d::", i), 1)
+			gone["guid"], gone["name"] = fmt.Sprint(r["guid"], "-gone"), fmt.Sprint(r["name"], "-retired")
+			kept = append(kept, gone)
+		}
+		i++
+		kept = append(kept, r)
+	}
+	var b strings.Builder
+	for _, r := range kept {
+		line, _ := json.Marshal(r)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	tmp := path + ".edit"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // browser is headless Chromium with the flags this environment needs (as
@@ -174,6 +230,7 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 	defer cancel()
+	eval[bool](t, b, `window.scrollTo(0, 0), true`) // a reload keeps the scroll position
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil || len(png) < 1000 {
 		t.Fatalf("screenshot %s: %d bytes, %v", name, len(png), err)
@@ -188,7 +245,19 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	}
 	t.Logf("screenshot %s (%d bytes)", filepath.Join(dir, name), len(png))
 	if *updateShots {
-		if err := os.WriteFile(filepath.Join(root(t), "docs", name), png, 0o644); err != nil {
+		// The README shows the top of the page: header, totals, charts and
+		// the start of the tables, at a laptop's width.
+		top, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 1500)); err != nil {
+				return nil, err
+			}
+			defer chromedp.Do(ctx, chromedp.EmulateReset())
+			return chromedp.CaptureScreenshot()(ctx, tg)
+		})
+		if err != nil {
+			t.Fatalf("screenshot for docs: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(root(t), "docs", name), top, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -300,6 +369,9 @@ func TestReportsInBrowser(t *testing.T) {
 				t.Errorf("link %s: %v", l, err)
 			}
 		}
+		if n := eval[int](t, b, `document.querySelectorAll('#trend-findings circle.dot').length`); n != 2 {
+			t.Errorf("trend shows %d runs, want 2", n)
+		}
 		b.screenshot(t, "report-index.png")
 	})
 
@@ -316,7 +388,22 @@ func TestReportsInBrowser(t *testing.T) {
 			byRegion[r["region"].(string)]++
 			byState[r["state"].(string)]++
 		}
+		changes := map[string]int{}
+		for _, r := range rows {
+			if r["record"] == "change" {
+				changes[r["change"].(string)]++
+			}
+		}
+		if want := map[string]int{"created": 2, "changed": 3, "deleted": 2}; !maps.Equal(changes, want) {
+			t.Errorf("demo's change report %v, want %v (editBaseline)", changes, want)
+		}
 		b.open(t, filepath.Join(out, "inventory", "latest.html"))
+		if n := visibleRows(t, b, "changes"); n != 7 {
+			t.Errorf("change table has %d rows, want 7", n)
+		}
+		if got := b.bars(t, "chart-changes"); !slices.Equal(got, []bar{{"created", 2}, {"deleted", 2}, {"changed", 3}}) {
+			t.Errorf("change bars %v", got)
+		}
 		if n := visibleRows(t, b, "instances"); n != instances {
 			t.Errorf("instance table has %d rows, the report %d", n, instances)
 		}
