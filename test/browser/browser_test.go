@@ -263,6 +263,37 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	}
 }
 
+// lowContrast lists text whose contrast with its background is below WCAG
+// AA's 4.5:1, computed from the rendered colours (each element's nearest
+// opaque background, text over SVG charts against the chart's card).
+const lowContrast = `(() => {
+  const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bg = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c; } return [255, 255, 255]; };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!el.offsetParent && el.tagName !== 'text') continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const st = getComputedStyle(el);
+    const fg = rgb(el.tagName === 'text' ? st.fill : st.color);
+    const l1 = lum(fg), l2 = lum(bg(el)), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < 4.5) bad.push(el.tagName.toLowerCase() + '.' + (el.className.baseVal ?? el.className) + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+  }
+  return bad;
+})()`
+
+func checkContrast(t *testing.T, b *browser, page string) {
+	t.Helper()
+	for _, scheme := range []string{"light", "dark"} {
+		b.media(t, "", &emulation.MediaFeature{Name: "prefers-color-scheme", Value: scheme})
+		if bad := eval[[]string](t, b, lowContrast); len(bad) > 0 {
+			t.Errorf("%s, %s: text below 4.5:1 contrast: %v", page, scheme, bad)
+		}
+	}
+	b.media(t, "")
+}
+
 func readJSONL(t *testing.T, path string) []map[string]any {
 	t.Helper()
 	f, err := os.Open(path)
@@ -372,6 +403,7 @@ func TestReportsInBrowser(t *testing.T) {
 		if n := eval[int](t, b, `document.querySelectorAll('#trend-findings circle.dot').length`); n != 2 {
 			t.Errorf("trend shows %d runs, want 2", n)
 		}
+		checkContrast(t, b, "index.html")
 		b.screenshot(t, "report-index.png")
 	})
 
@@ -444,6 +476,7 @@ func TestReportsInBrowser(t *testing.T) {
 			t.Errorf("after clearing the filter %d rows, want %d", n, instances)
 		}
 		b.do(t, "reload", chromedp.Reload())
+		checkContrast(t, b, "inventory")
 		b.screenshot(t, "report-inventory.png")
 		// Dark mode renders too (prefers-color-scheme).
 		b.media(t, "", &emulation.MediaFeature{Name: "prefers-color-scheme", Value: "dark"})
@@ -506,6 +539,7 @@ func TestReportsInBrowser(t *testing.T) {
 			prev = n
 		}
 		b.do(t, "reload", chromedp.Reload())
+		checkContrast(t, b, "identities")
 		b.screenshot(t, "report-identities.png")
 	})
 
