@@ -143,18 +143,29 @@ func (iv *inventoryView) row(r Row) error {
 }
 
 func (iv *inventoryView) body(w *bufio.Writer, sum Summary) error {
-	writeCards(w, "Totals", []card{
+	// Without a previous report there is nothing to compare: no change
+	// totals rather than zeros that look like "nothing changed".
+	note := str(sum["baseline"])
+	compared := iv.changeT.n > 0 || (note != "" && !strings.HasPrefix(note, "none"))
+	cards := []card{
 		{label: "instances", value: iv.instances},
 		{label: "services", value: int64(len(iv.service.m))},
 		{label: "regions", value: int64(len(iv.region.m))},
 		{label: "resource groups", value: int64(len(iv.group.m))},
-		{label: "created since last run", value: iv.changes.m["created"], class: cls(iv.changes.m["created"], "ok")},
-		{label: "deleted since last run", value: iv.changes.m["deleted"], class: cls(iv.changes.m["deleted"], "bad")},
-		{label: "changed since last run", value: iv.changes.m["changed"], class: cls(iv.changes.m["changed"], "warn")},
-		{label: "pending reclamation", value: iv.reclaimable, class: cls(iv.reclaimable, "warn")},
-	})
-	if note := str(sum["baseline"]); note != "" {
+	}
+	if compared {
+		cards = append(cards,
+			card{label: "created since last run", value: iv.changes.m["created"], class: cls(iv.changes.m["created"], "ok")},
+			card{label: "deleted since last run", value: iv.changes.m["deleted"], class: cls(iv.changes.m["deleted"], "bad")},
+			card{label: "changed since last run", value: iv.changes.m["changed"], class: cls(iv.changes.m["changed"], "warn")})
+	}
+	cards = append(cards, card{label: "pending reclamation", value: iv.reclaimable, class: cls(iv.reclaimable, "warn")})
+	writeCards(w, "Totals", cards)
+	switch {
+	case compared && note != "":
 		iv.changeT.note = "Compared with: " + esc(shortPath(note)) + "."
+	case !compared && note != "":
+		iv.changeT.note = "Nothing to compare with: " + esc(note) + ". The next run reports what changed since this one."
 	}
 	if iv.changeT.n > 0 {
 		iv.changeT.intro = func(w *bufio.Writer) {
