@@ -16,7 +16,7 @@ import (
 // writes DIR/index.html, when the html format is configured. A failure is
 // logged, not fatal: every task's own report is already in place.
 func writeRunPages(ctx context.Context, dir string, formats []string, now time.Time, sum runner.Summary, log *slog.Logger) {
-	if dir == "" || !slices.Contains(formats, "html") {
+	if dir == "" || !slices.Contains(formats, report.HTML) {
 		return
 	}
 	if err := report.KeepHistory(dir, now, sum); err != nil {

@@ -217,7 +217,11 @@ func writeIndex(w *bufio.Writer, run RunIndex, trend []RunPoint) {
 	}
 	w.WriteString("</tr></thead>\n<tbody>\n")
 	for _, t := range run.Tasks {
-		w.WriteString(`<tr><th scope="row">` + esc(t.Name) + `<br><span class="muted">` + esc(t.Type) + `</span></th>`)
+		w.WriteString(`<tr><th scope="row">` + esc(t.Name))
+		if t.Type != t.Name {
+			w.WriteString(`<br><span class="muted">` + esc(t.Type) + `</span>`)
+		}
+		w.WriteString(`</th>`)
 		st := badge(t.Status, statusClass(t.Status))
 		if t.Error != "" || t.Reason != "" {
 			st += `<span class="muted wrap">` + esc(t.Error+t.Reason) + `</span>`
@@ -233,7 +237,7 @@ func writeIndex(w *bufio.Writer, run RunIndex, trend []RunPoint) {
 		}
 		w.WriteString("<td>" + esc(orDash(changesText(t.Summary))) + "</td><td>" + esc(orDash(actionsText(t.Summary))) + "</td>")
 		if t.Report != "" {
-			w.WriteString(`<td><a href="` + esc(filepath.ToSlash(t.Report)) + `">Open report</a></td>`)
+			w.WriteString(`<td><a href="` + esc(filepath.ToSlash(t.Report)) + `">Open<span class="sr"> the report of ` + esc(t.Name) + `</span></a></td>`)
 		} else {
 			w.WriteString(`<td class="empty">none</td>`)
 		}
