@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,10 +186,16 @@ func newBrowser(t *testing.T) *browser {
 
 func (b *browser) open(t *testing.T, path string) {
 	t.Helper()
+	b.openURL(t, "file://"+path)
+}
+
+func (b *browser) openURL(t *testing.T, url string) {
+	t.Helper()
+	path := url
 	b.mu.Lock()
 	b.errors = nil
 	b.mu.Unlock()
-	b.do(t, "open "+path, chromedp.Navigate("file://"+path), chromedp.WaitReady(chromedp.CSS("footer")))
+	b.do(t, "open "+path, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("footer")))
 	// Give late messages (a script throwing on load) a moment to arrive.
 	time.Sleep(300 * time.Millisecond)
 	b.mu.Lock()
@@ -541,6 +549,36 @@ func TestReportsInBrowser(t *testing.T) {
 		b.do(t, "reload", chromedp.Reload())
 		checkContrast(t, b, "identities")
 		b.screenshot(t, "report-identities.png")
+	})
+
+	// Served over HTTP (as from a bucket's website or a presigned URL) the
+	// pages read the same as from the file: same text, same links working,
+	// no console error. The COS delivery test can point base at the
+	// emulated bucket instead.
+	t.Run("served over http", func(t *testing.T) {
+		srv := httptest.NewServer(http.FileServer(http.Dir(out)))
+		defer srv.Close()
+		for _, page := range []string{"index.html", "inventory/latest.html", "inactive-identities/latest.html"} {
+			b.open(t, filepath.Join(out, page))
+			local := eval[string](t, b, `document.body.innerText`)
+			if len(local) < 100 {
+				t.Fatalf("%s: no text read (%q)", page, local)
+			}
+			b.openURL(t, srv.URL+"/"+page)
+			if served := eval[string](t, b, `document.body.innerText`); served != local {
+				t.Errorf("%s reads differently over http (%d bytes of text, %d from the file)", page, len(served), len(local))
+			}
+		}
+		b.openURL(t, srv.URL+"/index.html")
+		for _, l := range eval[[]string](t, b, `[...document.querySelectorAll('#tasks a')].map(a => a.href)`) {
+			resp, err := http.Get(l)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Errorf("link %s: %v %v", l, err, resp)
+			}
+			if resp != nil {
+				resp.Body.Close()
+			}
+		}
 	})
 
 	t.Run("print", func(t *testing.T) {
