@@ -72,10 +72,13 @@ type htmlEncoder struct {
 	task string
 	view htmlView
 	rows int64
+	// findings: the rows carry the typed finding columns (severity, status).
+	findings bool
 }
 
 func (e *htmlEncoder) begin(_ *bufio.Writer, task string, s Schema) error {
 	e.task = task
+	e.findings = hasColumns(s, "severity", "status")
 	v := newValues()
 	switch {
 	case hasColumns(s, "record", "crn", "service", "region", "state"):

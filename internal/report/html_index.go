@@ -231,7 +231,7 @@ func writeIndex(w *bufio.Writer, run RunIndex, trend []RunPoint) {
 		fmt.Fprintf(w, `<td class="num" data-v="%d">%s</td>`, ms, esc(t.Duration))
 		fmt.Fprintf(w, `<td class="num" data-v="%d">%s</td>`, t.Rows, fmtInt(t.Rows))
 		if t.Findings != nil {
-			fmt.Fprintf(w, `<td class="num" data-v="%d">%s</td>`, *t.Findings, fmtInt(*t.Findings))
+			fmt.Fprintf(w, `<td class="num" data-v="%d">%s%s</td>`, *t.Findings, fmtInt(*t.Findings), bySeverity(t.Summary))
 		} else {
 			w.WriteString(`<td class="num" data-v="-1"></td>`)
 		}
@@ -305,6 +305,29 @@ func changesText(s Summary) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// bySeverity renders a summary's findings_by_severity, most severe first.
+func bySeverity(s Summary) string {
+	m, ok := s["findings_by_severity"].(map[string]any)
+	if !ok {
+		if mi, ok2 := s["findings_by_severity"].(map[string]int); ok2 {
+			m = map[string]any{}
+			for k, v := range mi {
+				m[k] = v
+			}
+		}
+	}
+	var parts []string
+	for _, sev := range []string{"critical", "high", "medium", "low", "info"} {
+		if n, ok := intOf(m[sev]); ok && n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return `<br><span class="muted">` + esc(strings.Join(parts, ", ")) + `</span>`
 }
 
 // actionsText reads the actions_* totals of a task summary.

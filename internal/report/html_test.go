@@ -19,7 +19,8 @@ var (
 		"resource_group_id", "resource_group_name", "resource_plan_id", "state", "type", "created_at", "created_by",
 		"updated_at", "locked", "tags", "service_tags", "access_tags", "reclamation_id", "reclaim_at"}}
 	idSchema = Schema{Columns: []string{"record", "kind", "id", "iam_id", "name", "owner", "created_at", "last_authn",
-		"never_used", "inactive_days", "locked", "disabled", "exempt", "exempt_reason", "action", "result", "detail"}}
+		"never_used", "inactive_days", "locked", "disabled", "exempt", "exempt_reason", "action", "result", "detail",
+		"control", "severity", "status"}}
 )
 
 func invRow(i int, service, region, group, state string) Row {
@@ -58,6 +59,16 @@ func identityRows() []Row {
 			r["last_authn"] = "2025-01-01T00:00:00Z"
 		} else {
 			r["last_authn"] = ""
+		}
+		r["severity"], r["status"] = "low", "fail"
+		switch kind {
+		case "apikey":
+			r["control"], r["severity"] = "CIS-IBM-1.0.0/1.2", "medium"
+		case "user":
+			r["control"], r["severity"] = "CIS-IBM-1.0.0/1.17", "medium"
+		}
+		if exempt {
+			r["status"] = "pass"
 		}
 		return r
 	}
@@ -212,6 +223,24 @@ func TestHTMLContent(t *testing.T) {
 	}
 }
 
+// Typed findings (control, severity, status) are charted: failing only,
+// most severe first, and by control.
+func TestHTMLFindings(t *testing.T) {
+	page := writeHTML(t, t.TempDir(), "ids", idSchema, identityRows(), Summary{}, true)
+	for _, want := range []string{
+		`data-label="medium" data-value="4"`, `data-label="low" data-value="2"`,
+		`data-label="CIS-IBM-1.0.0/1.2" data-value="2"`, `data-label="CIS-IBM-1.0.0/1.17" data-value="2"`,
+		`<span class="badge b-ok">pass</span>`, // the exempt identities pass
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(page, `data-label="medium"`), strings.Index(page, `data-label="low" data-value="2"`); i < 0 || j < i {
+		t.Error("severities not ordered most severe first")
+	}
+}
+
 func setCaps(table, changes int64) func() {
 	t0, c0 := HTMLTableRows, HTMLChangeRows
 	HTMLTableRows, HTMLChangeRows = table, changes
@@ -289,7 +318,8 @@ func TestIndexAndHistory(t *testing.T) {
 		Started: testNow, Duration: "1.5s", Status: "findings", ExitCode: 3, DryRun: true,
 		Tasks: []IndexTask{
 			{Name: "inventory", Type: "inventory", Status: "succeeded", Duration: "1s", Rows: 10, Findings: &f,
-				Summary: Summary{"changes": map[string]any{"created": 1.0, "deleted": 2.0, "changed": 0.0}}, Report: "inventory/20260310T030000Z.html"},
+				Summary: Summary{"changes": map[string]any{"created": 1.0, "deleted": 2.0, "changed": 0.0},
+					"findings_by_severity": map[string]any{"low": 1.0, "high": 2.0}}, Report: "inventory/20260310T030000Z.html"},
 			{Name: "ids <b>", Type: "inactive-identities", Status: "failed", Error: "permission denied", Duration: "200ms",
 				Summary: Summary{"actions_planned": 2, "actions_taken": 1, "actions_failed": 1}},
 			{Name: "later", Type: "inventory", Status: "skipped", Reason: "not due"},
@@ -311,7 +341,7 @@ func TestIndexAndHistory(t *testing.T) {
 	if got != string(want) {
 		t.Errorf("index differs from %s (-update); got:\n%s", golden, got)
 	}
-	for _, s := range []string{"1 created, 2 deleted, 0 changed", "1 done, 1 failed", `href="inventory/20260310T030000Z.html"`, "ids &lt;b&gt;", "dry run"} {
+	for _, s := range []string{"1 created, 2 deleted, 0 changed", "2 high, 1 low", "1 done, 1 failed", `href="inventory/20260310T030000Z.html"`, "ids &lt;b&gt;", "dry run"} {
 		if !strings.Contains(got, s) {
 			t.Errorf("index lacks %q", s)
 		}

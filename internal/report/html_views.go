@@ -2,11 +2,69 @@ package report
 
 import (
 	"bufio"
-	"sort"
 	"strings"
 )
 
 const fullReportHint = `this task's <code>latest.jsonl</code> and <code>latest.csv</code> (when configured)`
+
+// findingTally counts the typed finding columns (control, severity,
+// status) that tasks append to their rows: failing findings by severity and
+// by control. Nil when the schema has no such columns.
+type findingTally struct {
+	severity, control *counter
+	failing           int64
+}
+
+func newFindingTally(e *htmlEncoder) *findingTally {
+	if !e.findings {
+		return nil
+	}
+	return &findingTally{severity: newCounter(), control: newCounter()}
+}
+
+func (f *findingTally) add(r Row) {
+	if f == nil || str(r["status"]) != "fail" {
+		return
+	}
+	f.failing++
+	f.severity.add(str(r["severity"]), 1)
+	if c := str(r["control"]); c != "" {
+		f.control.add(c, 1)
+	}
+}
+
+// charts draws the failing findings by severity (most severe first) and by
+// control, inside a charts grid.
+func (f *findingTally) charts(w *bufio.Writer) {
+	if f == nil || f.failing == 0 {
+		return
+	}
+	barChart(w, "chart-severity", "Failing findings by severity", ordered(f.severity, "critical", "high", "medium", "low", "info"), f.severity.other, "Severity")
+	if len(f.control.m) > 0 {
+		barChart(w, "chart-control", "Failing findings by control", f.control.sorted(), f.control.other, "Control")
+	}
+}
+
+// severityCell shows a finding's severity, coloured by weight, with its
+// status when it does not fail (an exempt identity passes).
+func severityCell(r Row) (string, string) {
+	sev, st := str(r["severity"]), str(r["status"])
+	if sev == "" {
+		return "", ""
+	}
+	rank := map[string]string{"critical": "5", "high": "4", "medium": "3", "low": "2", "info": "1"}[sev]
+	if st != "" && st != "fail" {
+		return badge(st, "b-ok"), "0"
+	}
+	cls := ""
+	switch sev {
+	case "critical", "high":
+		cls = "b-bad"
+	case "medium":
+		cls = "b-warn"
+	}
+	return badge(sev, cls), rank
+}
 
 // inventoryView: resource instances and the change report against the
 // previous complete run.
@@ -236,6 +294,7 @@ type identityView struct {
 	identities, exempt      int64
 	neverUsed               int64
 	actT, exT, neverT, allT *capTable
+	findings                *findingTally
 }
 
 // ageBuckets are the histogram's bins of days since last use (or since
@@ -258,7 +317,7 @@ func ageBucket(days int64) string {
 
 func newIdentityView(e *htmlEncoder, v *values) *identityView {
 	iv := &identityView{e: e, v: v, kinds: newCounter(), never: newCounter(), ages: newCounter(),
-		results: newCounter(), actionsByKind: newCounter()}
+		results: newCounter(), actionsByKind: newCounter(), findings: newFindingTally(e)}
 	kindCol := tcol{title: "Kind", cell: textCell(v, "kind")}
 	nameCol := tcol{title: "Name", cell: textCell(v, "name")}
 	idCol := tcol{title: "ID", cell: monoCell(v, "id")}
@@ -289,10 +348,15 @@ func newIdentityView(e *htmlEncoder, v *values) *identityView {
 		note: "No recorded authentication since they were created; days count from creation.",
 		cols: []tcol{kindCol, nameCol, idCol, ownerCol, {title: "Created", cell: dateCell(v, "created_at")}, daysCol,
 			{title: "Exempt", cell: boolCell("exempt", "exempt")}}}
+	allCols := []tcol{kindCol, nameCol, idCol, ownerCol, lastCol, daysCol}
+	if e.findings {
+		allCols = append(allCols, tcol{title: "Severity", cell: severityCell},
+			tcol{title: "Control", cell: monoCell(v, "control")})
+	}
 	iv.allT = &capTable{id: "identities", title: "All inactive identities", limit: HTMLTableRows, enc: e,
-		cols: []tcol{kindCol, nameCol, idCol, ownerCol, lastCol, daysCol,
-			{title: "Exempt", cell: boolCell("exempt", "exempt")},
-			{title: "State", cell: func(r Row) (string, string) {
+		cols: append(allCols,
+			tcol{title: "Exempt", cell: boolCell("exempt", "exempt")},
+			tcol{title: "State", cell: func(r Row) (string, string) {
 				var parts []string
 				if truthy(r["disabled"]) {
 					parts = append(parts, badge("disabled", "b-info"))
@@ -301,7 +365,7 @@ func newIdentityView(e *htmlEncoder, v *values) *identityView {
 					parts = append(parts, badge("locked", "b-info"))
 				}
 				return strings.Join(parts, " "), ""
-			}}}}
+			}})}
 	return iv
 }
 
@@ -333,6 +397,7 @@ func (iv *identityView) row(r Row) error {
 		return iv.actT.add(r)
 	}
 	iv.identities++
+	iv.findings.add(r)
 	kind := str(r["kind"])
 	iv.kinds.add(kind, 1)
 	if d, ok := intOf(r["inactive_days"]); ok {
@@ -374,6 +439,7 @@ func (iv *identityView) body(w *bufio.Writer, _ Summary) error {
 	}
 	barChart(w, "chart-age", "How long unused", ages, 0, "Unused for")
 	barChart(w, "chart-never", "Never used, by kind", iv.never.sorted(), iv.never.other, "Kind")
+	iv.findings.charts(w)
 	if iv.actT.n > 0 {
 		barChart(w, "chart-results", "Actions by result", ordered(iv.results, "done", "would-do", "failed", "unknown", "blocked"), iv.results.other, "Result")
 	} else {
@@ -394,12 +460,13 @@ func (iv *identityView) body(w *bufio.Writer, _ Summary) error {
 
 // genericView: any other task, one table of its Schema's columns.
 type genericView struct {
-	records *counter
-	t       *capTable
+	records  *counter
+	t        *capTable
+	findings *findingTally
 }
 
 func newGenericView(e *htmlEncoder, v *values, s Schema) *genericView {
-	g := &genericView{records: newCounter()}
+	g := &genericView{records: newCounter(), findings: newFindingTally(e)}
 	var cols []tcol
 	for _, c := range s.Columns {
 		cols = append(cols, tcol{title: c, cell: textCell(v, c)})
@@ -414,18 +481,17 @@ func (g *genericView) row(r Row) error {
 	if rec, ok := r["record"]; ok {
 		g.records.add(str(rec), 1)
 	}
+	g.findings.add(r)
 	return g.t.add(r)
 }
 
 func (g *genericView) body(w *bufio.Writer, _ Summary) error {
-	if len(g.records.m) > 1 {
-		keys := make([]string, 0, len(g.records.m))
-		for k := range g.records.m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+	if len(g.records.m) > 1 || (g.findings != nil && g.findings.failing > 0) {
 		w.WriteString(`<div class="charts">`)
-		barChart(w, "chart-record", "Rows by record", g.records.sorted(), g.records.other, "Record")
+		if len(g.records.m) > 1 {
+			barChart(w, "chart-record", "Rows by record", g.records.sorted(), g.records.other, "Record")
+		}
+		g.findings.charts(w)
 		w.WriteString("</div>\n")
 	}
 	return g.t.render(w, "rows", fullReportHint)

@@ -525,6 +525,21 @@ func TestReportsInBrowser(t *testing.T) {
 		if got, want := b.bars(t, "chart-kind"), wantBars(byKind); !slices.Equal(got, want) {
 			t.Errorf("kind bars %v, want %v", got, want)
 		}
+		failing := map[string]int{}
+		for _, r := range rows {
+			if r["record"] == "identity" && r["status"] == "fail" {
+				failing[r["severity"].(string)]++
+			}
+		}
+		var sev []bar
+		for _, name := range []string{"critical", "high", "medium", "low", "info"} {
+			if failing[name] > 0 {
+				sev = append(sev, bar{name, failing[name]})
+			}
+		}
+		if got := b.bars(t, "chart-severity"); !slices.Equal(got, sev) {
+			t.Errorf("severity bars %v, want %v", got, sev)
+		}
 		total := 0
 		for _, br := range b.bars(t, "chart-age") {
 			total += br.Value
