@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -527,6 +528,10 @@ func intOf(x any) (int64, bool) {
 	case int64:
 		return x, true
 	case float64:
+		// Only whole numbers int64 holds: a history file may say anything.
+		if x != math.Trunc(x) || x < -(1<<62) || x > 1<<62 {
+			return 0, false
+		}
 		return int64(x), true
 	case interface{ Int64() (int64, error) }:
 		n, err := x.Int64()

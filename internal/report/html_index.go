@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -142,12 +143,19 @@ func ParseRunPoint(r io.Reader) (RunPoint, error) {
 		return RunPoint{}, fmt.Errorf("read run summary: %w", err)
 	}
 	p := RunPoint{RunID: s.RunID, Started: s.Started, Status: s.Status}
+	// Counts below zero are nonsense and are left out; sums saturate
+	// rather than wrap.
+	add := func(sum *int64, n int64) {
+		if n > 0 {
+			*sum = min(*sum+min(n, math.MaxInt64-*sum), math.MaxInt64)
+		}
+	}
 	for _, t := range s.Tasks {
 		if t.Findings != nil {
-			p.Findings += *t.Findings
+			add(&p.Findings, *t.Findings)
 		}
 		if n, ok := intOf(t.Summary["instances"]); ok {
-			p.Instances += n
+			add(&p.Instances, n)
 			p.HasInstances = true
 		}
 	}

@@ -400,3 +400,19 @@ func BenchmarkHTMLSize(b *testing.B) {
 		})
 	}
 }
+
+// FuzzParseRunPoint: a history file is read back from disk (or a bucket);
+// whatever it holds, reading it returns a point or an error, never a panic.
+func FuzzParseRunPoint(f *testing.F) {
+	f.Add(`{"run_id":"r","started":"2026-03-10T03:00:00Z","status":"findings","tasks":[{"findings":3,"summary":{"instances":7}}]}`)
+	f.Add(`{"tasks":[{"summary":{"instances":"12"}},{"findings":null}]}`)
+	f.Add(`{"tasks":{}}`)
+	f.Add(`[]`)
+	f.Add(`{"tasks":[{"findings":9223372036854775807,"summary":{"instances":1e300}},{"findings":9223372036854775807,"summary":{"instances":-4}}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseRunPoint(strings.NewReader(s))
+		if err == nil && (p.Instances < 0 || p.Findings < 0) {
+			t.Errorf("negative count %+v from %q", p, s)
+		}
+	})
+}
