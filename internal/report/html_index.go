@@ -212,6 +212,21 @@ func writeIndex(w *bufio.Writer, run RunIndex, trend []RunPoint) {
 	meta(w, "Run ID", "<code>"+esc(orDash(run.RunID))+"</code>")
 	w.WriteString("</dl></header>\n<main>\n")
 
+	var findings, failed int64
+	for _, t := range run.Tasks {
+		if t.Findings != nil {
+			findings += *t.Findings
+		}
+		if t.Status == "failed" || t.Status == "incomplete" {
+			failed++
+		}
+	}
+	writeCards(w, "Run totals", []card{
+		{label: "tasks", value: int64(len(run.Tasks))},
+		{label: "failed or incomplete", value: failed, class: cls(failed, "bad")},
+		{label: "findings", value: findings, class: cls(findings, "warn")},
+	})
+
 	w.WriteString(`<section aria-labelledby="s-tasks"><h2 id="s-tasks">Tasks</h2><div class="scroll" role="region" tabindex="0" aria-labelledby="s-tasks"><table id="tasks" class="sortable"><thead><tr>`)
 	for _, h := range []struct {
 		t   string

@@ -421,9 +421,15 @@ func (iv *identityView) row(r Row) error {
 
 func (iv *identityView) body(w *bufio.Writer, _ Summary) error {
 	res := iv.results.m
+	// The typed findings say what fails; without them, every identity that
+	// is not exempt is a finding.
+	failing := iv.identities - iv.exempt
+	if iv.findings != nil {
+		failing = iv.findings.failing
+	}
 	writeCards(w, "Totals", []card{
 		{label: "inactive identities", value: iv.identities},
-		{label: "findings (not exempt)", value: iv.identities - iv.exempt, class: cls(iv.identities-iv.exempt, "bad")},
+		{label: "failing findings", value: failing, class: cls(failing, "bad")},
 		{label: "exempt", value: iv.exempt},
 		{label: "never used", value: iv.neverUsed, class: cls(iv.neverUsed, "warn")},
 		{label: "actions done", value: res["done"], class: cls(res["done"], "ok")},
