@@ -6,7 +6,8 @@ GO          ?= go
 BIN         ?= bin/trustjob
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The string variable `trustjob version` prints; -X silently ignores a name
-# that does not exist, so .ci/run checks that the built binary prints VERSION.
+# that does not exist, so manifests/build_test.go checks that it does and
+# .ci/release-build that the built binary prints VERSION.
 VERSION_VAR ?= github.com/trustjob/trustjob/internal/app.version
 # Build tags. `release` leaves the IBM Cloud emulator (internal/cloudsim, the
 # demo and sim commands) out of the binary; `make build TAGS=` keeps it.
