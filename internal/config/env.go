@@ -124,6 +124,8 @@ func refuseAPIKeyEnv(env map[string]string) Problems {
 			refuse(k, "an IBM SDK API-key property")
 		case strings.HasSuffix(upper, "_AUTH_TYPE") && strings.EqualFold(strings.TrimSpace(v), "iam"):
 			refuse(k, "IBM SDK authentication type \"iam\" (API key)")
+		case strings.HasSuffix(upper, "_AUTH_TYPE") && strings.EqualFold(strings.TrimSpace(v), "iamAssume"):
+			refuse(k, "IBM SDK authentication type \"iamAssume\" (a hub service ID's API key)")
 		case upper == "IBM_CREDENTIALS_FILE" && credentialsFileHasAPIKey(v):
 			refuse(k, fmt.Sprintf("the credentials file %s holds an APIKEY and", v))
 		}

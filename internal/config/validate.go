@@ -17,6 +17,7 @@ func (c *checker) validate(cfg *Config, refused map[string]bool) {
 	c.general(cfg)
 	c.output(&cfg.Output)
 	c.tasks(cfg, refused)
+	c.targets(cfg)
 }
 
 func (c *checker) header(cfg *Config) {
@@ -40,7 +41,7 @@ func (c *checker) auth(cfg *Config) {
 	case a.ProfileName != "" && a.ProfileID != "":
 		c.add("auth.profileID", "profileName and profileID are both set",
 			"keep one of them: the trusted profile is named either way")
-	case a.ProfileName == "" && a.ProfileID == "":
+	case a.ProfileName == "" && a.ProfileID == "" && len(cfg.Targets) == 0:
 		c.add("auth", "no trusted profile is configured",
 			"set auth.profileName or auth.profileID (or $"+EnvProfileName+" / $"+EnvProfileID+")")
 	case a.ProfileID != "" && !strings.HasPrefix(a.ProfileID, "Profile-"):
