@@ -82,6 +82,14 @@ func commands() []command {
 				"Exit 0 when every check passes; 77 for a setup problem; 75 when IAM or a\n" +
 				"service is unreachable; 78 for an invalid configuration.",
 			run: (*app).doctor},
+		{name: "rollup", summary: "merge per-account run summaries into an enterprise view",
+			usage: "rollup [--output-dir DIR] [--format F] DIR...",
+			about: "Reads DIR/account=<id>/run-summary.json in every DIR (the folders of a run with\n" +
+				"targets, or of each index of an Indexed Job) and writes rollup.json and rollup.html:\n" +
+				"each account's status (with the fix for one that could not be signed in to),\n" +
+				"findings by severity, inventory totals, changes and actions, and the totals.\n" +
+				"Exit 0 when written; --fail exits with the aggregated code of the accounts.",
+			run: (*app).rollup},
 		{name: "demo", summary: "run config/demo.yaml against the built-in IBM Cloud emulator",
 			usage: "demo [flags]",
 			about: "Starts the built-in IBM Cloud emulator on a loopback port with a generated demo\n" +

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -111,33 +112,74 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	defer cancel()
 	logging.BridgeSDK(log)
 
-	// The IBM SDK's per-service URL variables are read from the environment,
-	// as the SDK itself would.
-	settings := auth.Settings{
-		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
-		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
-		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
-	}
-	if err := a.signer.Preflight(settings, time.Now()); err != nil {
-		return signInFailed(log, "preflight failed", err)
-	}
-	sess, err := a.signer.SignIn(ctx, settings, log)
-	if err != nil {
-		return signInFailed(log, "sign-in failed", err)
-	}
-	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
-		"profile_id", sess.ProfileID, "profile_iam_id", sess.ProfileIAMID, "endpoints", cfg.Endpoints)
-
 	dir := cfg.Output.Dir
 	if o.outputDir != "" {
 		dir = o.outputDir
 	}
+	if cfg.HasTargets() {
+		return a.runTargets(ctx, o, cfg, dir, selected, skipped) // targets.go
+	}
+	return a.runAccount(ctx, o, cfg, accountRun{
+		profileID: cfg.Auth.ProfileID, profileName: cfg.Auth.ProfileName, dir: dir, stdout: a.stdout,
+	}, selected, skipped).code
+}
+
+// accountRun is one account's share of a run: the profile to sign in as, the
+// account the access token must name ("" for any), where its reports go.
+type accountRun struct {
+	profileID, profileName string
+	account                string
+	dir                    string
+	stdout                 io.Writer // nil: rows only to files
+	log                    *slog.Logger
+}
+
+// accountResult is how one account's run ended: the exit code, and either
+// the run summary (the tasks ran) or the sign-in error (they did not).
+type accountResult struct {
+	code int
+	sum  *runner.Summary
+	err  error
+}
+
+// runAccount signs in to one account and runs the selected tasks there:
+// preflight (77), sign-in (77/75), the tasks, the run summary. A plain run
+// calls it once; a run with targets once per target (targets.go).
+func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, t accountRun, selected []config.Task, skipped []runner.Skip) accountResult {
+	log := o.log
+	if t.log != nil {
+		log = t.log
+	}
+	dir := t.dir
+	// The IBM SDK's per-service URL variables are read from the environment,
+	// as the SDK itself would.
+	settings := auth.Settings{
+		ProfileID: t.profileID, ProfileName: t.profileName,
+		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
+		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
+	}
+	if err := a.signer.Preflight(settings, time.Now()); err != nil {
+		return accountResult{code: signInFailed(log, "preflight failed", err), err: err}
+	}
+	sess, err := a.signer.SignIn(ctx, settings, log)
+	if err != nil {
+		return accountResult{code: signInFailed(log, "sign-in failed", err), err: err}
+	}
+	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
+		"profile_id", sess.ProfileID, "profile_iam_id", sess.ProfileIAMID, "endpoints", cfg.Endpoints)
+	if t.account != "" && sess.Account != t.account {
+		err := &auth.SignInError{Message: fmt.Sprintf("trusted profile %s belongs to account %s, not to the target account %s",
+			t.profileID, sess.Account, t.account)}
+		err.SetHint("correct the target's account or profileID: the profile must live in the target account")
+		return accountResult{code: signInFailed(log, "sign-in reached another account", err), err: err}
+	}
+
 	out, err := a.reports.NewRun(report.Options{
-		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
+		Dir: dir, Formats: cfg.Output.Formats, Stdout: t.stdout, Terminal: logging.IsTerminal(t.stdout), Now: o.now,
 	})
 	if err != nil {
 		log.Error("cannot open the output directory", "dir", dir, "err", err)
-		return exitcode.TaskFailed
+		return accountResult{code: exitcode.TaskFailed, err: err}
 	}
 	taskNow := time.Now
 	if o.fixedNow {
@@ -158,12 +200,12 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		if err := a.reports.WriteSummary(path, sum); err != nil {
 			log.Error("cannot write the run summary", "path", path, "err", err)
 			if sum.ExitCode == exitcode.OK {
-				return exitcode.TaskFailed
+				return accountResult{code: exitcode.TaskFailed, sum: &sum}
 			}
 		}
 	}
 	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
-	return sum.ExitCode
+	return accountResult{code: sum.ExitCode, sum: &sum}
 }
 
 // loadForRun loads the configuration and logs every problem, one line each.

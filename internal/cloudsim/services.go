@@ -4,6 +4,7 @@ import (
 	"github.com/trustjob/trustjob/internal/cloudsim/access"
 	"github.com/trustjob/trustjob/internal/cloudsim/account"
 	"github.com/trustjob/trustjob/internal/cloudsim/core"
+	"github.com/trustjob/trustjob/internal/cloudsim/enterprise"
 	"github.com/trustjob/trustjob/internal/cloudsim/iamtoken"
 	"github.com/trustjob/trustjob/internal/cloudsim/identity"
 	"github.com/trustjob/trustjob/internal/cloudsim/resources"
@@ -21,6 +22,9 @@ type Service struct {
 	URLVars []string
 	// Mount registers the service's routes on srv, over the account w.
 	Mount func(srv *core.Server, w *account.World)
+	// URLPath follows the emulator's URL in URLVars when the SDK's default
+	// URL carries a path (Enterprise Management: https://enterprise.cloud.ibm.com/v1).
+	URLPath string
 }
 
 // Services are the emulated services, in mounting order. Adding one is one
@@ -34,4 +38,6 @@ var Services = []Service{
 	{Name: "Resource Controller and Manager, Global Search and Tagging",
 		URLVars: []string{"RESOURCE_CONTROLLER_URL", "RESOURCE_MANAGER_URL", "GLOBAL_SEARCH_URL", "GLOBAL_TAGGING_URL"},
 		Mount:   func(srv *core.Server, w *account.World) { resources.Mount(srv, &w.RWMutex, &w.Resources) }},
+	{Name: "Enterprise Management", URLVars: []string{"ENTERPRISE_MANAGEMENT_URL"}, URLPath: "/v1",
+		Mount: func(srv *core.Server, w *account.World) { enterprise.Mount(srv, &w.RWMutex, &w.Enterprise) }},
 }

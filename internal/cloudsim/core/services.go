@@ -14,6 +14,7 @@ const (
 	ServiceAccessGroups     = "iam-access-groups"
 	ServicePolicyManagement = "iam-policy-management"
 	ServiceUsageReports     = "usage-reports"
+	ServiceEnterprise       = "enterprise-management"
 	ServiceSimControl       = "cloudsim"
 )
 
@@ -57,6 +58,11 @@ const (
 	ActionTagRead             = "global-tagging.tag.read"
 	ActionTagAttach           = "global-tagging.tag.attach"
 	ActionTagDetach           = "global-tagging.tag.detach"
+	// Enterprise Management (Viewer on the Enterprise service; the action
+	// names follow IBM's pattern and are this emulator's choice).
+	ActionEnterpriseRetrieve        = "enterprise.enterprise.retrieve"
+	ActionEnterpriseGroupRetrieve   = "enterprise.account-group.retrieve"
+	ActionEnterpriseAccountRetrieve = "enterprise.account.retrieve"
 )
 
 // KnownActions lists every action above, so tests can revoke one at a time
@@ -73,4 +79,5 @@ var KnownActions = []string{
 	ActionPolicyRead, ActionAccountSummaryGet,
 	ActionInstanceRetrieve, ActionGroupRetrieve, ActionKeyRetrieve, ActionReclamationRetrieve,
 	ActionResourceSearch, ActionTagRead, ActionTagAttach, ActionTagDetach,
+	ActionEnterpriseRetrieve, ActionEnterpriseGroupRetrieve, ActionEnterpriseAccountRetrieve,
 }
