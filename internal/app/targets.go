@@ -114,6 +114,11 @@ func (a *app) runTarget(ctx context.Context, o runOptions, cfg *config.Config, d
 	if err := context.Cause(ctx); err != nil {
 		return a.targetFailed(folder, o, t, started, exitcode.TempFail, fmt.Errorf("not started: %w", err), "raise deadline, or spread the targets over more indexes (docs/enterprise.md)", log)
 	}
+	if t.ProfileID == "" {
+		return a.targetFailed(folder, o, t, started, exitcode.NoPerm,
+			fmt.Errorf("no trusted profile is mapped to account %s", t.Account),
+			"set the account up (a trusted profile linked to this cluster, docs/enterprise.md) and add it under enterprise.profiles", log)
+	}
 	if len(tasks) == 0 {
 		acct := rollup.Account{Account: t.Account, Name: t.Name, ProfileID: t.ProfileID, Status: "succeeded",
 			BySeverity: map[string]int64{}, Changes: map[string]int64{}, Actions: map[string]int64{}}

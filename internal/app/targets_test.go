@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ auth:
   iamURL: %s
 allowedHosts: [127.0.0.1]
 parallelTargets: %d
-output: {dir: %s, formats: [jsonl, html]}
+output: {dir: %q, formats: [jsonl, html]}
 tasks:
   - name: inventory
     type: inventory
@@ -262,4 +263,77 @@ func tail(s string) string {
 		return "..." + s[len(s)-4000:]
 	}
 	return s
+}
+
+// TestRunEnterpriseDiscovery discovers the targets through the Enterprise
+// Management API, signed in as the enterprise account's profile: only ACTIVE
+// accounts, include/exclude by account group, profiles by account ID or
+// name; with requireAll an account without a profile fails, named.
+func TestRunEnterpriseDiscovery(t *testing.T) {
+	spec := cloudsim.DefaultEnterpriseSpec()
+	spec.Accounts, spec.Groups, spec.Suspended = 6, 2, 1 // groups alternate; the last child is suspended
+	l, err := cloudsim.StartEnterpriseLocal(spec, cloudsim.Options{}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c := l.Children
+	tests := []struct {
+		name     string
+		extra    string
+		want     []string // accounts in the roll-up
+		wantCode int
+	}{
+		{name: "active accounts of production", want: []string{c[0].ID, c[2].ID, c[4].ID},
+			extra: fmt.Sprintf(`  include: {accountGroups: [production]}
+  profiles: {%s: %s, %s: %s, %s: %s, %s: %s}
+`, c[0].ID, c[0].ProfileID, c[2].Name, c[2].ProfileID, c[4].ID, c[4].ProfileID, c[1].ID, c[1].ProfileID)},
+		{name: "exclude an account and skip one without a profile", want: []string{c[1].ID, c[3].ID},
+			extra: fmt.Sprintf(`  exclude: {accounts: [%s]}
+  profiles: {%s: %s, %s: %s, %s: %s}
+`, c[0].Name, c[0].ID, c[0].ProfileID, c[1].ID, c[1].ProfileID, c[3].ID, c[3].ProfileID)},
+		{name: "requireAll names the account without a profile", wantCode: exitcode.NoPerm,
+			want: []string{c[1].ID, c[3].ID},
+			extra: fmt.Sprintf(`  requireAll: true
+  include: {accountGroups: [development]}
+  profiles: {%s: %s}
+`, c[1].ID, c[1].ProfileID)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := writeConfig(t, fmt.Sprintf(`apiVersion: trustjob/v1
+kind: Config
+auth:
+  profileID: %s
+  crTokenFile: %s
+  iamURL: %s
+allowedHosts: [127.0.0.1]
+output: {dir: %q}
+tasks:
+  - name: inventory
+    type: inventory
+enterprise:
+  discover: true
+%s`, l.ProfileID, l.TokenFile, l.URL(), dir, tt.extra))
+			var stdout, stderr bytes.Buffer
+			code := realApp(l.Env, &stdout, &stderr).main(t.Context(), []string{"run", "--config", cfg, "--log-format", "json"})
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d:\n%s", code, tt.wantCode, tail(stderr.String()))
+			}
+			v := readRollup(t, dir)
+			var got []string
+			for _, a := range v.Accounts {
+				got = append(got, a.Account)
+				if tt.wantCode != exitcode.OK && a.ExitCode != exitcode.OK && !strings.Contains(a.Hint, "enterprise.profiles") {
+					t.Errorf("%s: hint %q", a.Account, a.Hint)
+				}
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(tt.want))
+			if !slices.Equal(got, want) {
+				t.Errorf("targets %v, want %v", got, want)
+			}
+		})
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
+	"github.com/IBM/platform-services-go-sdk/enterprisemanagementv1"
 	"github.com/IBM/platform-services-go-sdk/globalsearchv2"
 	"github.com/IBM/platform-services-go-sdk/globaltaggingv1"
 	"github.com/IBM/platform-services-go-sdk/iamaccessgroupsv2"
@@ -34,6 +35,7 @@ const (
 	ServicePolicyManagement   = "iam-policy-management"
 	ServiceUsageReports       = "usage-reports"
 	ServiceUserManagement     = "user-management"
+	ServiceEnterprise         = "enterprise-management"
 )
 
 // Endpoint is one service's URLs and the IBM SDK variable that overrides them.
@@ -100,6 +102,15 @@ var Endpoints = []Endpoint{
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := usermanagementv1.NewUserManagementV1(&usermanagementv1.UserManagementV1Options{URL: u, Authenticator: o.Authenticator})
 			c.UserManagement = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	// Enterprise discovery (docs/enterprise.md). IBM's API reference names no
+	// private endpoint for it; the private URL follows IBM's private.<host>
+	// pattern and ENTERPRISE_MANAGEMENT_URL overrides it.
+	{ServiceEnterprise, "ENTERPRISE_MANAGEMENT_URL", enterprisemanagementv1.DefaultServiceURL, "https://private.enterprise.cloud.ibm.com/v1",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := enterprisemanagementv1.NewEnterpriseManagementV1(&enterprisemanagementv1.EnterpriseManagementV1Options{URL: u, Authenticator: o.Authenticator})
+			c.Enterprise = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
 }

@@ -29,6 +29,7 @@ func urls(c *ibmcloud.Clients) map[string]string {
 		ibmcloud.ServicePolicyManagement:   c.PolicyManagement.Service.GetServiceURL(),
 		ibmcloud.ServiceUsageReports:       c.UsageReports.Service.GetServiceURL(),
 		ibmcloud.ServiceUserManagement:     c.UserManagement.Service.GetServiceURL(),
+		ibmcloud.ServiceEnterprise:         c.Enterprise.Service.GetServiceURL(),
 	}
 }
 
@@ -78,7 +79,7 @@ func TestNewEndpoints(t *testing.T) {
 				if want := tt.want(e); got[e.Service] != want {
 					t.Errorf("%s: %s, want %s", e.Service, got[e.Service], want)
 				}
-				if !strings.HasSuffix(e.Private, ".cloud.ibm.com") || !strings.Contains(e.Private, "private.") {
+				if host := strings.TrimSuffix(e.Private, "/v1"); !strings.HasSuffix(host, ".cloud.ibm.com") || !strings.Contains(host, "private.") {
 					t.Errorf("%s: private endpoint %s is not an IBM Cloud private host", e.Service, e.Private)
 				}
 			}
