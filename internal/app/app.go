@@ -74,11 +74,12 @@ func commands() []command {
 				"window (the top-level schedule's fire time before the current one, now].",
 			run: (*app).schedule},
 		{name: "doctor", summary: "diagnose the token file, sign-in and each task's permissions",
-			usage: "doctor [--json] [flags]",
+			usage: "doctor [--json] [--target ACCOUNT] [flags]",
 			about: "Walks the sign-in chain and says at each step what is wrong and how to fix it:\n" +
 				"the token file, its claims (audience, lifetime, expiry, clock skew, workload),\n" +
 				"the IAM endpoint (DNS, TCP, TLS, proxy), the token exchange, the access token,\n" +
 				"and one cheap authorised read per configured task. It never prints a token.\n" +
+				"With targets (docs/enterprise.md) it walks each target's chain, or --target's.\n" +
 				"Exit 0 when every check passes; 77 for a setup problem; 75 when IAM or a\n" +
 				"service is unreachable; 78 for an invalid configuration.",
 			run: (*app).doctor},

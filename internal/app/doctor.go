@@ -13,6 +13,8 @@ import (
 func (a *app) doctor(ctx context.Context, args []string) int {
 	f := a.flagSet("doctor")
 	asJSON := f.Bool("json", false, "print the checks as JSON")
+	var targets multiFlag
+	f.Var(&targets, "target", "walk the chain of target `ACCOUNT` (an account ID or a target's name; repeatable); with targets configured and no --target, every target's")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -28,6 +30,9 @@ func (a *app) doctor(ctx context.Context, args []string) int {
 		}}}, *asJSON)
 	}
 	logging.BridgeSDK(log)
+	if len(targets) > 0 || cfg.HasTargets() {
+		return a.doctorTargets(ctx, cfg, targets, *asJSON, log) // doctor_targets.go
+	}
 	rep := doctor.Run(ctx, doctor.Input{
 		Config: cfg, Types: a.registry, Getenv: a.getenv, Now: a.clock(), Logger: log,
 	})

@@ -337,3 +337,42 @@ enterprise:
 		})
 	}
 }
+
+// TestDoctorTargets walks each target's chain: one target by account or
+// name, or all of them; the misconfigured one fails at the exchange with the
+// cross-account fix, the others pass, and the exit code aggregates them.
+func TestDoctorTargets(t *testing.T) {
+	l := startEnterprise(t, 3, 1)
+	cfg := enterpriseConfig(t, l, t.TempDir(), 2)
+	bad, good := l.Children[1], l.Children[0]
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string
+		notWant  []string
+	}{
+		{name: "a good target by name", args: []string{"--target", good.Name}, wantCode: exitcode.OK,
+			want: []string{"== target " + good.ID, "✓ token exchange", "account " + good.ID, "✓ task inventory", "All 1 targets are set up."}},
+		{name: "the misconfigured target", args: []string{"--target", bad.ID}, wantCode: exitcode.NoPerm,
+			want: []string{"✗ token exchange", "BXNIM0398E", "is_cross_account true", "doctor --target " + bad.ID}},
+		{name: "every target", wantCode: exitcode.NoPerm,
+			want: []string{"== target " + l.Children[2].ID, "1 of 3 targets need a fix"}},
+		{name: "an unknown target", args: []string{"--target", "nope"}, wantCode: exitcode.Config,
+			want: []string{`no target "nope"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := realApp(l.Env, &stdout, &stderr).main(t.Context(), append([]string{"doctor", "--config", cfg}, tt.args...))
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d:\n%s\n%s", code, tt.wantCode, stdout.String(), tail(stderr.String()))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, stdout.String())
+				}
+			}
+		})
+	}
+}
