@@ -60,7 +60,7 @@ func (a *app) rollup(_ context.Context, args []string) int {
 		}
 	}
 	fmt.Fprintf(a.stdout, "trustjob rollup: %d accounts, status %s (%s); %d findings; written to %s\n",
-		v.Totals.Accounts, v.Status, formatCounts(v.Totals.ByStatus), v.Totals.Findings, out)
+		v.Totals.Accounts, v.Status, statusCounts(v.Totals.ByStatus), v.Totals.Findings, out)
 	for _, acct := range v.Accounts {
 		if acct.ExitCode != exitcode.OK && acct.ExitCode != exitcode.Findings {
 			fmt.Fprintf(a.stdout, "  %s %s: %s\n    fix: %s\n", acct.Account, acct.Status, acct.Error, acct.Hint)
@@ -70,4 +70,23 @@ func (a *app) rollup(_ context.Context, args []string) int {
 		return v.ExitCode
 	}
 	return exitcode.OK
+}
+
+// statusCounts renders "succeeded 49, permission-denied 1", most first.
+func statusCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -42,6 +42,10 @@ type EnterpriseSpec struct {
 	// NotCrossAccount lists child indexes whose runner link lacks
 	// is_cross_account: IAM refuses their exchange (a misconfigured account).
 	NotCrossAccount []int
+	// Cluster, when set, is the cluster trustjob runs in (a real
+	// kube-apiserver's issuer and JWKS) instead of the generated one; it is
+	// registered in the enterprise account, whose runner profile trusts it.
+	Cluster *Cluster
 }
 
 // DefaultEnterpriseSpec is a small enterprise: three active children and one
@@ -103,6 +107,18 @@ func NewEnterprise(spec EnterpriseSpec, opts Options) (*Enterprise, error) {
 	cluster := *hub.IAM.Clusters[0]
 	runner := hub.IAM.Runner()
 	hub.RUnlock()
+	if spec.Cluster != nil {
+		c, err := hub.AddCluster(*spec.Cluster)
+		if err != nil {
+			return nil, fmt.Errorf("enterprise: %w", err)
+		}
+		cluster = *c
+		hs := specDefaults(spec.Hub)
+		hub.Lock()
+		runner.Links = []*account.Link{hub.IAM.NewLink(&account.Link{Name: "trustjob", CRType: c.CRType, CRN: c.CRN,
+			Namespace: hs.Namespace, ServiceAccount: hs.ServiceAccount}, runner.CreatedAt)}
+		hub.Unlock()
+	}
 	e.byProfile[runner.ID] = e.HubSim
 	now := time.Now().UTC().Truncate(time.Second)
 

@@ -66,7 +66,7 @@ find_kubectl() {
 render_all() {
   mkdir -p "$RENDERED"
   rm -f "$RENDERED"/*.yaml
-  for dir in base overlays/private-endpoints overlays/example-account; do
+  for dir in base overlays/private-endpoints overlays/example-account overlays/enterprise-indexed; do
     "$KUBECTL" kustomize "$ROOT/manifests/$dir" > "$RENDERED/${dir//\//-}.yaml"
   done
   cp "$ROOT/manifests/job/job.yaml" "$RENDERED/job.yaml"
