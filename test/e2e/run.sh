@@ -104,7 +104,7 @@ run_kube_score() {
 
 run_hclfmt() {
   step "hclfmt $HCL_VERSION (docs/terraform)"
-  local files=("$ROOT"/docs/terraform/*.tf)
+  local files=("$ROOT"/docs/terraform/*.tf "$ROOT"/docs/terraform/*/*.tf)
   # -check fails on a syntax error (alone, hclfmt exits 0 on one);
   # -require-no-change fails when formatting would change a file.
   (cd "$E2E" && go run "github.com/hashicorp/hcl/v2/cmd/hclfmt@$HCL_VERSION" -check -require-no-change "${files[@]}" >/dev/null) || {
