@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/IBM/go-sdk-core/v5 v5.25.3 // indirect
+	github.com/IBM/ibm-cos-sdk-go v1.14.1 // indirect
 	github.com/IBM/platform-services-go-sdk v0.103.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/go-openapi/errors v0.22.9 // indirect
@@ -16,6 +17,7 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	github.com/jmespath/go-jmespath v0.4.0 // indirect
 	github.com/leodido/go-urn v1.5.0 // indirect
 	github.com/lmittmann/tint v1.2.1 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -95,9 +96,25 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	log.Info("signed in", "account", sess.identity.Account, "profile_name", sess.identity.ProfileName,
 		"profile_id", sess.identity.ProfileID, "profile_iam_id", sess.identity.ProfileIAMID, "endpoints", cfg.Endpoints)
 
+	del, err := a.newDelivery(cfg, sess, o.runID, o.now, log)
+	if err != nil {
+		log.Error("cannot set up report delivery", "err", err)
+		return exitcode.Config
+	}
 	dir := cfg.Output.Dir
 	if o.outputDir != "" {
 		dir = o.outputDir
+	}
+	if dir == "" && cfg.Output.COS.Enabled() {
+		// Reports for COS are written whole to scratch space first, then
+		// streamed from there (docs/delivery.md).
+		scratch, err := os.MkdirTemp("", "trustjob-reports-")
+		if err != nil {
+			log.Error("cannot create scratch space for the COS reports", "err", err)
+			return exitcode.TaskFailed
+		}
+		defer os.RemoveAll(scratch)
+		dir = scratch
 	}
 	out, err := a.services.newOutput(outputOptions{
 		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
@@ -112,10 +129,11 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	}
 	sum := runner.Run(ctx, runner.Plan{
 		RunID: o.runID, Version: Version(), Tasks: selected, Skipped: skipped,
-		Types: a.registry, Output: out, OutputDir: dir,
+		Types: a.registry, Output: del.output(ctx, out), OutputDir: dir, Previous: del.previous(),
 		Clients: sess.clients, Identity: sess.identity, TokenExchanges: sess.tokenExchanges,
 		Logger: log, DryRun: o.dryRun, Now: taskNow,
 	})
+	del.finish(ctx, &sum, a.services.writeJSON, sess.clients)
 	if dir != "" {
 		path := filepath.Join(dir, runner.SummaryFile)
 		if err := a.services.writeJSON(path, sum); err != nil {

@@ -67,7 +67,10 @@ type Plan struct {
 	Output  Output
 	// OutputDir is the report directory ("" for stdout only); a task's
 	// Env.StateDir is OutputDir/<task>.
-	OutputDir      string
+	OutputDir string
+	// Previous, when set (output.cos), is where change reports read the
+	// previous run's report (tasks.Env.Previous).
+	Previous       report.Previous
 	Clients        *ibmcloud.Clients
 	Identity       Identity
 	TokenExchanges func() int64
@@ -143,7 +146,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	defer cancel()
 	env := tasks.Env{
 		Logger: log, Clients: p.Clients, Account: p.Identity.Account, ProfileIAMID: p.Identity.ProfileIAMID,
-		TaskName: t.Name, Now: p.now(), DryRun: p.DryRun,
+		TaskName: t.Name, Now: p.now(), DryRun: p.DryRun, Previous: p.Previous,
 	}
 	if p.OutputDir != "" {
 		env.StateDir = filepath.Join(p.OutputDir, t.Name)
