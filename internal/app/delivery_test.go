@@ -249,3 +249,58 @@ func readJSONFile(t *testing.T, path string, v any) {
 		t.Fatal(err)
 	}
 }
+
+// TestDoctorDelivery: doctor checks the bucket (HEAD, a probe object written
+// and deleted) and the notification source, naming missing roles.
+func TestDoctorDelivery(t *testing.T) {
+	f := newDeliveryFixture(t)
+	for k, v := range f.ds.Env() {
+		t.Setenv(k, v) // doctor reads the endpoint overrides from the process
+	}
+	doctor := func() (int, string) {
+		reg := tasks.NewRegistry()
+		builtin.Register(reg)
+		var stdout, stderr bytes.Buffer
+		a := &app{stdout: &stdout, stderr: &stderr, stdin: strings.NewReader(""), getenv: func(k string) string { return f.env[k] },
+			environ: func() []string {
+				var kv []string
+				for k, v := range f.env {
+					kv = append(kv, k+"="+v)
+				}
+				return kv
+			}, clock: time.Now, registry: reg, services: realServices()}
+		code := a.main(context.Background(), []string{"doctor", "--config", writeConfig(t, f.config(""))})
+		return code, stdout.String() + stderr.String()
+	}
+	tests := []struct {
+		name     string
+		setup    func()
+		wantCode int
+		want     []string
+	}{
+		{"Writer on the bucket, Publisher on the instance", func() {}, exitcode.OK, []string{
+			"exists and the profile can read it (HEAD)", "wrote a small probe object trustjob/.doctor/", "and deleted it again",
+			"cannot read source", `"Event Notifications Publisher"`}},
+		{"Object Writer + Content Reader, Reader on the instance", func() {
+			f.ds.COS.Revoke(SimBucket, f.runner)
+			f.ds.COS.Grant(SimBucket, f.runner, simcos.ObjectWriter, simcos.ContentReader)
+			f.ds.Events.Grant(SimENInstance, f.runner, events.Reader)
+		}, exitcode.OK, []string{"could not delete it", "lifecycle rule", "API source " + SimENSource + " (trustjob) exists"}},
+		{"no role on the bucket", func() { f.ds.COS.Revoke(SimBucket, f.runner) }, exitcode.NoPerm, []string{
+			"HTTP 403", `"Content Reader"`, "Writer role on the bucket"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.setup()
+			code, out := doctor()
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\n%s", code, tt.wantCode, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("doctor output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

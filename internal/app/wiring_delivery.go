@@ -20,12 +20,10 @@ import (
 	"github.com/trustjob/trustjob/internal/runner"
 )
 
-// Endpoint overrides for output.cos and notify.eventNotifications, like the
-// IBM SDK's *_URL variables: `trustjob demo`, `trustjob sim` and tests point
-// them at the emulator. The host must still be an allowed one.
+// Endpoint overrides (config.EnvCOSEndpoint, config.EnvENURL), for the emulator.
 const (
-	EnvCOSEndpoint = "TRUSTJOB_COS_ENDPOINT"
-	EnvENURL       = "TRUSTJOB_EVENT_NOTIFICATIONS_URL"
+	EnvCOSEndpoint = config.EnvCOSEndpoint
+	EnvENURL       = config.EnvENURL
 )
 
 // delivery is output.cos and notify.eventNotifications for one run.

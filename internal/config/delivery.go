@@ -55,6 +55,14 @@ type EventNotifications struct {
 	On []string `yaml:"on"`
 }
 
+// Endpoint overrides for output.cos and notify.eventNotifications, like the
+// IBM SDK's *_URL variables: `trustjob demo`, `trustjob sim` and tests point
+// them at the emulator. The host must still be an allowed one.
+const (
+	EnvCOSEndpoint = "TRUSTJOB_COS_ENDPOINT"
+	EnvENURL       = "TRUSTJOB_EVENT_NOTIFICATIONS_URL"
+)
+
 // NotifyOn are the values notify.eventNotifications.on accepts.
 var NotifyOn = []string{"failure", "findings", "changes", "actions", "always"}
 

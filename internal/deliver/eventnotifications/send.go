@@ -197,3 +197,27 @@ func (p *pin) RoundTrip(req *http.Request) (*http.Response, error) {
 	p.counter.Add(Service)
 	return p.base.RoundTrip(req)
 }
+
+// Source reads an API source (doctor). Reading sources needs
+// event-notifications.sources.read (Reader and up), which the Publisher role
+// does not carry: a 403 here says nothing about sending.
+func (s *Sender) Source(ctx context.Context, sourceID string) (name string, err error) {
+	b := core.NewRequestBuilder(core.GET).WithContext(ctx)
+	if _, err := b.ResolveRequestURL(s.svc.Options.URL, "/v1/instances/{instance_id}/sources/{id}",
+		map[string]string{"instance_id": s.instance, "id": sourceID}); err != nil {
+		return "", err
+	}
+	b.AddHeader("Accept", "application/json")
+	req, err := b.Build()
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		Name string `json:"name"`
+	}
+	resp, err := s.svc.Request(req, &out)
+	if err != nil {
+		return "", &Error{Status: ibmcloud.StatusCode(resp), Err: err}
+	}
+	return out.Name, nil
+}
