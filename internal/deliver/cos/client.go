@@ -26,6 +26,7 @@ import (
 	"github.com/IBM/ibm-cos-sdk-go/service/s3"
 	"github.com/IBM/ibm-cos-sdk-go/service/s3/s3manager"
 
+	"github.com/trustjob/trustjob/internal/deliver"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
 
@@ -167,7 +168,7 @@ func New(o Options) (*Client, error) {
 	}
 	hc := &http.Client{
 		Timeout:   o.RequestTimeout,
-		Transport: &pin{base: base, scheme: u.Scheme, host: u.Host, counter: o.Requests},
+		Transport: &deliver.Pin{Base: base, Scheme: u.Scheme, Host: u.Host, Service: Service, Counter: o.Requests},
 		// Never follow a redirect with the token: COS does not redirect
 		// path-style requests to the right endpoint.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -224,25 +225,6 @@ func (p *tokenProvider) Retrieve() (credentials.Value, error) {
 }
 
 func (p *tokenProvider) IsExpired() bool { return true }
-
-// pin is the client's transport: one scheme and host, counted.
-type pin struct {
-	base         http.RoundTripper
-	scheme, host string
-	counter      *ibmcloud.RequestCounter
-}
-
-func (p *pin) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != p.scheme || !strings.EqualFold(req.URL.Host, p.host) {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, fmt.Errorf("COS request to %s://%s refused: %w (the configured endpoint is %s://%s)",
-			req.URL.Scheme, req.URL.Host, ibmcloud.ErrHostNotAllowed, p.scheme, p.host)
-	}
-	p.counter.Add(Service)
-	return p.base.RoundTrip(req)
-}
 
 // configProvider hands the SDK exactly this configuration. The SDK's session
 // would also read AWS_* variables and ~/.aws files (a CA bundle, a region,

@@ -34,6 +34,7 @@ import (
 
 	"github.com/IBM/go-sdk-core/v5/core"
 
+	"github.com/trustjob/trustjob/internal/deliver"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
 
@@ -113,7 +114,7 @@ func New(o Options) (*Sender, error) {
 		return nil, fmt.Errorf("event notifications: %w", err)
 	}
 	svc.Client = &http.Client{Timeout: o.Timeout,
-		Transport:     &pin{base: base, scheme: u.Scheme, host: u.Host, counter: o.Requests},
+		Transport:     &deliver.Pin{Base: base, Scheme: u.Scheme, Host: u.Host, Service: Service, Counter: o.Requests},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	svc.EnableRetries(o.MaxRetries, 10*time.Second)
 	return &Sender{svc: svc, instance: o.Instance}, nil
@@ -179,23 +180,6 @@ func (e *Error) HTTPStatus() int { return e.Status }
 
 func explain(resp *core.DetailedResponse, err error) error {
 	return &Error{Status: ibmcloud.StatusCode(resp), Err: err}
-}
-
-type pin struct {
-	base         http.RoundTripper
-	scheme, host string
-	counter      *ibmcloud.RequestCounter
-}
-
-func (p *pin) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != p.scheme || !strings.EqualFold(req.URL.Host, p.host) {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, fmt.Errorf("event notifications request to %s refused: %w", req.URL.Host, ibmcloud.ErrHostNotAllowed)
-	}
-	p.counter.Add(Service)
-	return p.base.RoundTrip(req)
 }
 
 // Source reads an API source (doctor). Reading sources needs

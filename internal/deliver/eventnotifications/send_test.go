@@ -196,6 +196,6 @@ func TestHostPolicy(t *testing.T) {
 
 type nopAuth struct{}
 
-func (nopAuth) AuthenticationType() string       { return "bearerToken" }
+func (nopAuth) AuthenticationType() string         { return "bearerToken" }
 func (nopAuth) Authenticate(r *http.Request) error { return nil }
 func (nopAuth) Validate() error                    { return nil }
