@@ -105,7 +105,7 @@ func (d *delivery) record(keys []string, err error) {
 	if err != nil {
 		d.result.Failed = true
 		d.result.Errors = append(d.result.Errors, logging.RedactString(err.Error()))
-		if runner.IsPermission(err) {
+		if ibmcloud.IsPermission(err) {
 			d.result.PermissionDenied = true
 		}
 		d.log.Error("report delivery to COS failed", "err", err)

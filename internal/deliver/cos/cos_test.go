@@ -18,8 +18,8 @@ import (
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	simcos "github.com/trustjob/trustjob/internal/cloudsim/cos"
 	"github.com/trustjob/trustjob/internal/deliver/cos"
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/report"
-	"github.com/trustjob/trustjob/internal/runner"
 	"github.com/trustjob/trustjob/internal/simtest"
 )
 
@@ -266,8 +266,8 @@ func TestPermissionDeniedNamesRole(t *testing.T) {
 			if !errors.As(err, &ce) || ce.Status != http.StatusForbidden || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want a 403 naming %s", err, tt.want)
 			}
-			if !runner.IsPermission(err) {
-				t.Error("runner.IsPermission is false for a COS 403")
+			if !ibmcloud.IsPermission(err) {
+				t.Error("ibmcloud.IsPermission is false for a COS 403")
 			}
 		})
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/IBM/ibm-cos-sdk-go/service/s3"
 	"github.com/IBM/ibm-cos-sdk-go/service/s3/s3manager"
 
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/report"
 )
 
@@ -256,7 +257,12 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap gives the SDK error inside an *ibmcloud.CallError carrying the
+// status, so ibmcloud.HTTPStatus and IsPermission classify COS failures like
+// any other IBM Cloud call.
+func (e *Error) Unwrap() error {
+	return &ibmcloud.CallError{Service: Service, Op: e.Op + " " + e.URI, Status: e.Status, Need: e.Role, Err: e.Err}
+}
 
 // HTTPStatus is the status of the failed call (0 without an answer).
 func (e *Error) HTTPStatus() int { return e.Status }

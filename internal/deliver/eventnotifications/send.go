@@ -173,13 +173,17 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("send notification: HTTP %d: %v", e.Status, e.Err)
 }
 
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap gives the SDK error inside an *ibmcloud.CallError carrying the
+// status (ibmcloud.HTTPStatus, IsPermission).
+func (e *Error) Unwrap() error {
+	return &ibmcloud.CallError{Service: Service, Op: "send notification", Status: e.Status, Need: Role, Err: e.Err}
+}
 
 // HTTPStatus is the status of the failed call.
 func (e *Error) HTTPStatus() int { return e.Status }
 
 func explain(resp *core.DetailedResponse, err error) error {
-	return &Error{Status: ibmcloud.StatusCode(resp), Err: err}
+	return &Error{Status: ibmcloud.ResponseStatus(resp, err), Err: err}
 }
 
 // Source reads an API source (doctor). Reading sources needs
@@ -201,7 +205,7 @@ func (s *Sender) Source(ctx context.Context, sourceID string) (name string, err 
 	}
 	resp, err := s.svc.Request(req, &out)
 	if err != nil {
-		return "", &Error{Status: ibmcloud.StatusCode(resp), Err: err}
+		return "", &Error{Status: ibmcloud.ResponseStatus(resp, err), Err: err}
 	}
 	return out.Name, nil
 }
