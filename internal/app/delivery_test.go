@@ -71,7 +71,7 @@ func (f *deliveryFixture) run(t *testing.T, cfg string) (int, string) {
 			}
 			return kv
 		},
-		clock: func() time.Time { return now }, registry: reg, services: realServices(),
+		clock: func() time.Time { return now }, registry: reg, signer: authSigner{}, reports: fileReports{},
 	}
 	code := a.main(context.Background(), []string{"run", "--config", writeConfig(t, cfg), "--log-format", "json", "--now", now.Format(time.RFC3339)})
 	return code, stderr.String()
@@ -268,7 +268,7 @@ func TestDoctorDelivery(t *testing.T) {
 					kv = append(kv, k+"="+v)
 				}
 				return kv
-			}, clock: time.Now, registry: reg, services: realServices()}
+			}, clock: time.Now, registry: reg, signer: authSigner{}, reports: fileReports{}}
 		code := a.main(context.Background(), []string{"doctor", "--config", writeConfig(t, f.config(""))})
 		return code, stdout.String() + stderr.String()
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/deliver/cos"
 	"github.com/trustjob/trustjob/internal/deliver/eventnotifications"
@@ -40,15 +41,15 @@ type delivery struct {
 
 // newDelivery builds the COS client and the notification sender over the
 // session's shared authenticator (no second token exchange).
-func (a *app) newDelivery(cfg *config.Config, sess *session, runID string, now time.Time, log *slog.Logger) (*delivery, error) {
+func (a *app) newDelivery(cfg *config.Config, sess *auth.Session, runID string, now time.Time, log *slog.Logger) (*delivery, error) {
 	d := &delivery{cfg: cfg, log: log, stamp: now.UTC().Format(report.StampLayout)}
-	if sess.clients == nil {
+	if sess == nil || sess.Clients == nil {
 		return d, nil
 	}
 	if o := cfg.Output.COS; o.Enabled() {
-		tok, ok := sess.clients.Authenticator.(cos.TokenSource)
+		tok, ok := sess.Clients.Authenticator.(cos.TokenSource)
 		if !ok {
-			return nil, fmt.Errorf("output.cos: the authenticator %T cannot hand out its token", sess.clients.Authenticator)
+			return nil, fmt.Errorf("output.cos: the authenticator %T cannot hand out its token", sess.Clients.Authenticator)
 		}
 		endpoint := o.Endpoint
 		if v := strings.TrimSpace(a.getenv(EnvCOSEndpoint)); v != "" {
@@ -57,7 +58,7 @@ func (a *app) newDelivery(cfg *config.Config, sess *session, runID string, now t
 		c, err := cos.New(cos.Options{
 			Bucket: o.Bucket, Endpoint: endpoint, EndpointType: o.EndpointType, Prefix: o.Prefix,
 			LatestByCopy: o.Latest != "upload", Token: tok, AllowedHosts: cfg.AllowedHosts,
-			Account: sess.identity.Account, RunID: runID, Requests: sess.clients.Requests, Logger: log,
+			Account: sess.Account, RunID: runID, Requests: sess.Clients.Requests, Logger: log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("output.cos: %w", err)
@@ -71,8 +72,8 @@ func (a *app) newDelivery(cfg *config.Config, sess *session, runID string, now t
 			u = v
 		}
 		s, err := eventnotifications.New(eventnotifications.Options{
-			Instance: en.InstanceGUID(), URL: u, Authenticator: sess.clients.Authenticator,
-			AllowedHosts: cfg.AllowedHosts, Requests: sess.clients.Requests,
+			Instance: en.InstanceGUID(), URL: u, Authenticator: sess.Clients.Authenticator,
+			AllowedHosts: cfg.AllowedHosts, Requests: sess.Clients.Requests,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("notify.eventNotifications: %w", err)
@@ -82,12 +83,19 @@ func (a *app) newDelivery(cfg *config.Config, sess *session, runID string, now t
 	return d, nil
 }
 
-// output wraps the run's reports so each task's files go to COS when closed.
-func (d *delivery) output(ctx context.Context, out runner.Output) runner.Output {
+// open wraps the run's report opener so each task's files go to COS when
+// its report is closed.
+func (d *delivery) open(ctx context.Context, open func(string, report.Schema) (runner.TaskOutput, error)) func(string, report.Schema) (runner.TaskOutput, error) {
 	if d == nil || d.cos == nil {
-		return out
+		return open
 	}
-	return cosOutput{inner: out, d: d, ctx: ctx}
+	return func(task string, s report.Schema) (runner.TaskOutput, error) {
+		t, err := open(task, s)
+		if err != nil {
+			return nil, err
+		}
+		return &cosTask{TaskOutput: t, name: task, d: d, ctx: ctx}, nil
+	}
 }
 
 // previous is where change reports read their baseline (nil: the output directory).
@@ -112,44 +120,31 @@ func (d *delivery) record(keys []string, err error) {
 	}
 }
 
-type cosOutput struct {
-	inner runner.Output
-	d     *delivery
-	ctx   context.Context
-}
-
-func (o cosOutput) Task(name string, schema report.Schema) (runner.TaskOutput, error) {
-	t, err := o.inner.Task(name, schema)
-	if err != nil {
-		return nil, err
-	}
-	return &cosTask{TaskOutput: t, name: name, o: o}, nil
-}
-
 // cosTask uploads a task's files after the local report is closed. A failed
 // upload does not fail the task (its report exists); it fails the run's
 // delivery, which exits 1.
 type cosTask struct {
 	runner.TaskOutput
 	name string
-	o    cosOutput
+	d    *delivery
+	ctx  context.Context
 }
 
-func (t *cosTask) Close(complete bool) (runner.Written, error) {
+func (t *cosTask) Close(complete bool) (report.Result, error) {
 	w, err := t.TaskOutput.Close(complete)
 	if len(w.Files) == 0 {
 		return w, err
 	}
 	// The upload may outlive the task's own timeout, not the run's deadline.
-	keys, upErr := t.o.d.cos.PublishFiles(t.o.ctx, t.name, w.Files, complete && err == nil)
-	t.o.d.record(keys, upErr)
+	keys, upErr := t.d.cos.PublishFiles(t.ctx, t.name, w.Files, complete && err == nil)
+	t.d.record(keys, upErr)
 	return w, err
 }
 
 // finish sends the notification, uploads the run summary and records both in
 // sum. A failed upload makes the run exit 1; a failed notification never
 // changes the exit code.
-func (d *delivery) finish(ctx context.Context, sum *runner.Summary, writeJSON func(string, any) error, clients *ibmcloud.Clients) {
+func (d *delivery) finish(ctx context.Context, sum *runner.Summary, clients *ibmcloud.Clients) {
 	if d == nil || (d.cos == nil && d.en == nil) {
 		return
 	}
@@ -179,8 +174,8 @@ func (d *delivery) finish(ctx context.Context, sum *runner.Summary, writeJSON fu
 	if err == nil {
 		defer os.RemoveAll(tmp)
 		stamped := filepath.Join(tmp, d.stamp+".json")
-		if err = writeJSON(stamped, sum); err == nil {
-			err = writeJSON(filepath.Join(tmp, "latest.json"), sum)
+		if err = report.WriteJSONAtomic(stamped, sum); err == nil {
+			err = report.WriteJSONAtomic(filepath.Join(tmp, "latest.json"), sum)
 		}
 		if err == nil {
 			_, err = d.cos.PublishFiles(ctx, cos.SummaryFolder, []string{stamped, filepath.Join(tmp, "latest.json")}, true)
@@ -233,4 +228,30 @@ func (d *delivery) notify(ctx context.Context, sum *runner.Summary) *runner.Noti
 	res.Sent, res.NotificationID = true, id
 	d.log.Info("notification sent", "service", eventnotifications.Service, "notification_id", id, "reason", res.Reason)
 	return res
+}
+
+// publishIndex uploads the run's index.html (the html format) to
+// <prefix>index.html: its links are relative (<task>/latest.html), so the
+// bucket's copy works like the directory's. It returns the exit code,
+// raised to 1 when the upload failed.
+func (d *delivery) publishIndex(ctx context.Context, dir string, code int) int {
+	if d == nil || d.cos == nil || dir == "" {
+		return code
+	}
+	path := filepath.Join(dir, report.IndexFile)
+	if _, err := os.Stat(path); err != nil {
+		return code
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	key, err := d.cos.PublishRoot(ctx, path)
+	if err != nil {
+		d.log.Error("run index delivery to COS failed", "err", err)
+		if code == exitcode.OK || code == exitcode.Findings {
+			return exitcode.TaskFailed
+		}
+		return code
+	}
+	d.log.Info("run index delivered", "object", d.cos.URI(key))
+	return code
 }

@@ -343,3 +343,9 @@ func firstLine(err error) string {
 }
 
 func pathEscape(s string) string { return (&url.URL{Path: s}).EscapedPath() }
+
+// PublishRoot uploads file directly under the prefix (the run's index.html).
+func (c *Client) PublishRoot(ctx context.Context, file string) (string, error) {
+	key := c.prefix + filepath.Base(file)
+	return key, c.upload(ctx, key, file, true)
+}
