@@ -164,7 +164,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		RunID: o.runID, Version: Version(), Tasks: selected, Skipped: skipped, Types: a.registry,
 		OpenReport: del.open(ctx, func(task string, s report.Schema) (runner.TaskOutput, error) { return out.Task(task, s) }),
 		OutputDir:  dir, Previous: del.previous(),
-		Clients:    sess.Clients,
+		Clients: sess.Clients,
 		Identity: runner.Identity{Account: sess.Account, ProfileIAMID: sess.ProfileIAMID,
 			ProfileName: sess.ProfileName, ProfileID: sess.ProfileID},
 		TokenExchanges: sess.Exchanges,
