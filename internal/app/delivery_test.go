@@ -179,6 +179,18 @@ func TestCOSChangeReportAcrossRuns(t *testing.T) {
 	if len(sent) != 1 || !bytes.Contains(sent[0].Body, []byte(`"deleted":1`)) || !bytes.Contains(sent[0].Body, []byte("trustjob/inventory/latest.jsonl")) {
 		t.Errorf("notifications sent: %d, last %s", len(sent), lastBody(sent))
 	}
+	// No token anywhere: logs, notifications, objects (bodies and metadata).
+	for where, text := range map[string]string{"logs": logs, "notification": lastBody(sent)} {
+		if strings.Contains(text, "eyJ") {
+			t.Errorf("a JWT appears in the %s", where)
+		}
+	}
+	for _, k := range f.ds.COS.Keys(SimBucket) {
+		o := f.ds.COS.Object(SimBucket, k)
+		if bytes.Contains(o.Body(), []byte("eyJ")) || strings.Contains(fmt.Sprint(o.Meta), "eyJ") {
+			t.Errorf("a JWT appears in %s", k)
+		}
+	}
 	// Both runs' stamped objects, one latest of each kind.
 	keys := strings.Join(f.ds.COS.Keys(SimBucket), "\n")
 	for _, k := range []string{"trustjob/inventory/20260824T030000Z.jsonl", "trustjob/inventory/20260824T040000Z.jsonl",
