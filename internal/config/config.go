@@ -84,6 +84,9 @@ type Output struct {
 	// run-summary.json. Empty: rows go to stdout only.
 	Dir     string   `yaml:"dir"`
 	Formats []string `yaml:"formats"`
+	// Keep prunes each task's time-stamped reports after a run: a count
+	// ("keep: 30", the default), an age ("keep: 90d") or "all".
+	Keep Keep `yaml:"keep"`
 }
 
 // Task is one configured task instance.
