@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,7 +256,16 @@ func TestPreflight(t *testing.T) {
 	}
 	// A directory where the file should be (a mount at the file's path) fails
 	// for every user, root included.
-	tests = append(tests, struct{ name, path, want string }{"a directory", dir, "cannot be read"})
+	tests = append(tests, struct{ name, path, want string }{"a directory", dir, "not a regular file (a directory)"})
+	// Issue 12 items 13 and 14: a FIFO would block the read forever, and
+	// /dev/zero would grow it without end.
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err == nil {
+		tests = append(tests, struct{ name, path, want string }{"a FIFO", fifo, "not a regular file (a FIFO)"})
+	}
+	tests = append(tests, struct{ name, path, want string }{"/dev/zero", "/dev/zero", "not a regular file (a character device)"})
+	big := writeFile(t, strings.Repeat("a", 70<<10))
+	tests = append(tests, struct{ name, path, want string }{"larger than 64 KiB", big, "larger than 64 KiB"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := auth.Preflight(auth.Settings{CRTokenFile: tt.path}, now)

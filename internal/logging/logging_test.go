@@ -186,3 +186,13 @@ func BenchmarkRedactString(b *testing.B) {
 		RedactString(s)
 	}
 }
+
+// Issue 12 item 18: a token's signature segment on its own (an error that
+// quotes only the part after the last dot) is masked too.
+func TestRedactSignatureAlone(t *testing.T) {
+	sig := strings.Repeat("Qm9ndXNTaWduYXR1cmVfLQ", 16) // 352 base64url characters
+	got := RedactString("IAM said: bad signature " + sig + " for kid 2026")
+	if strings.Contains(got, sig[:40]) || !strings.Contains(got, Masked) {
+		t.Errorf("signature not masked: %q", got)
+	}
+}
