@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exitcode"
 	"github.com/trustjob/trustjob/internal/logging"
+	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
 )
 
@@ -25,7 +27,14 @@ type runOptions struct {
 	fixedNow   bool      // now comes from --now
 	log        *slog.Logger
 	runID      string
+	// lockWait is how long to wait for another run holding the output
+	// directory (default defaultLockWait).
+	lockWait time.Duration
 }
+
+// defaultLockWait is how long a run waits for an overlapping one to release
+// the output directory before it exits 75 (a later run can succeed).
+const defaultLockWait = 10 * time.Second
 
 func (a *app) run(ctx context.Context, args []string) int {
 	f := a.flagSet("run", "run [flags]",
@@ -36,6 +45,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	dryRun := f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken")
 	outDir := f.String("output-dir", "", "write reports to `DIR` (overrides output.dir)")
 	nowFlag := f.String("now", "", "evaluate schedules at this RFC3339 `time` instead of the clock")
+	lockWait := f.Duration("lock-wait", defaultLockWait, "wait this `long` for another run to release the output directory, then exit 75")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -49,7 +59,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	log, id := f.logger()
 	return a.runWith(ctx, runOptions{
 		configPath: f.common.config, tasks: names, dryRun: *dryRun, outputDir: *outDir,
-		now: now, fixedNow: fixed, log: log, runID: id,
+		now: now, fixedNow: fixed, log: log, runID: id, lockWait: *lockWait,
 	})
 }
 
@@ -57,13 +67,16 @@ func (a *app) run(ctx context.Context, args []string) int {
 // task selection, preflight (77), sign-in (77/75), the tasks, the run summary.
 func (a *app) runWith(ctx context.Context, o runOptions) int {
 	log := o.log
+	started := time.Now()
 	cfg, ok := a.loadForRun(o.configPath, log)
 	if !ok {
+		a.configFailureSummary(o, started, "invalid configuration "+o.configPath+" (problems in the log; trustjob validate shows them)")
 		return exitcode.Config
 	}
 	selected, skipped, err := selectTasks(cfg, o.tasks, o.now)
 	if err != nil {
 		log.Error("invalid --task", "err", err)
+		a.configFailureSummary(o, started, "invalid --task: "+err.Error())
 		return exitcode.Config
 	}
 	for _, s := range skipped {
@@ -80,27 +93,62 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	defer cancel()
 	logging.BridgeSDK(log)
 
+	dir := cfg.Output.Dir
+	if o.outputDir != "" {
+		dir = o.outputDir
+	}
+	// The output directory is taken before any network call: an unwritable
+	// or busy directory fails the run before it costs a token exchange.
+	if dir != "" && a.services.prepareOutput != nil {
+		wait := o.lockWait
+		if wait == 0 {
+			wait = defaultLockWait
+		}
+		release, err := a.services.prepareOutput(dir, o.runID, wait, log)
+		if errors.Is(err, report.ErrLocked) {
+			log.Error("another run holds the output directory", "dir", dir, "err", err, "waited", wait.String(),
+				"hint", "runs overlap: make the CronJob's concurrencyPolicy Forbid, or give each configuration its own output.dir",
+				"exit_code", exitcode.TempFail)
+			return exitcode.TempFail
+		}
+		if err != nil {
+			log.Error("cannot open the output directory", "dir", dir, "err", err)
+			return exitcode.TaskFailed
+		}
+		defer release()
+	}
+
 	settings := signInSettings{
 		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
 		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts,
 	}
 	if err := a.services.preflight(settings); err != nil {
-		return a.signInFailed(log, "preflight failed", err)
+		code := a.signInFailed(log, "preflight failed", err)
+		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
+		return code
 	}
 	sess, err := a.services.signIn(ctx, settings, log)
 	if err != nil {
-		return a.signInFailed(log, "sign-in failed", err)
+		code := a.signInFailed(log, "sign-in failed", err)
+		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
+		return code
 	}
 	log.Info("signed in", "account", sess.identity.Account, "profile_name", sess.identity.ProfileName,
 		"profile_id", sess.identity.ProfileID, "profile_iam_id", sess.identity.ProfileIAMID, "endpoints", cfg.Endpoints)
 
-	dir := cfg.Output.Dir
-	if o.outputDir != "" {
-		dir = o.outputDir
+	if dir != "" && a.services.claimAccount != nil {
+		if err := a.services.claimAccount(dir, sess.identity.Account); err != nil {
+			// No summary either: this directory is another account's.
+			log.Error("the output directory belongs to another account", "dir", dir, "err", err,
+				"hint", "give each account its own output.dir (or --output-dir); its reports are the baseline of change reports",
+				"exit_code", exitcode.Config)
+			return exitcode.Config
+		}
 	}
 	out, err := a.services.newOutput(outputOptions{
 		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
+		RunID: o.runID, Keep: cfg.Output.Keep,
 	})
 	if err != nil {
 		log.Error("cannot open the output directory", "dir", dir, "err", err)
@@ -144,6 +192,62 @@ func (a *app) loadForRun(path string, log *slog.Logger) (*config.Config, bool) {
 	}
 	log.Error("nothing was run: fix the configuration", "problems", len(probs), "hint", "trustjob validate "+path)
 	return nil, false
+}
+
+// writeFailureSummary replaces run-summary.json with this run's, when no task
+// could run: a monitor reading the file must never see the previous run's
+// "succeeded" after this one failed.
+func (a *app) writeFailureSummary(dir string, o runOptions, started time.Time, code int, cause error, selected []config.Task, skipped []runner.Skip) {
+	if dir == "" || a.services.writeJSON == nil {
+		return
+	}
+	finished := time.Now()
+	d := finished.Sub(started)
+	sum := runner.Summary{
+		RunID: o.runID, Version: Version(), Started: started.UTC(), Finished: finished.UTC(),
+		Duration: d.Round(time.Millisecond).String(), DurationMS: d.Milliseconds(), DryRun: o.dryRun,
+		Status: "failed", ExitCode: code, Statuses: map[runner.Status]int{}, Tasks: []runner.TaskResult{},
+		Requests: map[string]int64{}, Error: logging.RedactString(cause.Error()),
+	}
+	if code == exitcode.NoPerm {
+		sum.Status = "permission-denied"
+	}
+	for _, t := range selected {
+		sum.Tasks = append(sum.Tasks, runner.TaskResult{Name: t.Name, Type: t.Type, Status: runner.Skipped, Reason: "not started: no task ran"})
+	}
+	for _, s := range skipped {
+		sum.Tasks = append(sum.Tasks, runner.TaskResult{Name: s.Name, Type: s.Type, Status: runner.Skipped, Reason: s.Reason})
+	}
+	sum.Statuses[runner.Skipped] = len(sum.Tasks)
+	path := filepath.Join(dir, runner.SummaryFile)
+	if err := a.services.writeJSON(path, sum); err != nil {
+		o.log.Error("cannot write the run summary", "path", path, "err", err)
+	}
+}
+
+// configFailureSummary writes the summary of a run stopped by its
+// configuration, into the output directory the configuration or
+// --output-dir names, only if that directory exists (nothing is created from
+// a configuration that was refused) and no other run holds it.
+func (a *app) configFailureSummary(o runOptions, started time.Time, why string) {
+	dir := o.outputDir
+	if dir == "" {
+		dir = a.outputDirOf(o.configPath)
+	}
+	if dir == "" {
+		return
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return
+	}
+	if a.services.prepareOutput != nil {
+		release, err := a.services.prepareOutput(dir, o.runID, 0, o.log)
+		if err != nil {
+			return
+		}
+		defer release()
+	}
+	a.writeFailureSummary(dir, o, started, exitcode.Config, errors.New(why), nil, nil)
 }
 
 // signInFailed logs a preflight or sign-in error and returns its exit code.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/runner"
 )
@@ -25,6 +26,13 @@ type services struct {
 	newOutput func(o outputOptions) (runner.Output, error)
 	// writeJSON writes v to path atomically (run-summary.json).
 	writeJSON func(path string, v any) error
+	// prepareOutput takes the output directory's lock (waiting up to wait),
+	// sweeps what a killed run left, and returns how to release the lock.
+	// Nil (tests) skips it.
+	prepareOutput func(dir, runID string, wait time.Duration, log *slog.Logger) (release func(), err error)
+	// claimAccount records the account in dir, or refuses a directory that
+	// holds another account's reports. Nil (tests) skips it.
+	claimAccount func(dir, account string) error
 }
 
 // signInSettings mirror auth.Settings.
@@ -48,4 +56,6 @@ type outputOptions struct {
 	Stdout   io.Writer
 	Terminal bool
 	Now      time.Time
+	RunID    string
+	Keep     config.Keep
 }

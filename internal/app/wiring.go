@@ -7,5 +7,6 @@ func realServices() services {
 	s := authServices()
 	r := reportServices()
 	s.newOutput, s.writeJSON = r.newOutput, r.writeJSON
+	s.prepareOutput, s.claimAccount = r.prepareOutput, r.claimAccount
 	return s
 }

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"log/slog"
+	"time"
+
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
 )
@@ -9,8 +12,14 @@ import (
 func reportServices() services {
 	return services{
 		newOutput: func(o outputOptions) (runner.Output, error) {
+			keep := o.Keep.Effective()
+			ret := report.Retention{Count: keep.Count, Age: keep.Age}
+			if keep.All {
+				ret = report.Retention{}
+			}
 			run, err := report.NewRun(report.Options{
 				Dir: o.Dir, Formats: o.Formats, Stdout: o.Stdout, Terminal: o.Terminal, Now: o.Now,
+				RunID: o.RunID, Keep: ret,
 			})
 			if err != nil {
 				return nil, err
@@ -18,6 +27,17 @@ func reportServices() services {
 			return reportOutput{run}, nil
 		},
 		writeJSON: report.WriteJSONAtomic,
+		prepareOutput: func(dir, runID string, wait time.Duration, log *slog.Logger) (func(), error) {
+			lock, err := report.LockDir(dir, runID, wait)
+			if err != nil {
+				return nil, err
+			}
+			if swept := report.SweepTemp(dir); len(swept) > 0 {
+				log.Info("removed temporary files a previous run left behind", "dir", dir, "files", len(swept))
+			}
+			return lock.Unlock, nil
+		},
+		claimAccount: report.ClaimAccount,
 	}
 }
 

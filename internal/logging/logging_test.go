@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 )
@@ -194,5 +195,14 @@ func TestRedactSignatureAlone(t *testing.T) {
 	got := RedactString("IAM said: bad signature " + sig + " for kid 2026")
 	if strings.Contains(got, sig[:40]) || !strings.Contains(got, Masked) {
 		t.Errorf("signature not masked: %q", got)
+	}
+}
+
+// Issue 12 item 24: durations read as durations in JSON.
+func TestDurationsHumanReadable(t *testing.T) {
+	var buf bytes.Buffer
+	New(&buf, FormatJSON, slog.LevelInfo).Info("retrying", "wait", 1500*time.Millisecond)
+	if !strings.Contains(buf.String(), `"wait":"1.5s"`) {
+		t.Errorf("log line %s", buf.String())
 	}
 }

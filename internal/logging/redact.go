@@ -98,6 +98,9 @@ func redactAttr(a slog.Attr, depth int) slog.Attr {
 	switch v.Kind() {
 	case slog.KindString:
 		return slog.String(a.Key, RedactString(v.String()))
+	case slog.KindDuration:
+		// "1.5s", not 1500000000: JSON handlers print nanoseconds.
+		return slog.String(a.Key, v.Duration().String())
 	case slog.KindGroup:
 		if depth >= maxDepth {
 			return slog.String(a.Key, Masked)

@@ -68,6 +68,8 @@ type Summary struct {
 	// Requests counts HTTP requests per IBM Cloud service.
 	Requests       map[string]int64 `json:"requests"`
 	TokenExchanges int64            `json:"token_exchanges"`
+	// Error says why no task ran (invalid configuration, sign-in), redacted.
+	Error string `json:"error,omitempty"`
 }
 
 func (p *Plan) summary(results []TaskResult, started, finished time.Time) Summary {
