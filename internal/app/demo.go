@@ -28,7 +28,7 @@ func (a *app) demo(ctx context.Context, args []string) int {
 			"configuration (config/demo.yaml, built in; --config replaces it) exactly as\n"+
 			"`trustjob run` would. Then prints each task's report and the run summary.\n"+
 			"Nothing leaves the machine.")
-	outDir := f.String("output-dir", "", "write reports to `DIR` (default: output.dir of the configuration, out/demo)")
+	outDir := f.String("output-dir", "", "write reports to `DIR` (default "+DemoOutputDir+", whatever output.dir the configuration names)")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -64,9 +64,12 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	restore := setenv(sim.Env)
 	defer restore()
 
+	// The demo writes only to its own directory: a configuration given with
+	// --config may name a production output.dir, whose latest.* must never
+	// become emulator data (issue 12 item 23).
 	dir := *outDir
 	if dir == "" {
-		dir = a.outputDirOf(cfgPath)
+		dir = DemoOutputDir
 	}
 	fmt.Fprintf(a.stdout, "trustjob demo: IBM Cloud emulator on %s, trusted profile %q, reports in %s\n\n",
 		sim.Sim.URL(), sim.ProfileName, dir)
@@ -86,6 +89,9 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		code, total, formatCounts(counts))
 	return code
 }
+
+// DemoOutputDir is where the demo writes without --output-dir.
+const DemoOutputDir = "out/demo"
 
 // configGiven reports whether --config was set on the command line, before or
 // after the command name. TRUSTJOB_CONFIG does not count: it names the cluster

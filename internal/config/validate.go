@@ -28,6 +28,11 @@ func (c *checker) validate(cfg *Config, refused map[string]bool) {
 // every IBM SDK service URL variable must be https (http only on loopback)
 // and on an IBM Cloud host or one listed in allowedHosts.
 func (c *checker) endpoints(cfg *Config) {
+	if len(c.probs) > 0 {
+		// allowedHosts may be what is broken: check the endpoints against a
+		// configuration that is otherwise valid, not against a guess.
+		return
+	}
 	policy := ibmcloud.NewHostPolicy(cfg.AllowedHosts)
 	if cfg.Auth.IAMURL != "" && checkIAMURL(cfg.Auth.IAMURL) == "" {
 		if _, err := policy.CheckEndpoint(cfg.Auth.IAMURL); err != nil {

@@ -31,10 +31,18 @@ func Refused(err error) bool {
 	return errors.Is(err, ErrHostNotAllowed) || errors.Is(err, ErrInsecureEndpoint) || errors.Is(err, ErrOriginChanged)
 }
 
-// DefaultMaxResponseBytes caps one answer's body. IBM's largest pages (a
-// 1,000-item Global Search page with every field, an activity report of a
-// large account) stay well under it; a 512 MiB pod survives it.
-const DefaultMaxResponseBytes = 32 << 20
+// DefaultMaxResponseBytes caps one answer's body, decompressed. IBM's pages
+// are far smaller (100 Resource Controller instances are about 200 KiB; a
+// 1,000-item Global Search page with every field a few MiB). Pages are read
+// whole by the SDK (twice the cap at worst while its buffer grows) and the
+// inventory reads several partitions at once, so the cap is what keeps a
+// 512 MiB pod alive under a hostile answer.
+const DefaultMaxResponseBytes = 8 << 20
+
+// MaxResponseBytes caps each service's answers: IAM Identity's activity
+// report comes whole in one answer (about 500 bytes per identity), so it gets
+// room for some 100,000 identities.
+var MaxResponseBytes = map[string]int64{ServiceIAMIdentity: 64 << 20}
 
 // Origin is the scheme, host and port one endpoint's requests may go to.
 type Origin struct{ Scheme, Host, Port string }

@@ -130,8 +130,8 @@ type Options struct {
 	// 5xx, which honour Retry-After (defaults 4 and 30 s).
 	MaxRetries       int
 	MaxRetryInterval time.Duration
-	// MaxResponseBytes caps every answer's body, decompressed (default
-	// DefaultMaxResponseBytes).
+	// MaxResponseBytes caps every answer's body, decompressed (default: per
+	// service, see MaxResponseBytes and DefaultMaxResponseBytes).
 	MaxResponseBytes int64
 	// Logger receives, at debug level, which endpoint each service uses and
 	// where it came from; nil discards.
@@ -190,12 +190,24 @@ func New(o Options) (*Clients, error) {
 		svc.Client = retrying(&http.Client{
 			Timeout:       o.RequestTimeout,
 			CheckRedirect: RefuseOriginChange(service),
-			Transport: &PinnedTransport{Base: baseRT, Service: service, Origin: origin, MaxBody: o.MaxResponseBytes,
+			Transport: &PinnedTransport{Base: baseRT, Service: service, Origin: origin, MaxBody: maxBody(o.MaxResponseBytes, service),
 				Count: func() { o.Requests.Add(service) }},
 		}, o.MaxRetries, o.MaxRetryInterval)
 		o.Logger.Debug("IBM Cloud endpoint", "service", e.Service, "url", RedactURL(u), "from", from)
 	}
 	return c, nil
+}
+
+// maxBody is the cap for service: the option when set, else the service's
+// own or the default.
+func maxBody(opt int64, service string) int64 {
+	if opt > 0 {
+		return opt
+	}
+	if n, ok := MaxResponseBytes[service]; ok {
+		return n
+	}
+	return DefaultMaxResponseBytes
 }
 
 // retrying is what BaseService.EnableRetries builds (the SDK's policy: 429

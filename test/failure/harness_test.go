@@ -156,6 +156,8 @@ type result struct {
 	logs     []map[string]any
 	badLines []string          // stderr lines that are not JSON log records
 	files    map[string][]byte // output dir, relative paths (including dot files)
+	// maxRSS is the process's peak resident set, in bytes.
+	maxRSS int64
 }
 
 // logged returns the log records with message msg.
@@ -228,7 +230,7 @@ func (h *harness) run(during func(p *os.Process, stderr *syncBuffer)) *result {
 	err := cmd.Wait()
 	ended := time.Now()
 	<-done
-	r := &result{duration: ended.Sub(start), ended: ended, stdout: stdout.String(), stderr: stderr.String()}
+	r := &result{duration: ended.Sub(start), ended: ended, stdout: stdout.String(), stderr: stderr.String(), maxRSS: maxRSS(cmd.ProcessState)}
 	if ctx.Err() != nil {
 		h.t.Errorf("trustjob still ran after %v and was killed", runLimit)
 	}
