@@ -158,7 +158,9 @@ func hardeningCases() []matrixCase {
 				p := proxy(t, h.iam.URL(), &hostile.Rule{PathPrefix: "/identity/token", Mode: hostile.EmptyBody})
 				h.env["TRUSTJOB_IAM_URL"] = p.URL()
 			},
-			check: func(t *testing.T, h *harness, r *result) { wantFinal(t, r, "answered 200 without a usable access token") }},
+			check: func(t *testing.T, h *harness, r *result) {
+				wantFinal(t, r, "answered 200 without a usable access token")
+			}},
 		{area: "Hostile answers", name: "IAM's refresh hangs during a task (timeout 4 s)", exit: 1, final: runFinished,
 			tasks:   both(failed, failed),
 			outcome: "each task ends at its own timeout, not at the token request's 30 s attempt timeout; the next task still runs",
