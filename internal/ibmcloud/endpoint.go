@@ -1,6 +1,7 @@
 package ibmcloud
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,15 @@ var ErrBodyTooLarge = errors.New("response body too large")
 // deterministic: retrying cannot change them.
 func Refused(err error) bool {
 	return errors.Is(err, ErrHostNotAllowed) || errors.Is(err, ErrInsecureEndpoint) || errors.Is(err, ErrOriginChanged)
+}
+
+// Permanent reports whether a failed call will fail the same way however
+// often it is sent: a refused endpoint, an answer over the cap, or a body
+// that was whole JSON of the wrong shape. Callers with retry loops of their
+// own must not retry these.
+func Permanent(err error) bool {
+	var shape *json.UnmarshalTypeError
+	return Refused(err) || errors.Is(err, ErrBodyTooLarge) || errors.As(err, &shape)
 }
 
 // DefaultMaxResponseBytes caps one answer's body, decompressed. IBM's pages

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
+
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
 
 // service is one IBM Cloud API the task calls. It keeps go-sdk-core's
@@ -102,6 +104,9 @@ func (c *caller) call(ctx context.Context, s *service, rq request) error {
 		case ctx.Err() != nil:
 			s.lim.release(t, outcomeFailed)
 			return &apiError{service: s.name, op: rq.op, err: ctx.Err()}
+		case ibmcloud.Permanent(err): // refused endpoint, oversized answer: no retry changes it
+			s.lim.release(t, outcomeFailed)
+			return &apiError{service: s.name, op: rq.op, status: status, err: err}
 		case status == http.StatusTooManyRequests:
 			s.lim.release(t, outcomeThrottled)
 			throttled++

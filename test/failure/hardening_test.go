@@ -80,6 +80,15 @@ func notTrapped(t *testing.T, p *hostile.Proxy) {
 	}
 }
 
+// notRetried checks that a deterministic failure was not sent again: at most
+// one listing per resource-group partition met mode.
+func notRetried(t *testing.T, h *harness, mode hostile.Mode) {
+	t.Helper()
+	if n := proxyOf(h).Fired(mode); n > h.spec.Groups {
+		t.Errorf("%d requests met %s; the inventory lists %d partitions and must not retry a deterministic failure", n, mode, h.spec.Groups)
+	}
+}
+
 // hardeningCases are issue 12's cases: hostile answers, boundaries, files and
 // runs that overlap.
 func hardeningCases() []matrixCase {
@@ -108,6 +117,7 @@ func hardeningCases() []matrixCase {
 			check: func(t *testing.T, h *harness, r *result) {
 				notTrapped(t, proxyOf(h))
 				wantTaskError(t, r, "inventory", "refused")
+				notRetried(t, h, hostile.RedirectPort)
 			}},
 		{area: "Boundaries", name: "IAM answers 307 to another port of the same host", exit: 78, final: signInFailed, network: noRequests,
 			outcome: "refused: the service-account token is not resent; exit 78 names the pinned origin",
@@ -133,6 +143,7 @@ func hardeningCases() []matrixCase {
 					t.Error("no bomb was served")
 				}
 				wantTaskError(t, r, "inventory", "too large")
+				notRetried(t, h, hostile.GzipBomb)
 				t.Logf("peak RSS %d MiB", r.maxRSS>>20)
 				if r.maxRSS > 200<<20 {
 					t.Errorf("peak RSS %d MiB", r.maxRSS>>20)
