@@ -14,8 +14,8 @@ import (
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/doctor"
 	"github.com/trustjob/trustjob/internal/exitcode"
-	"github.com/trustjob/trustjob/internal/safefile"
 	"github.com/trustjob/trustjob/internal/logging"
+	"github.com/trustjob/trustjob/internal/safefile"
 	"github.com/trustjob/trustjob/tasks/builtin"
 )
 
