@@ -234,24 +234,36 @@ func (p *Proxy) slow(w http.ResponseWriter, r *http.Request, rule *Rule) {
 }
 
 // bomb is a gzip stream of a JSON page padded with whitespace: about a
-// thousandth of its decompressed size on the wire.
+// thousandth of its decompressed size on the wire. It is a multi-member gzip
+// stream (which gzip readers, Go's included, read as one), so only one MiB of
+// padding is ever compressed, however large the bomb.
 func (p *Proxy) bomb(size int64) []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if b, ok := p.bombs[size]; ok {
 		return b
 	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write([]byte(`{"rows_count":0,"resources":[`))
-	pad := bytes.Repeat([]byte(" "), 1<<20)
-	for left := size; left > 0; left -= int64(len(pad)) {
-		zw.Write(pad[:min(int64(len(pad)), left)])
+	member := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
 	}
-	zw.Write([]byte(`]}`))
-	zw.Close()
-	p.bombs[size] = buf.Bytes()
-	return buf.Bytes()
+	const block = 1 << 20
+	pad := member(bytes.Repeat([]byte(" "), block))
+	var out bytes.Buffer
+	out.Write(member([]byte(`{"rows_count":0,"resources":[`)))
+	for left := size; left > 0; left -= block {
+		if left < block {
+			out.Write(member(bytes.Repeat([]byte(" "), int(left))))
+			break
+		}
+		out.Write(pad)
+	}
+	out.Write(member([]byte(`]}`)))
+	p.bombs[size] = out.Bytes()
+	return out.Bytes()
 }
 
 func (p *Proxy) serveTrap(w http.ResponseWriter, r *http.Request) {
