@@ -41,6 +41,11 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	binary, base = filepath.Join(dir, "trustjob"), filepath.Join(dir, "cases")
 	build := exec.Command("go", "build", "-o", binary, "github.com/trustjob/trustjob/cmd/trustjob")
+	if other := os.Getenv("TRUSTJOB_FAILURE_BINARY"); other != "" {
+		// Run the cases against another build (an older commit, to see a
+		// case fail before its fix).
+		build = exec.Command("cp", other, binary)
+	}
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build trustjob:", err)
