@@ -130,14 +130,9 @@ func checkIAMURL(raw string) string {
 	return fmt.Sprintf("iamURL %q must use https", raw)
 }
 
-// IsLoopback reports whether host is localhost or a loopback IP address.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// IsLoopback reports whether host is localhost or a loopback IP address (the
+// same rule as sign-in's, internal/ibmcloud).
+func IsLoopback(host string) bool { return ibmcloud.IsLoopback(host) }
 
 var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
 
