@@ -10,12 +10,78 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exitcode"
 	"github.com/trustjob/trustjob/internal/logging"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
 )
+
+// signer is what a run needs from internal/auth: the offline check of the
+// token file and the sign-in. authSigner is the real one; tests use a fake,
+// or the real one against the emulator.
+type signer interface {
+	Preflight(s auth.Settings, now time.Time) error
+	SignIn(ctx context.Context, s auth.Settings, log *slog.Logger) (*auth.Session, error)
+}
+
+type authSigner struct{}
+
+func (authSigner) Preflight(s auth.Settings, now time.Time) error { return auth.Preflight(s, now) }
+
+func (authSigner) SignIn(ctx context.Context, s auth.Settings, log *slog.Logger) (*auth.Session, error) {
+	return auth.SignIn(ctx, s, log)
+}
+
+// reportStore is what a run needs from internal/report: the run's reports
+// and its summary file. fileReports is the real one.
+type reportStore interface {
+	NewRun(o report.Options) (*report.Run, error)
+	WriteSummary(path string, s runner.Summary) error
+}
+
+type fileReports struct{}
+
+func (fileReports) NewRun(o report.Options) (*report.Run, error) { return report.NewRun(o) }
+
+func (fileReports) WriteSummary(path string, s runner.Summary) error {
+	return report.WriteJSONAtomic(path, s)
+}
+
+// outputKeeper is what a run needs to keep its output directory safe: the
+// directory's lock (with the sweep of what a killed run left) and the account
+// the directory belongs to. fileReports has it; a store without it (a test's
+// fake) skips both.
+type outputKeeper interface {
+	Prepare(dir, runID string, wait time.Duration, log *slog.Logger) (release func(), err error)
+	ClaimAccount(dir, account string) error
+}
+
+// Prepare takes dir's advisory lock, waiting up to wait, then sweeps the
+// temporary files a killed run left behind (no live run can own one now).
+func (fileReports) Prepare(dir, runID string, wait time.Duration, log *slog.Logger) (func(), error) {
+	lock, err := report.LockDir(dir, runID, wait)
+	if err != nil {
+		return nil, err
+	}
+	if swept := report.SweepTemp(dir); len(swept) > 0 {
+		log.Info("removed temporary files a previous run left behind", "dir", dir, "files", len(swept))
+	}
+	return lock.Unlock, nil
+}
+
+// ClaimAccount binds dir to account (report.ClaimAccount).
+func (fileReports) ClaimAccount(dir, account string) error { return report.ClaimAccount(dir, account) }
+
+// retention turns output.keep into the report package's retention.
+func retention(k config.Keep) report.Retention {
+	k = k.Effective()
+	if k.All {
+		return report.Retention{}
+	}
+	return report.Retention{Count: k.Count, Age: k.Age}
+}
 
 // runOptions is one `trustjob run`. demo and tests build it directly.
 type runOptions struct {
@@ -37,9 +103,7 @@ type runOptions struct {
 const defaultLockWait = 10 * time.Second
 
 func (a *app) run(ctx context.Context, args []string) int {
-	f := a.flagSet("run", "run [flags]",
-		"Signs in as the configured trusted profile and runs the tasks that are due (see\n"+
-			"`trustjob schedule`), or the tasks named with --task, one after the other.")
+	f := a.flagSet("run")
 	var names multiFlag
 	f.Var(&names, "task", "run the task `NAME` now, whatever its schedule (repeatable)")
 	dryRun := f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken")
@@ -99,12 +163,13 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	}
 	// The output directory is taken before any network call: an unwritable
 	// or busy directory fails the run before it costs a token exchange.
-	if dir != "" && a.services.prepareOutput != nil {
+	keeper, _ := a.reports.(outputKeeper)
+	if dir != "" && keeper != nil {
 		wait := o.lockWait
 		if wait == 0 {
 			wait = defaultLockWait
 		}
-		release, err := a.services.prepareOutput(dir, o.runID, wait, log)
+		release, err := keeper.Prepare(dir, o.runID, wait, log)
 		if errors.Is(err, report.ErrLocked) {
 			log.Error("another run holds the output directory", "dir", dir, "err", err, "waited", wait.String(),
 				"hint", "runs overlap: make the CronJob's concurrencyPolicy Forbid, or give each configuration its own output.dir",
@@ -118,27 +183,29 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		defer release()
 	}
 
-	settings := signInSettings{
+	// The IBM SDK's per-service URL variables are read from the environment,
+	// as the SDK itself would.
+	settings := auth.Settings{
 		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
-		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts,
+		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
 	}
-	if err := a.services.preflight(settings); err != nil {
-		code := a.signInFailed(log, "preflight failed", err)
+	if err := a.signer.Preflight(settings, time.Now()); err != nil {
+		code := signInFailed(log, "preflight failed", err)
 		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
 		return code
 	}
-	sess, err := a.services.signIn(ctx, settings, log)
+	sess, err := a.signer.SignIn(ctx, settings, log)
 	if err != nil {
-		code := a.signInFailed(log, "sign-in failed", err)
+		code := signInFailed(log, "sign-in failed", err)
 		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
 		return code
 	}
-	log.Info("signed in", "account", sess.identity.Account, "profile_name", sess.identity.ProfileName,
-		"profile_id", sess.identity.ProfileID, "profile_iam_id", sess.identity.ProfileIAMID, "endpoints", cfg.Endpoints)
+	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
+		"profile_id", sess.ProfileID, "profile_iam_id", sess.ProfileIAMID, "endpoints", cfg.Endpoints)
 
-	if dir != "" && a.services.claimAccount != nil {
-		if err := a.services.claimAccount(dir, sess.identity.Account); err != nil {
+	if dir != "" && keeper != nil {
+		if err := keeper.ClaimAccount(dir, sess.Account); err != nil {
 			// No summary either: this directory is another account's.
 			log.Error("the output directory belongs to another account", "dir", dir, "err", err,
 				"hint", "give each account its own output.dir (or --output-dir); its reports are the baseline of change reports",
@@ -146,9 +213,9 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 			return exitcode.Config
 		}
 	}
-	out, err := a.services.newOutput(outputOptions{
+	out, err := a.reports.NewRun(report.Options{
 		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
-		RunID: o.runID, Keep: cfg.Output.Keep,
+		RunID: o.runID, Keep: retention(cfg.Output.Keep),
 	})
 	if err != nil {
 		log.Error("cannot open the output directory", "dir", dir, "err", err)
@@ -159,20 +226,25 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		taskNow = func() time.Time { return o.now }
 	}
 	sum := runner.Run(ctx, runner.Plan{
-		RunID: o.runID, Version: Version(), Tasks: selected, Skipped: skipped,
-		Types: a.registry, Output: out, OutputDir: dir,
-		Clients: sess.clients, Identity: sess.identity, TokenExchanges: sess.tokenExchanges,
-		Logger: log, DryRun: o.dryRun, Now: taskNow,
+		RunID: o.runID, Version: Version(), Tasks: selected, Skipped: skipped, Types: a.registry,
+		OpenReport: func(task string, s report.Schema) (runner.TaskOutput, error) { return out.Task(task, s) },
+		OutputDir:  dir,
+		Clients:    sess.Clients,
+		Identity: runner.Identity{Account: sess.Account, ProfileIAMID: sess.ProfileIAMID,
+			ProfileName: sess.ProfileName, ProfileID: sess.ProfileID},
+		TokenExchanges: sess.Exchanges,
+		Logger:         log, DryRun: o.dryRun, Now: taskNow,
 	})
 	if dir != "" {
 		path := filepath.Join(dir, runner.SummaryFile)
-		if err := a.services.writeJSON(path, sum); err != nil {
+		if err := a.reports.WriteSummary(path, sum); err != nil {
 			log.Error("cannot write the run summary", "path", path, "err", err)
 			if sum.ExitCode == exitcode.OK {
 				return exitcode.TaskFailed
 			}
 		}
 	}
+	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
 	return sum.ExitCode
 }
 
@@ -198,7 +270,7 @@ func (a *app) loadForRun(path string, log *slog.Logger) (*config.Config, bool) {
 // could run: a monitor reading the file must never see the previous run's
 // "succeeded" after this one failed.
 func (a *app) writeFailureSummary(dir string, o runOptions, started time.Time, code int, cause error, selected []config.Task, skipped []runner.Skip) {
-	if dir == "" || a.services.writeJSON == nil {
+	if dir == "" {
 		return
 	}
 	finished := time.Now()
@@ -220,7 +292,7 @@ func (a *app) writeFailureSummary(dir string, o runOptions, started time.Time, c
 	}
 	sum.Statuses[runner.Skipped] = len(sum.Tasks)
 	path := filepath.Join(dir, runner.SummaryFile)
-	if err := a.services.writeJSON(path, sum); err != nil {
+	if err := a.reports.WriteSummary(path, sum); err != nil {
 		o.log.Error("cannot write the run summary", "path", path, "err", err)
 	}
 }
@@ -240,8 +312,8 @@ func (a *app) configFailureSummary(o runOptions, started time.Time, why string) 
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return
 	}
-	if a.services.prepareOutput != nil {
-		release, err := a.services.prepareOutput(dir, o.runID, 0, o.log)
+	if keeper, ok := a.reports.(outputKeeper); ok {
+		release, err := keeper.Prepare(dir, o.runID, 0, o.log)
 		if err != nil {
 			return
 		}
@@ -251,8 +323,8 @@ func (a *app) configFailureSummary(o runOptions, started time.Time, why string) 
 }
 
 // signInFailed logs a preflight or sign-in error and returns its exit code.
-func (a *app) signInFailed(log *slog.Logger, msg string, err error) int {
-	code, hint := a.services.signInExit(err)
+func signInFailed(log *slog.Logger, msg string, err error) int {
+	code, hint := auth.ExitCode(err)
 	log.Error(msg, "err", err, "hint", hint, "exit_code", code)
 	return code
 }

@@ -38,7 +38,7 @@ func Refused(err error) bool {
 // own must not retry these.
 func Permanent(err error) bool {
 	var shape *json.UnmarshalTypeError
-	return Refused(err) || errors.Is(err, ErrBodyTooLarge) || errors.As(err, &shape)
+	return Refused(err) || refused(err) || errors.Is(err, ErrBodyTooLarge) || errors.As(err, &shape)
 }
 
 // DefaultMaxResponseBytes caps one answer's body, decompressed. IBM's pages
@@ -140,6 +140,12 @@ func (t *PinnedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body.Close()
 		}
 		return nil, t.refusal(got)
+	}
+	if err := CheckDryRun(t.Service, req); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
 	}
 	if t.Count != nil {
 		t.Count()

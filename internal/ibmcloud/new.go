@@ -139,9 +139,8 @@ type Options struct {
 }
 
 // New builds every service client over one authenticator. Each client sends
-// through a transport pinned to its endpoint's scheme, host and port (https
-// unless loopback), which counts its requests, refuses redirects that leave the
-// origin, and caps every answer's body.
+// through a transport that counts its requests and refuses any host the access
+// token must not reach.
 func New(o Options) (*Clients, error) {
 	if o.Authenticator == nil {
 		return nil, errors.New("build IBM Cloud clients: no authenticator")
@@ -198,28 +197,17 @@ func New(o Options) (*Clients, error) {
 	return c, nil
 }
 
-// maxBody is the cap for service: the option when set, else the service's
-// own or the default.
-func maxBody(opt int64, service string) int64 {
-	if opt > 0 {
-		return opt
-	}
-	if n, ok := MaxResponseBytes[service]; ok {
-		return n
-	}
-	return DefaultMaxResponseBytes
-}
-
 // retrying is what BaseService.EnableRetries builds (the SDK's policy: 429
 // and 5xx, Retry-After honoured, backoff capped at maxInterval, stop on a
-// context error), except that a request the transport refused (host, scheme,
-// origin) or an oversized answer is not retried: no wait changes either.
+// context error), except that what cannot change is not retried (Permanent):
+// a request the transport refused (host, scheme, origin, a dry-run write) or
+// an oversized answer.
 func retrying(c *http.Client, maxRetries int, maxInterval time.Duration) *http.Client {
 	rc := core.NewRetryableClientWithHTTPClient(c)
 	rc.RetryMax = maxRetries
 	rc.RetryWaitMax = maxInterval
 	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if Refused(err) || errors.Is(err, ErrBodyTooLarge) {
+		if Permanent(err) {
 			return false, err
 		}
 		return core.IBMCloudSDKRetryPolicy(ctx, resp, err)
@@ -244,6 +232,18 @@ func (o oneOrOther) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp = nil
 	}
 	return resp, err
+}
+
+// maxBody is the cap for service: the option when set, else the service's
+// own or the default.
+func maxBody(opt int64, service string) int64 {
+	if opt > 0 {
+		return opt
+	}
+	if n, ok := MaxResponseBytes[service]; ok {
+		return n
+	}
+	return DefaultMaxResponseBytes
 }
 
 // HostPolicy decides which hosts may receive the IAM access token: IBM Cloud's
@@ -275,62 +275,4 @@ func (p HostPolicy) Allows(host string) bool {
 func (p HostPolicy) Check(rawURL string) error {
 	_, err := p.CheckEndpoint(rawURL)
 	return err
-}
-
-// StatusCode returns the HTTP status of an SDK call, 0 when there was no
-// response (a network error).
-func StatusCode(resp *core.DetailedResponse) int {
-	if resp == nil {
-		return 0
-	}
-	return resp.StatusCode
-}
-
-// IsPermission reports whether an SDK call failed with 403 (the trusted profile
-// lacks an access policy).
-func IsPermission(resp *core.DetailedResponse, err error) bool {
-	return err != nil && StatusCode(resp) == http.StatusForbidden
-}
-
-// CallError is a failed SDK call with what was being done and the HTTP status
-// (0 without a response).
-type CallError struct {
-	Op     string
-	Status int
-	Err    error
-}
-
-func (e *CallError) Error() string {
-	if e.Status != 0 {
-		return fmt.Sprintf("%s: HTTP %d: %v", e.Op, e.Status, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", e.Op, e.Err)
-}
-
-func (e *CallError) Unwrap() error { return e.Err }
-
-// HTTPStatus is the status of the failed call.
-func (e *CallError) HTTPStatus() int { return e.Status }
-
-// Wrap returns nil for a nil err, else a *CallError with the response's status.
-func Wrap(op string, resp *core.DetailedResponse, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &CallError{Op: op, Status: StatusCode(resp), Err: err}
-}
-
-// HTTPStatus finds the HTTP status of a failed call in err's chain: an error
-// with an HTTPStatus() method (CallError, a task's own), else the SDK's
-// *core.HTTPProblem; 0 when there was no response.
-func HTTPStatus(err error) int {
-	var hs interface{ HTTPStatus() int }
-	if errors.As(err, &hs) {
-		return hs.HTTPStatus()
-	}
-	var hp *core.HTTPProblem
-	if errors.As(err, &hp) && hp.Response != nil {
-		return hp.Response.StatusCode
-	}
-	return 0
 }

@@ -171,6 +171,9 @@ func (r *Run) Task(name string, schema Schema) (*TaskReport, error) {
 
 func (t *TaskReport) open(format string) error {
 	enc, _ := newEncoder(format)
+	if h, ok := enc.(*htmlEncoder); ok {
+		h.dir, h.now = t.dir, t.run.opts.Now
+	}
 	stamped := filepath.Join(t.dir, t.run.stamp+"."+Extension[format])
 	tmp, err := os.CreateTemp(t.dir, "."+t.run.stamp+"-"+format+"-*.tmp")
 	if err != nil {
@@ -374,6 +377,9 @@ func (t *TaskReport) discardFiles() {
 }
 
 func discard(f *fileOut) {
+	if h, ok := f.enc.(*htmlEncoder); ok {
+		h.cleanup()
+	}
 	f.tmp.Close()
 	os.Remove(f.tmp.Name())
 }

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/logging"
@@ -20,27 +21,15 @@ type Types interface {
 	Lookup(name string) (tasks.Type, bool)
 }
 
-// Output opens one report per task. app adapts internal/report's *report.Run
-// to it; tests use a fake.
-type Output interface {
-	Task(name string, schema report.Schema) (TaskOutput, error)
-}
-
-// TaskOutput is one task's report while it is written.
+// TaskOutput is one task's report while it is written; *report.TaskReport is
+// one.
 type TaskOutput interface {
 	report.Writer
 	// Close finishes the report; complete=false marks it incomplete (the task
 	// failed or was cut short) but keeps what was written.
-	Close(complete bool) (Written, error)
+	Close(complete bool) (report.Result, error)
 	// Abort drops the report without writing files.
 	Abort()
-}
-
-// Written is what a closed report holds.
-type Written struct {
-	Rows    int64
-	Files   []string
-	Summary report.Summary
 }
 
 // Identity is who the run signed in as.
@@ -64,7 +53,8 @@ type Plan struct {
 	Tasks   []config.Task
 	Skipped []Skip
 	Types   Types
-	Output  Output
+	// OpenReport opens one task's report (report.Run.Task in production).
+	OpenReport func(task string, schema report.Schema) (TaskOutput, error)
 	// OutputDir is the report directory ("" for stdout only); a task's
 	// Env.StateDir is OutputDir/<task>.
 	OutputDir      string
@@ -131,7 +121,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	if err != nil {
 		return r.fail(fmt.Errorf("build task: %w", err))
 	}
-	out, err := p.Output.Task(t.Name, typ.Schema)
+	out, err := p.OpenReport(t.Name, typ.Schema)
 	if err != nil {
 		return r.fail(fmt.Errorf("open report: %w", err))
 	}
@@ -141,20 +131,32 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	}
 	taskCtx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("task timeout %s reached", t.Timeout))
 	defer cancel()
+	// Dry-run is enforced twice below the task: the executor takes no action,
+	// and the HTTP transport refuses writes under the marked context.
+	dryRun := p.DryRun
+	if ro, ok := t.Opts.(tasks.ReadOnly); ok && ro.ReadOnly() {
+		dryRun = true
+	}
+	if dryRun {
+		taskCtx = ibmcloud.WithDryRun(taskCtx)
+	}
 	env := tasks.Env{
 		Logger: log, Clients: p.Clients, Account: p.Identity.Account, ProfileIAMID: p.Identity.ProfileIAMID,
-		TaskName: t.Name, Now: p.now(), DryRun: p.DryRun,
+		TaskName: t.Name, Now: p.now(), DryRun: dryRun,
+		Actions: action.New(action.Config{DryRun: dryRun, Logger: log}),
 	}
 	if p.OutputDir != "" {
 		env.StateDir = filepath.Join(p.OutputDir, t.Name)
 	}
-	log.Debug("task starting", "timeout", timeout.String(), "dry_run", p.DryRun)
+	log.Debug("task starting", "timeout", timeout.String(), "dry_run", dryRun)
 
-	runErr := safeRun(taskCtx, task, env, out, log)
+	res, runErr := safeRun(taskCtx, task, env, out, log)
+	out.SetSummary(res.ReportSummary())
 	written, closeErr := out.Close(runErr == nil)
 	r.Rows, r.Files, r.Summary = written.Rows, written.Files, written.Summary
-	r.Findings = findings(written.Summary)
-	if t.FailOn != nil && r.Findings != nil && *r.Findings > int64(*t.FailOn) {
+	n := int64(res.Findings.Failing())
+	r.Findings, r.FindingsBySeverity = &n, res.Findings.BySeverity(tasks.StatusFail)
+	if t.FailOn != nil && n > int64(*t.FailOn) {
 		r.FailOnExceeded = true
 	}
 	switch {
@@ -177,7 +179,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 
 // safeRun runs the task and turns a panic into an error, so that one broken
 // task cannot take the other tasks (and the run summary) down with it.
-func safeRun(ctx context.Context, t tasks.Task, env tasks.Env, out report.Writer, log *slog.Logger) (err error) {
+func safeRun(ctx context.Context, t tasks.Task, env tasks.Env, out tasks.Output, log *slog.Logger) (res tasks.Result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			log.Error("task panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -196,31 +198,11 @@ func (p *Plan) now() func() time.Time {
 
 func (r *TaskResult) fail(err error) TaskResult {
 	r.Status, r.Error = Failed, redact(err)
-	r.PermissionDenied = IsPermission(err)
+	r.PermissionDenied = ibmcloud.IsPermission(err)
 	return *r
 }
 
 func redact(err error) string { return logging.RedactString(err.Error()) }
-
-// findings reads the "findings" count a task put in its summary.
-func findings(s report.Summary) *int64 {
-	var n int64
-	switch v := s["findings"].(type) {
-	case int:
-		n = int64(v)
-	case int64:
-		n = v
-	case int32:
-		n = int64(v)
-	case uint64:
-		n = int64(v)
-	case float64:
-		n = int64(v)
-	default:
-		return nil
-	}
-	return &n
-}
 
 func logTask(log *slog.Logger, r TaskResult) {
 	level := slog.LevelInfo

@@ -23,40 +23,50 @@ import (
 
 // behaviour is the fake task type's options: what the task does when run.
 type behaviour struct {
-	Rows     int
-	Findings *int
-	Err      error
-	Block    bool // wait for ctx, then return its error
-	Panic    bool
-	NewErr   error
-	Check    func(env tasks.Env) // inspect the Env the runner built
+	ReadOnlyOpt bool // the options ask for a dry run
+	Rows        int
+	Findings    *int
+	Err         error
+	Block       bool // wait for ctx, then return its error
+	Panic       bool
+	NewErr      error
+	Check       func(env tasks.Env) // inspect the Env the runner built
+	CheckCtx    func(ctx context.Context)
 }
 
 func (b *behaviour) Validate() []config.FieldError { return nil }
 
+func (b *behaviour) ReadOnly() bool { return b.ReadOnlyOpt }
+
 type fakeTask struct{ b *behaviour }
 
-func (f fakeTask) Run(ctx context.Context, env tasks.Env, out report.Writer) error {
+func (f fakeTask) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
 	if f.b.Check != nil {
 		f.b.Check(env)
 	}
+	if f.b.CheckCtx != nil {
+		f.b.CheckCtx(ctx)
+	}
+	var res tasks.Result
 	env.Logger.Debug("working", "token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
 	for i := range f.b.Rows {
 		if err := out.Write(report.Row{"n": i}); err != nil {
-			return err
+			return res, err
 		}
 	}
 	if f.b.Findings != nil {
-		out.SetSummary(report.Summary{"findings": *f.b.Findings})
+		res.Findings.AddN(tasks.Finding{Status: tasks.StatusFail, Severity: tasks.SeverityMedium}, *f.b.Findings)
+		// Passing findings are not what failOn counts.
+		res.Findings.AddN(tasks.Finding{Status: tasks.StatusPass}, 100)
 	}
 	if f.b.Panic {
 		panic("fake task bug")
 	}
 	if f.b.Block {
 		<-ctx.Done()
-		return fmt.Errorf("list things: %w", ctx.Err())
+		return res, fmt.Errorf("list things: %w", ctx.Err())
 	}
-	return f.b.Err
+	return res, f.b.Err
 }
 
 func fakeRegistry() *tasks.Registry {
@@ -94,7 +104,7 @@ type fakeReport struct {
 	closeErr error
 }
 
-func (o *fakeOutput) Task(name string, _ report.Schema) (TaskOutput, error) {
+func (o *fakeOutput) open(name string, _ report.Schema) (TaskOutput, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.openErr != nil {
@@ -114,11 +124,11 @@ func (r *fakeReport) SetSummary(s report.Summary) {
 	r.summary = s
 	r.mu.Unlock()
 }
-func (r *fakeReport) Close(complete bool) (Written, error) {
+func (r *fakeReport) Close(complete bool) (report.Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed, r.complete = true, complete
-	return Written{Rows: r.rows, Files: []string{"x/latest.jsonl"}, Summary: r.summary}, r.closeErr
+	return report.Result{Rows: r.rows, Files: []string{"x/latest.jsonl"}, Summary: r.summary}, r.closeErr
 }
 func (r *fakeReport) Abort() { r.aborted = true }
 
@@ -128,10 +138,7 @@ func task(name string, b *behaviour, timeout time.Duration) config.Task {
 
 func intp(n int) *int { return &n }
 
-type permErr struct{}
-
-func (permErr) Error() string          { return "403 Forbidden" }
-func (permErr) PermissionDenied() bool { return true }
+var permErr = &ibmcloud.CallError{Op: "get report", Status: http.StatusForbidden, Err: errors.New("Forbidden")}
 
 func TestRun(t *testing.T) {
 	tests := []struct {
@@ -170,7 +177,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:     "only permission failures",
-			tasks:    []config.Task{task("a", &behaviour{Err: fmt.Errorf("get report: %w", permErr{})}, time.Minute), task("b", &behaviour{}, time.Minute)},
+			tasks:    []config.Task{task("a", &behaviour{Err: fmt.Errorf("task: %w", permErr)}, time.Minute), task("b", &behaviour{}, time.Minute)},
 			want:     []Status{Failed, Succeeded},
 			wantCode: exitcode.NoPerm,
 		},
@@ -202,9 +209,16 @@ func TestRun(t *testing.T) {
 			tasks:    []config.Task{withFailOn(task("a", &behaviour{Findings: intp(5)}, time.Minute), 4), withFailOn(task("b", &behaviour{Findings: intp(5)}, time.Minute), 5)},
 			want:     []Status{Succeeded, Succeeded},
 			wantCode: exitcode.Findings,
-			check: func(t *testing.T, s Summary, _ *fakeOutput) {
+			check: func(t *testing.T, s Summary, out *fakeOutput) {
 				if !s.Tasks[0].FailOnExceeded || s.Tasks[1].FailOnExceeded || *s.Tasks[0].Findings != 5 {
 					t.Errorf("failOn: %+v / %+v", s.Tasks[0], s.Tasks[1])
+				}
+				if fmt.Sprint(s.Tasks[0].FindingsBySeverity) != "map[medium:5]" {
+					t.Errorf("findings by severity %v", s.Tasks[0].FindingsBySeverity)
+				}
+				sum := out.reports["a"].summary
+				if sum["findings"] != 5 || fmt.Sprint(sum["findings_by_severity"]) != "map[medium:5]" {
+					t.Errorf("report summary %v", sum)
 				}
 			},
 		},
@@ -248,7 +262,7 @@ func TestRun(t *testing.T) {
 			out := &fakeOutput{}
 			var logs bytes.Buffer
 			s := Run(ctx, Plan{
-				RunID: "r1", Version: "test", Tasks: tt.tasks, Types: fakeRegistry(), Output: out,
+				RunID: "r1", Version: "test", Tasks: tt.tasks, Types: fakeRegistry(), OpenReport: out.open,
 				Logger: logging.New(&logs, logging.FormatJSON, slog.LevelDebug),
 			})
 			if len(s.Tasks) != len(tt.want) {
@@ -292,7 +306,7 @@ func TestRunCancelledMidTask(t *testing.T) {
 	go func() { <-started; cancel(errors.New("received SIGTERM")) }()
 	out := &fakeOutput{}
 	s := Run(ctx, Plan{Tasks: []config.Task{task("a", b, time.Minute), task("b", &behaviour{}, time.Minute)},
-		Types: fakeRegistry(), Output: out})
+		Types: fakeRegistry(), OpenReport: out.open})
 	if s.Tasks[0].Status != Incomplete || s.Tasks[1].Status != Skipped {
 		t.Fatalf("statuses %s, %s", s.Tasks[0].Status, s.Tasks[1].Status)
 	}
@@ -318,13 +332,13 @@ func TestRunEnvAndSummary(t *testing.T) {
 	b := &behaviour{Rows: 1, Check: func(e tasks.Env) { env = e }}
 	s := Run(context.Background(), Plan{
 		RunID: "abc", Version: "v1.2.3",
-		Tasks:     []config.Task{task("inv", b, time.Minute)},
-		Skipped:   []Skip{{Name: "weekly", Type: "fake", Reason: "not due"}},
-		Types:     fakeRegistry(),
-		Output:    &fakeOutput{},
-		OutputDir: "/reports",
-		Clients:   &ibmcloud.Clients{Requests: counter},
-		Identity:  Identity{Account: "acct", ProfileIAMID: "iam-Profile-1", ProfileName: "runner"},
+		Tasks:      []config.Task{task("inv", b, time.Minute)},
+		Skipped:    []Skip{{Name: "weekly", Type: "fake", Reason: "not due"}},
+		Types:      fakeRegistry(),
+		OpenReport: (&fakeOutput{}).open,
+		OutputDir:  "/reports",
+		Clients:    &ibmcloud.Clients{Requests: counter},
+		Identity:   Identity{Account: "acct", ProfileIAMID: "iam-Profile-1", ProfileName: "runner"},
 		TokenExchanges: func() int64 {
 			return 1
 		},
@@ -353,11 +367,25 @@ func TestRunEnvAndSummary(t *testing.T) {
 	}
 }
 
-func TestRunWithRealSDKForbidden(t *testing.T) {
-	forbidden := sdkError(t, http.StatusForbidden)
-	s := Run(context.Background(), Plan{Tasks: []config.Task{task("a", &behaviour{Err: forbidden}, time.Minute)},
-		Types: fakeRegistry(), Output: &fakeOutput{}})
-	if !s.Tasks[0].PermissionDenied || s.ExitCode != exitcode.NoPerm {
-		t.Errorf("result %+v, exit %d", s.Tasks[0], s.ExitCode)
+// TestRunMarksDryRun: the run's --dry-run and a task's own dryRun option both
+// reach the executor and mark the task's context, so the HTTP transport
+// refuses writes underneath.
+func TestRunMarksDryRun(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		runDry, opt bool
+		wantDry     bool
+	}{{"neither", false, false, false}, {"run --dry-run", true, false, true}, {"task dryRun", false, true, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var env tasks.Env
+			var ctxDry bool
+			b := &behaviour{ReadOnlyOpt: tt.opt, Check: func(e tasks.Env) { env = e },
+				CheckCtx: func(ctx context.Context) { ctxDry = ibmcloud.IsDryRun(ctx) }}
+			Run(context.Background(), Plan{Tasks: []config.Task{task("a", b, time.Minute)}, Types: fakeRegistry(),
+				OpenReport: (&fakeOutput{}).open, DryRun: tt.runDry})
+			if env.DryRun != tt.wantDry || env.Actions.DryRun() != tt.wantDry || ctxDry != tt.wantDry {
+				t.Errorf("env.DryRun %v, executor %v, context %v; want %v", env.DryRun, env.Actions.DryRun(), ctxDry, tt.wantDry)
+			}
+		})
 	}
 }
