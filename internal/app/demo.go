@@ -16,7 +16,6 @@ import (
 	democonfig "github.com/trustjob/trustjob/config"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/exitcode"
-	"gopkg.in/yaml.v3"
 )
 
 // demo runs the demo configuration against the emulator started in-process,
@@ -100,22 +99,6 @@ func (a *app) configGiven(f *cmdFlags) bool {
 		}
 	})
 	return given
-}
-
-// outputDirOf reads output.dir from the configuration without validating it
-// (runWith validates and reports problems).
-func (a *app) outputDirOf(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	var cfg struct {
-		Output struct {
-			Dir string `yaml:"dir"`
-		} `yaml:"output"`
-	}
-	_ = yaml.Unmarshal(b, &cfg) // a broken file is reported by runWith
-	return cfg.Output.Dir
 }
 
 // setenv sets every variable of env and returns a func that restores the

@@ -16,6 +16,7 @@ import (
 	"github.com/trustjob/trustjob/internal/logging"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
+	"gopkg.in/yaml.v3"
 )
 
 // signer is what a run needs from internal/auth: the offline check of the
@@ -366,4 +367,20 @@ func selectTasks(cfg *config.Config, names []string, now time.Time) ([]config.Ta
 		}
 	}
 	return run, skip, nil
+}
+
+// outputDirOf reads output.dir from the configuration without validating it
+// (runWith validates and reports problems).
+func (a *app) outputDirOf(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var cfg struct {
+		Output struct {
+			Dir string `yaml:"dir"`
+		} `yaml:"output"`
+	}
+	_ = yaml.Unmarshal(b, &cfg) // a broken file is reported by runWith
+	return cfg.Output.Dir
 }
