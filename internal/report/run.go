@@ -161,6 +161,9 @@ func (r *Run) Task(name string, schema Schema) (*TaskReport, error) {
 
 func (t *TaskReport) open(format string) error {
 	enc, _ := newEncoder(format)
+	if o, ok := enc.(*ocsfEncoder); ok {
+		o.now = t.run.opts.Now // one event time per run, and stable goldens
+	}
 	stamped := filepath.Join(t.dir, t.run.stamp+"."+Extension[format])
 	tmp, err := os.CreateTemp(t.dir, "."+t.run.stamp+"-"+format+"-*.tmp")
 	if err != nil {
