@@ -1,0 +1,121 @@
+// Package firstseen carries the first_seen column of a task's findings from
+// its previous report to the next, so remediation can wait until a finding
+// has been reported for a grace period: people are warned before anything is
+// disabled or removed. The previous report is read from wherever the run
+// keeps its baseline (the output directory's latest.jsonl, or the COS bucket),
+// one row at a time; only the keys and times are kept.
+package firstseen
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/trustjob/trustjob/internal/report"
+)
+
+// Column is the report column holding when a finding was first reported.
+const Column = "first_seen"
+
+// Open opens the previous report; an error wrapping fs.ErrNotExist means
+// there is none.
+type Open func() (io.ReadCloser, error)
+
+// File opens path.
+func File(path string) Open {
+	return func() (io.ReadCloser, error) { return os.Open(path) }
+}
+
+// Baseline maps a finding's key to when it was first reported.
+type Baseline struct {
+	seen map[string]time.Time
+	// Source names where the baseline came from, for the summary.
+	Source string
+}
+
+// Load reads the previous report's rows that key accepts (key returns "" for
+// rows that are not findings). A missing report is an empty baseline.
+func Load(name string, open Open, key func(report.Row) string) (*Baseline, error) {
+	b := &Baseline{seen: map[string]time.Time{}, Source: name}
+	if open == nil {
+		b.Source = "none"
+		return b, nil
+	}
+	rc, err := open()
+	if errors.Is(err, fs.ErrNotExist) {
+		b.Source = "none (no previous report)"
+		return b, nil
+	}
+	if err != nil {
+		return b, fmt.Errorf("open the previous report %s: %w", name, err)
+	}
+	defer rc.Close()
+	err = readJSONL(name, rc, func(r report.Row) error {
+		k := key(r)
+		if k == "" {
+			return nil
+		}
+		s, _ := r[Column].(string)
+		t, perr := time.Parse(time.RFC3339, s)
+		if perr != nil {
+			return nil // a row without a usable first_seen starts over
+		}
+		if old, ok := b.seen[k]; !ok || t.Before(old) {
+			b.seen[k] = t
+		}
+		return nil
+	})
+	if err != nil {
+		return &Baseline{seen: map[string]time.Time{}, Source: "none (previous report unreadable)"}, err
+	}
+	return b, nil
+}
+
+// FirstSeen is when key was first reported: from the baseline, else now.
+func (b *Baseline) FirstSeen(key string, now time.Time) time.Time {
+	if b != nil {
+		if t, ok := b.seen[key]; ok && !t.After(now) {
+			return t
+		}
+	}
+	return now
+}
+
+// Len is the number of findings in the baseline.
+func (b *Baseline) Len() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.seen)
+}
+
+// readJSONL reads a JSONL report row by row.
+func readJSONL(name string, r io.Reader, fn func(report.Row) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var row report.Row
+		if err := json.Unmarshal(b, &row); err != nil {
+			return fmt.Errorf("read report %s:%d: %w", name, line, err)
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read report %s: %w", name, err)
+	}
+	return nil
+}
