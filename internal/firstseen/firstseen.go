@@ -15,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/trustjob/trustjob/internal/report"
@@ -118,4 +119,14 @@ func readJSONL(name string, r io.Reader, fn func(report.Row) error) error {
 		return fmt.Errorf("read report %s: %w", name, err)
 	}
 	return nil
+}
+
+// StateDirSource is a task's previous report in the output directory
+// (DIR/<task>/latest.jsonl); no directory, no baseline.
+func StateDirSource(stateDir string) (string, Open) {
+	if stateDir == "" {
+		return "none (no output directory)", nil
+	}
+	p := filepath.Join(stateDir, "latest.jsonl")
+	return p, File(p)
 }
