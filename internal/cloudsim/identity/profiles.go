@@ -26,6 +26,7 @@ func (s *api) routesProfiles() {
 		{Pattern: "POST /v1/profiles/{profile_id}/links", Action: core.ActionProfileLink, Handler: s.createLink},
 		{Pattern: "GET /v1/profiles/{profile_id}/rules", Action: core.ActionProfileGet, Handler: s.listRules},
 		{Pattern: "POST /v1/profiles/{profile_id}/rules", Action: core.ActionProfileLink, Handler: s.createRule},
+		{Pattern: "GET /v1/profiles/{profile_id}/identities", Action: core.ActionProfileGet, Handler: s.listProfileIdentities},
 		{Pattern: "GET /v1/accounts/{account_id}/settings/identity", Action: core.ActionAccountGet, Handler: s.accountSettings},
 	} {
 		rt.Service = core.ServiceIAMIdentity
@@ -402,8 +403,9 @@ func (s *api) accountSettings(w http.ResponseWriter, r *http.Request, c *core.Ca
 		"system_access_token_expiration_in_seconds":  st.SystemAccessTokenExpirationInSeconds,
 		"system_refresh_token_expiration_in_seconds": st.SystemRefreshTokenExpirationInSeconds,
 		"restrict_user_list_visibility":              st.RestrictUserListVisibility,
-		"user_mfa":                                   []any{}, "restrict_user_domains": []any{},
+		"user_mfa":                                   userMFAJSON(s.world, st.UserMFA), "restrict_user_domains": []any{},
 	}
+	w.Header().Set("ETag", st.EntityTag)
 	if r.URL.Query().Get("include_history") == "true" {
 		body["history"] = []any{}
 	}
