@@ -2,8 +2,8 @@ package cloudsim
 
 import (
 	"github.com/trustjob/trustjob/internal/cloudsim/access"
-	"github.com/trustjob/trustjob/internal/cloudsim/accounts"
 	"github.com/trustjob/trustjob/internal/cloudsim/account"
+	"github.com/trustjob/trustjob/internal/cloudsim/accounts"
 	"github.com/trustjob/trustjob/internal/cloudsim/core"
 	"github.com/trustjob/trustjob/internal/cloudsim/iamtoken"
 	"github.com/trustjob/trustjob/internal/cloudsim/identity"
