@@ -16,6 +16,8 @@ import (
 	"github.com/IBM/platform-services-go-sdk/iampolicymanagementv1"
 	"github.com/IBM/platform-services-go-sdk/usermanagementv1"
 	"github.com/go-openapi/strfmt"
+	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/wait"
 )
 
 // pageSize is the page size of every listing: the largest IAM Identity, User
@@ -46,12 +48,12 @@ func (r *Reader) APIKeys(ctx context.Context, fn func(APIKey) error) error {
 	if r.Identity == nil {
 		return fmt.Errorf("list API keys: %w", ErrNoClient)
 	}
-	return pages(ctx, "list API keys", func(tok *string) (*string, error) {
+	return ibmcloud.Pages(ctx, "list API keys", func(tok *string) (*string, error) {
 		o := &iamidentityv1.ListAPIKeysOptions{AccountID: &r.Account, Scope: core.StringPtr("account"), Pagetoken: tok}
 		o.SetPagesize(pageSize)
 		res, resp, err := r.Identity.ListAPIKeysWithContext(ctx, o)
 		if err != nil {
-			return nil, wrap("list API keys", NeedAPIKeys, resp, err)
+			return nil, ibmcloud.WrapNeed("list API keys", NeedAPIKeys, resp, err)
 		}
 		for _, k := range res.Apikeys {
 			if err := fn(APIKey{ID: str(k.ID), Name: str(k.Name), Description: str(k.Description), IAMID: str(k.IamID),
@@ -59,7 +61,7 @@ func (r *Reader) APIKeys(ctx context.Context, fn func(APIKey) error) error {
 				return nil, err
 			}
 		}
-		return nextToken(res.Next, "pagetoken")
+		return ibmcloud.NextToken(res.Next, "pagetoken")
 	})
 }
 
@@ -68,19 +70,19 @@ func (r *Reader) ServiceIDs(ctx context.Context, fn func(ServiceID) error) error
 	if r.Identity == nil {
 		return fmt.Errorf("list service IDs: %w", ErrNoClient)
 	}
-	return pages(ctx, "list service IDs", func(tok *string) (*string, error) {
+	return ibmcloud.Pages(ctx, "list service IDs", func(tok *string) (*string, error) {
 		o := &iamidentityv1.ListServiceIdsOptions{AccountID: &r.Account, Pagetoken: tok}
 		o.SetPagesize(pageSize)
 		res, resp, err := r.Identity.ListServiceIdsWithContext(ctx, o)
 		if err != nil {
-			return nil, wrap("list service IDs", NeedServiceIDs, resp, err)
+			return nil, ibmcloud.WrapNeed("list service IDs", NeedServiceIDs, resp, err)
 		}
 		for _, s := range res.Serviceids {
 			if err := fn(ServiceID{ID: str(s.ID), IAMID: str(s.IamID), Name: str(s.Name), Description: str(s.Description), Locked: boolv(s.Locked)}); err != nil {
 				return nil, err
 			}
 		}
-		return nextToken(res.Next, "pagetoken")
+		return ibmcloud.NextToken(res.Next, "pagetoken")
 	})
 }
 
@@ -89,19 +91,19 @@ func (r *Reader) Profiles(ctx context.Context, fn func(Profile) error) error {
 	if r.Identity == nil {
 		return fmt.Errorf("list trusted profiles: %w", ErrNoClient)
 	}
-	return pages(ctx, "list trusted profiles", func(tok *string) (*string, error) {
+	return ibmcloud.Pages(ctx, "list trusted profiles", func(tok *string) (*string, error) {
 		o := &iamidentityv1.ListProfilesOptions{AccountID: &r.Account, Pagetoken: tok}
 		o.SetPagesize(pageSize)
 		res, resp, err := r.Identity.ListProfilesWithContext(ctx, o)
 		if err != nil {
-			return nil, wrap("list trusted profiles", NeedProfiles, resp, err)
+			return nil, ibmcloud.WrapNeed("list trusted profiles", NeedProfiles, resp, err)
 		}
 		for _, p := range res.Profiles {
 			if err := fn(Profile{ID: str(p.ID), IAMID: str(p.IamID), Name: str(p.Name), Description: str(p.Description)}); err != nil {
 				return nil, err
 			}
 		}
-		return nextToken(res.Next, "pagetoken")
+		return ibmcloud.NextToken(res.Next, "pagetoken")
 	})
 }
 
@@ -113,7 +115,7 @@ func (r *Reader) ProfileIdentities(ctx context.Context, profileID string) ([]Mem
 	}
 	res, resp, err := r.Identity.GetProfileIdentitiesWithContext(ctx, &iamidentityv1.GetProfileIdentitiesOptions{ProfileID: &profileID})
 	if err != nil {
-		return nil, wrap("list identities of profile "+profileID, NeedProfiles, resp, err)
+		return nil, ibmcloud.WrapNeed("list identities of profile "+profileID, NeedProfiles, resp, err)
 	}
 	var out []Member
 	for _, id := range res.Identities {
@@ -127,12 +129,12 @@ func (r *Reader) Users(ctx context.Context, fn func(User) error) error {
 	if r.UserMgmt == nil {
 		return fmt.Errorf("list users: %w", ErrNoClient)
 	}
-	return pages(ctx, "list users", func(tok *string) (*string, error) {
+	return ibmcloud.Pages(ctx, "list users", func(tok *string) (*string, error) {
 		o := &usermanagementv1.ListUsersOptions{AccountID: &r.Account, Start: tok}
 		o.SetLimit(pageSize)
 		res, resp, err := r.UserMgmt.ListUsersWithContext(ctx, o)
 		if err != nil {
-			return nil, wrap("list users", NeedUsers, resp, err)
+			return nil, ibmcloud.WrapNeed("list users", NeedUsers, resp, err)
 		}
 		for _, u := range res.Resources {
 			added, _ := ParseTime(str(u.AddedOn))
@@ -140,7 +142,7 @@ func (r *Reader) Users(ctx context.Context, fn func(User) error) error {
 				return nil, err
 			}
 		}
-		return nextToken(res.NextURL, "_start")
+		return ibmcloud.NextToken(res.NextURL, "_start")
 	})
 }
 
@@ -149,7 +151,7 @@ func (r *Reader) Groups(ctx context.Context, fn func(Group) error) error {
 	if r.Access == nil {
 		return fmt.Errorf("list access groups: %w", ErrNoClient)
 	}
-	return pages(ctx, "list access groups", func(tok *string) (*string, error) {
+	return ibmcloud.Pages(ctx, "list access groups", func(tok *string) (*string, error) {
 		o := &iamaccessgroupsv2.ListAccessGroupsOptions{AccountID: &r.Account}
 		o.SetLimit(pageSize)
 		if err := setOffset(tok, func(n int64) { o.SetOffset(n) }); err != nil {
@@ -157,7 +159,7 @@ func (r *Reader) Groups(ctx context.Context, fn func(Group) error) error {
 		}
 		res, resp, err := r.Access.ListAccessGroupsWithContext(ctx, o)
 		if err != nil {
-			return nil, wrap("list access groups", NeedGroups, resp, err)
+			return nil, ibmcloud.WrapNeed("list access groups", NeedGroups, resp, err)
 		}
 		for _, g := range res.Groups {
 			if err := fn(Group{ID: str(g.ID), Name: str(g.Name), Description: str(g.Description), Federated: boolv(g.IsFederated)}); err != nil {
@@ -174,7 +176,7 @@ func (r *Reader) Members(ctx context.Context, groupID string, fn func(Member) er
 		return fmt.Errorf("list members of %s: %w", groupID, ErrNoClient)
 	}
 	what := "list members of access group " + groupID
-	return pages(ctx, what, func(tok *string) (*string, error) {
+	return ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
 		o := &iamaccessgroupsv2.ListAccessGroupMembersOptions{AccessGroupID: &groupID, MembershipType: core.StringPtr("all")}
 		o.SetLimit(pageSize)
 		if err := setOffset(tok, func(n int64) { o.SetOffset(n) }); err != nil {
@@ -182,7 +184,7 @@ func (r *Reader) Members(ctx context.Context, groupID string, fn func(Member) er
 		}
 		res, resp, err := r.Access.ListAccessGroupMembersWithContext(ctx, o)
 		if err != nil {
-			return nil, wrap(what, NeedGroups, resp, err)
+			return nil, ibmcloud.WrapNeed(what, NeedGroups, resp, err)
 		}
 		for _, m := range res.Members {
 			if err := fn(Member{IAMID: str(m.IamID), Type: str(m.Type), MembershipType: str(m.MembershipType), Name: str(m.Name)}); err != nil {
@@ -200,7 +202,7 @@ func (r *Reader) Rules(ctx context.Context, groupID string) ([]Rule, error) {
 	}
 	res, resp, err := r.Access.ListAccessGroupRulesWithContext(ctx, &iamaccessgroupsv2.ListAccessGroupRulesOptions{AccessGroupID: &groupID})
 	if err != nil {
-		return nil, wrap("list rules of access group "+groupID, NeedGroups, resp, err)
+		return nil, ibmcloud.WrapNeed("list rules of access group "+groupID, NeedGroups, resp, err)
 	}
 	out := make([]Rule, 0, len(res.Rules))
 	for _, ru := range res.Rules {
@@ -220,7 +222,7 @@ func (r *Reader) PublicAccessEnabled(ctx context.Context) (bool, error) {
 	}
 	res, resp, err := r.Access.GetAccountSettingsWithContext(ctx, &iamaccessgroupsv2.GetAccountSettingsOptions{AccountID: &r.Account})
 	if err != nil {
-		return false, wrap("read access groups settings", NeedGroups, resp, err)
+		return false, ibmcloud.WrapNeed("read access groups settings", NeedGroups, resp, err)
 	}
 	return boolv(res.PublicAccessEnabled), nil
 }
@@ -238,7 +240,7 @@ func (r *Reader) Policies(ctx context.Context, f PolicyFilter, fn func(Policy) e
 	if r.Policy == nil {
 		return fmt.Errorf("list policies: %w", ErrNoClient)
 	}
-	return pages(ctx, "list policies", func(tok *string) (*string, error) {
+	return ibmcloud.Pages(ctx, "list policies", func(tok *string) (*string, error) {
 		o := &iampolicymanagementv1.ListV2PoliciesOptions{AccountID: &r.Account, Type: core.StringPtr("access"), Start: tok}
 		o.SetLimit(pageSize)
 		if f.IAMID != "" {
@@ -258,7 +260,7 @@ func (r *Reader) Policies(ctx context.Context, f PolicyFilter, fn func(Policy) e
 		}
 		res, resp, err := r.Policy.ListV2PoliciesWithContext(ctx, o)
 		if err != nil {
-			return nil, wrap("list policies", NeedPolicies, resp, err)
+			return nil, ibmcloud.WrapNeed("list policies", NeedPolicies, resp, err)
 		}
 		for i := range res.Policies {
 			p := FromV2(&res.Policies[i])
@@ -326,7 +328,7 @@ func (r *Reader) CustomRoles(ctx context.Context) ([]CustomRole, error) {
 	}
 	res, resp, err := r.Policy.ListRolesWithContext(ctx, &iampolicymanagementv1.ListRolesOptions{AccountID: &r.Account})
 	if err != nil {
-		return nil, wrap("list roles", NeedRoles, resp, err)
+		return nil, ibmcloud.WrapNeed("list roles", NeedRoles, resp, err)
 	}
 	out := make([]CustomRole, 0, len(res.CustomRoles))
 	for _, c := range res.CustomRoles {
@@ -342,7 +344,7 @@ func (r *Reader) Settings(ctx context.Context) (Settings, error) {
 	}
 	res, resp, err := r.Identity.GetAccountSettingsWithContext(ctx, &iamidentityv1.GetAccountSettingsOptions{AccountID: &r.Account})
 	if err != nil {
-		return Settings{}, wrap("read account settings", NeedSettings, resp, err)
+		return Settings{}, ibmcloud.WrapNeed("read account settings", NeedSettings, resp, err)
 	}
 	s := Settings{MFA: str(res.Mfa), RestrictCreateServiceID: str(res.RestrictCreateServiceID),
 		RestrictCreateAPIKey: str(res.RestrictCreatePlatformApikey), SessionExpirationSeconds: str(res.SessionExpirationInSeconds),
@@ -360,7 +362,7 @@ func (r *Reader) Owner(ctx context.Context) (string, error) {
 	}
 	res, resp, err := r.Accounts.GetAccountWithContext(ctx, &accountmanagementv4.GetAccountOptions{AccountID: &r.Account})
 	if err != nil {
-		return "", wrap("read the account (owner)", NeedOwner, resp, err)
+		return "", ibmcloud.WrapNeed("read the account (owner)", NeedOwner, resp, err)
 	}
 	if str(res.OwnerIamid) == "" {
 		return "", errors.New("read the account (owner): the answer names no owner_iamid")
@@ -375,7 +377,7 @@ func (r *Reader) MFAStatus(ctx context.Context, iamID string) (MFAUser, error) {
 	}
 	res, resp, err := r.Identity.GetMfaStatusWithContext(ctx, &iamidentityv1.GetMfaStatusOptions{AccountID: &r.Account, IamID: &iamID})
 	if err != nil {
-		return MFAUser{}, wrap("read MFA status of "+iamID, NeedMFAReport, resp, err)
+		return MFAUser{}, ibmcloud.WrapNeed("read MFA status of "+iamID, NeedMFAReport, resp, err)
 	}
 	u := MFAUser{IAMID: str(res.IamID)}
 	u.Effective, u.Complies = mfaOf(res.IDBasedMfa, res.AccountBasedMfa)
@@ -403,14 +405,14 @@ func (r *Reader) MFAReport(ctx context.Context) (MFAReport, error) {
 	create := func() (string, error) {
 		res, resp, err := r.Identity.CreateMfaReportWithContext(ctx, &iamidentityv1.CreateMfaReportOptions{AccountID: &r.Account, Type: core.StringPtr("mfa_status")})
 		if err != nil {
-			return "", wrap("create the MFA report", NeedMFAReport, resp, err)
+			return "", ibmcloud.WrapNeed("create the MFA report", NeedMFAReport, resp, err)
 		}
 		return str(res.Reference), nil
 	}
 	get := func(ref string) (bool, int, error) {
 		res, resp, err := r.Identity.GetMfaReportWithContext(ctx, &iamidentityv1.GetMfaReportOptions{AccountID: &r.Account, Reference: &ref})
 		if err != nil {
-			return false, status(resp, err), wrap("read the MFA report", NeedMFAReport, resp, err)
+			return false, ibmcloud.ResponseStatus(resp, err), ibmcloud.WrapNeed("read the MFA report", NeedMFAReport, resp, err)
 		}
 		if resp.StatusCode == http.StatusNoContent || res == nil {
 			return false, resp.StatusCode, nil
@@ -439,14 +441,14 @@ func (r *Reader) ActivityReport(ctx context.Context, duration time.Duration) (Ac
 	create := func() (string, error) {
 		res, resp, err := r.Identity.CreateReportWithContext(ctx, &iamidentityv1.CreateReportOptions{AccountID: &r.Account, Type: core.StringPtr("inactive"), Duration: &hours})
 		if err != nil {
-			return "", wrap("create the inactive-identities report", NeedReport, resp, err)
+			return "", ibmcloud.WrapNeed("create the inactive-identities report", NeedReport, resp, err)
 		}
 		return str(res.Reference), nil
 	}
 	get := func(ref string) (bool, int, error) {
 		res, resp, err := r.Identity.GetReportWithContext(ctx, &iamidentityv1.GetReportOptions{AccountID: &r.Account, Reference: &ref})
 		if err != nil {
-			return false, status(resp, err), wrap("read the inactive-identities report", NeedReport, resp, err)
+			return false, ibmcloud.ResponseStatus(resp, err), ibmcloud.WrapNeed("read the inactive-identities report", NeedReport, resp, err)
 		}
 		if resp.StatusCode == http.StatusNoContent || res == nil {
 			return false, resp.StatusCode, nil
@@ -490,7 +492,7 @@ func (r *Reader) poll(ctx context.Context, what string, create func() (string, e
 	}
 	sleep := r.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = wait.Sleep
 	}
 	ref, err := create()
 	if err != nil {
@@ -519,17 +521,6 @@ func (r *Reader) poll(ctx context.Context, what string, create func() (string, e
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
 func setOffset(tok *string, set func(int64)) error {
 	if tok == nil {
 		return nil
@@ -546,7 +537,7 @@ func nextHref(h *iamaccessgroupsv2.HrefStruct) (*string, error) {
 	if h == nil {
 		return nil, nil
 	}
-	return nextToken(h.Href, "offset")
+	return ibmcloud.NextToken(h.Href, "offset")
 }
 
 func str(s *string) string {
