@@ -5,124 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
-
-// ocsfRequired is what OCSF 1.x requires of a Compliance Finding (class
-// 2003), as the schema's JSON files state it (github.com/ocsf/ocsf-schema:
-// events/base_event.json, events/findings/finding.json,
-// events/findings/compliance_finding.json, objects/metadata.json,
-// objects/product.json, objects/finding_info.json, objects/compliance.json,
-// objects/cloud.json): every path must be present with a value of the given
-// JSON kind. product.vendor_name is required in some 1.x releases and name in
-// others, so both are required here.
-var ocsfRequired = map[string]string{
-	"activity_id":                  "number",
-	"category_uid":                 "number",
-	"class_uid":                    "number",
-	"type_uid":                     "number",
-	"severity_id":                  "number",
-	"time":                         "number",
-	"metadata":                     "object",
-	"metadata.version":             "string",
-	"metadata.product":             "object",
-	"metadata.product.name":        "string",
-	"metadata.product.vendor_name": "string",
-	"finding_info":                 "object",
-	"finding_info.uid":             "string",
-	"finding_info.title":           "string",
-	"compliance":                   "object",
-	"compliance.standards":         "array",
-	"cloud.provider":               "string",
-}
-
-// ocsfEnums are the enum values the schema defines for the fields we set.
-var ocsfEnums = map[string][]float64{
-	"activity_id":          {0, 1, 2, 3, 99},
-	"category_uid":         {2},
-	"class_uid":            {2003},
-	"severity_id":          {0, 1, 2, 3, 4, 5, 6, 99},
-	"status_id":            {0, 1, 2, 3, 4, 5, 6, 99},
-	"compliance.status_id": {0, 1, 2, 3, 99},
-}
-
-func lookup(ev map[string]any, path string) (any, bool) {
-	var cur any = ev
-	for _, p := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[p]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-func kind(v any) string {
-	switch v.(type) {
-	case float64:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	case bool:
-		return "bool"
-	}
-	return "null"
-}
-
-// validateOCSF checks one event against the required fields and enums.
-func validateOCSF(ev map[string]any) []string {
-	var errs []string
-	for path, want := range ocsfRequired {
-		v, ok := lookup(ev, path)
-		if !ok {
-			errs = append(errs, "missing "+path)
-			continue
-		}
-		if k := kind(v); k != want {
-			errs = append(errs, fmt.Sprintf("%s is %s, want %s", path, k, want))
-		}
-		if s, ok := v.(string); ok && s == "" {
-			errs = append(errs, path+" is empty")
-		}
-	}
-	for path, vals := range ocsfEnums {
-		v, ok := lookup(ev, path)
-		if !ok {
-			continue
-		}
-		f, _ := v.(float64)
-		found := false
-		for _, x := range vals {
-			found = found || f == x
-		}
-		if !found {
-			errs = append(errs, fmt.Sprintf("%s = %v, not in the schema's enum %v", path, v, vals))
-		}
-	}
-	cls, _ := lookup(ev, "class_uid")
-	act, _ := lookup(ev, "activity_id")
-	typ, _ := lookup(ev, "type_uid")
-	if c, a, t := cls.(float64), act.(float64), typ.(float64); t != c*100+a {
-		errs = append(errs, fmt.Sprintf("type_uid %v != class_uid*100+activity_id", t))
-	}
-	if v, _ := lookup(ev, "metadata.version"); !regexp.MustCompile(`^1\.\d+\.\d+$`).MatchString(fmt.Sprint(v)) {
-		errs = append(errs, fmt.Sprintf("metadata.version %v is not an OCSF 1.x version", v))
-	}
-	if s, _ := lookup(ev, "compliance.standards"); len(s.([]any)) == 0 {
-		errs = append(errs, "compliance.standards is empty")
-	}
-	return errs
-}
 
 func encodeOCSF(t *testing.T, rows []Row) []map[string]any {
 	t.Helper()
@@ -169,7 +55,7 @@ func TestOCSFComplianceFindings(t *testing.T) {
 		t.Fatalf("%d events, want 4 (one per finding row)", len(evs))
 	}
 	for i, ev := range evs {
-		if errs := validateOCSF(ev); len(errs) > 0 {
+		if errs := ValidateOCSF(ev); len(errs) > 0 {
 			t.Errorf("event %d invalid: %v", i, errs)
 		}
 	}
@@ -203,7 +89,7 @@ func TestValidateOCSFCatchesMissingFields(t *testing.T) {
 	ev := evs[0]
 	delete(ev["metadata"].(map[string]any), "version")
 	ev["class_uid"] = 1.0
-	errs := strings.Join(validateOCSF(ev), "; ")
+	errs := strings.Join(ValidateOCSF(ev), "; ")
 	for _, want := range []string{"missing metadata.version", "class_uid", "type_uid"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("validator missed %q: %s", want, errs)

@@ -44,3 +44,19 @@ func Start(tb testing.TB, spec cloudsim.Spec, opts cloudsim.Options) (*cloudsim.
 	}
 	return l, s
 }
+
+// StartWorld serves an already built world (a fixture) on loopback for the
+// test's lifetime and signs in.
+func StartWorld(tb testing.TB, w *cloudsim.World, opts cloudsim.Options) (*cloudsim.Local, *auth.Session) {
+	tb.Helper()
+	l, err := cloudsim.StartLocalWorld(w, cloudsim.Spec{}, opts, tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	s, err := SignIn(context.Background(), l)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l, s
+}

@@ -55,6 +55,14 @@ func (g *identityGen) more() {
 	if len(st.Users) > 0 {
 		st.OwnerIAMID = st.Users[0].IAMID
 	}
+	// The admins group administers the account, as in most accounts.
+	for _, grp := range st.AccessGroups {
+		if grp.Name == "admins" {
+			st.Policies = append(st.Policies, &PolicyRecord{ID: uuid(g.rng), SubjectGroupID: grp.ID, Role: "Administrator",
+				Resource: map[string]string{"serviceType": "platform_service"}, CreatedAt: g.daysAgo(600)})
+			break
+		}
+	}
 	for i := 0; len(st.Policies) < g.spec.Policies && len(st.AccessGroups) > 0; i++ {
 		grp := st.AccessGroups[i%len(st.AccessGroups)]
 		p := &PolicyRecord{ID: uuid(g.rng), SubjectGroupID: grp.ID, Role: idRoles[g.rng.IntN(len(idRoles))],
