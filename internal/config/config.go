@@ -93,9 +93,9 @@ type Task struct {
 	// Schedule is optional; without one the task runs on every run.
 	Schedule string   `yaml:"schedule"`
 	Timeout  Duration `yaml:"timeout"`
-	// FailOn, when set, makes the run exit 3 when the task's "findings" summary
-	// count exceeds it.
-	FailOn *int `yaml:"failOn"`
+	// FailOn, when set, makes the run exit 3 when the task's failing findings
+	// (of at least FailOn.Severity, when set) exceed FailOn.Count.
+	FailOn *FailOn `yaml:"failOn"`
 	// Options is the raw `options:` node, decoded strictly into Opts.
 	Options yaml.Node `yaml:"options"`
 
