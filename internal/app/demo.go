@@ -22,12 +22,7 @@ import (
 // through exactly the code path of `trustjob run`: real HTTP on loopback, the
 // real SDK clients and the real trusted-profile authenticator.
 func (a *app) demo(ctx context.Context, args []string) int {
-	f := a.flagSet("demo", "demo [flags]",
-		"Starts the built-in IBM Cloud emulator on a loopback port with a generated demo\n"+
-			"account, mints a projected service-account token for it, and runs the demo\n"+
-			"configuration (config/demo.yaml, built in; --config replaces it) exactly as\n"+
-			"`trustjob run` would. Then prints each task's report and the run summary.\n"+
-			"Nothing leaves the machine.")
+	f := a.flagSet("demo")
 	outDir := f.String("output-dir", "", "write reports to `DIR` (default: output.dir of the configuration, out/demo)")
 	if code, done := f.parse(args); done {
 		return code
