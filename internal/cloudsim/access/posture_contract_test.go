@@ -52,9 +52,9 @@ func TestContractPolicyItemsAndRoles(t *testing.T) {
 		t.Errorf("%d policies over all pages, want %d", n, total)
 	}
 	st, _, err := c.pm.ListV2PoliciesWithContext(ctx, &iampolicymanagementv1.ListV2PoliciesOptions{AccountID: &c.account,
-		ServiceType: strp("platform_service"), Format: strp("include_last_permit")})
+		ServiceType: strp("platform_service"), IamID: strp("iam-ServiceId-x"), Format: strp("include_last_permit")})
 	if err != nil || len(st.Policies) != 1 || *st.Policies[0].ID != "pol-admin" {
-		t.Fatalf("service_type=platform_service: %v %v", st, err)
+		t.Fatalf("service_type=platform_service, iam_id: %v %v", st, err)
 	}
 	p := st.Policies[0]
 	if p.LastPermitAt == nil || *p.LastPermitFrequency != 7 {
