@@ -74,7 +74,7 @@ func TestContractMFA(t *testing.T) {
 	if err != nil || *st.IamID != bare.IAMID || *st.IDBasedMfa.Complies {
 		t.Errorf("GetMfaStatus(bare) = %+v, %v", st, err)
 	}
-	_, resp, err = c.iam.GetMfaStatusWithContext(ctx, c.iam.NewGetMfaStatusOptions(c.account, "IBMid-NOBODY"))
+	_, _, err = c.iam.GetMfaStatusWithContext(ctx, c.iam.NewGetMfaStatusOptions(c.account, "IBMid-NOBODY"))
 	if code, body := testenv.Problem(t, err); code != http.StatusNotFound || body["errors"] == nil {
 		t.Errorf("unknown user: %d %v", code, body)
 	}
