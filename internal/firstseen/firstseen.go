@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -129,4 +130,16 @@ func StateDirSource(stateDir string) (string, Open) {
 	}
 	p := filepath.Join(stateDir, "latest.jsonl")
 	return p, File(p)
+}
+
+// ForTask reads the first_seen baseline of a task's previous report in its
+// output directory. An unreadable report costs the grace history, not the
+// run: it is logged, and every finding starts its grace now.
+func ForTask(stateDir string, log *slog.Logger, key func(report.Row) string) *Baseline {
+	name, open := StateDirSource(stateDir)
+	b, err := Load(name, open, key)
+	if err != nil {
+		log.Warn("previous report unreadable; every finding starts its grace now", "path", name, "err", err)
+	}
+	return b
 }

@@ -130,3 +130,29 @@ func (c *countRows) Write(report.Row) error {
 	c.mu.Unlock()
 	return nil
 }
+
+// Rows collects a task's report rows (a tasks.Output for tests).
+type Rows struct {
+	mu  sync.Mutex
+	All []report.Row
+}
+
+// Write keeps row.
+func (r *Rows) Write(row report.Row) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.All = append(r.All, row)
+	return nil
+}
+
+// ByID maps the rows whose column col equals value by their "id" column.
+func (r *Rows) ByID(col, value string) map[string]report.Row {
+	out := map[string]report.Row{}
+	for _, x := range r.All {
+		if x[col] == value {
+			id, _ := x["id"].(string)
+			out[id] = x
+		}
+	}
+	return out
+}

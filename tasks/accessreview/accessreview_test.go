@@ -3,7 +3,6 @@ package accessreview
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/trustjob/trustjob/internal/action"
@@ -12,18 +11,6 @@ import (
 	"github.com/trustjob/trustjob/internal/simtest"
 	"github.com/trustjob/trustjob/tasks"
 )
-
-type rows struct {
-	mu  sync.Mutex
-	all []report.Row
-}
-
-func (r *rows) Write(row report.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.all = append(r.all, row)
-	return nil
-}
 
 func review(t *testing.T, o *Options) ([]report.Row, tasks.Result) {
 	t.Helper()
@@ -34,12 +21,12 @@ func review(t *testing.T, o *Options) ([]report.Row, tasks.Result) {
 	_, s := simtest.StartWorld(t, w, cloudsim.Options{})
 	env := simtest.Env(s, TypeName)
 	env.Actions = action.New(action.Config{})
-	out := &rows{}
+	out := &simtest.Rows{}
 	res, err := (&task{opts: o}).Run(context.Background(), env, out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out.all, res
+	return out.All, res
 }
 
 func paths(rs []report.Row, iamID string) []string {

@@ -76,17 +76,6 @@ func baselineKey(r report.Row) string {
 	return s
 }
 
-// loadBaseline reads first_seen from the previous report, if any. An
-// unreadable one costs the grace history, not the run.
-func loadBaseline(env tasks.Env, log *slog.Logger, key func(report.Row) string) *firstseen.Baseline {
-	name, open := firstseen.StateDirSource(env.StateDir)
-	b, err := firstseen.Load(name, open, key)
-	if err != nil {
-		log.Warn("previous report unreadable; every finding starts its grace now", "path", name, "err", err)
-	}
-	return b
-}
-
 func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
 	log := env.Logger
 	if log == nil {
@@ -104,7 +93,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	var res tasks.Result
 	sum := report.Summary{"max_age": t.opts.MaxAge.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum
-	base := loadBaseline(env, log, baselineKey)
+	base := firstseen.ForTask(env.StateDir, log, baselineKey)
 	sum["baseline"], sum["baseline_findings"] = base.Source, base.Len()
 
 	// The activity report (last use) is generated while the keys are listed.
@@ -206,19 +195,10 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 			resp, err := w.DisableAPIKeyWithContext(ctx, &iamidentityv1.DisableAPIKeyOptions{ID: &s.Target})
 			return ibmcloud.WrapNeed("disable API key "+s.Target, "the trusted profile needs Operator (iam-identity.apikey.disable) on IAM Identity Service", resp, err)
 		}
-		o, err := env.Actions.Run(ctx, action.Batch{Steps: steps, Do: do, DryRun: t.opts.DryRun, MaxActions: t.opts.MaxActions,
+		actErr = tasks.TakeActions(ctx, env, out, action.Batch{Steps: steps, Do: do, DryRun: t.opts.DryRun, MaxActions: t.opts.MaxActions,
 			MaxPercent: t.opts.MaxPercent, Population: total, Grace: t.opts.Grace.D(), Now: at,
-			Success: func(string) string { return "disabled (EnableAPIKey undoes it)" }})
-		for _, s := range o.Steps {
-			if err := out.Write(actionRow(s, at)); err != nil {
-				return res, fmt.Errorf("apikey-rotation: write action row: %w", err)
-			}
-		}
-		for _, r := range action.Results {
-			sum["actions_"+string(r)] = o.Counts[r]
-		}
-		sum["actions_over_cap"], sum["dry_run"] = o.OverCap, o.DryRun
-		actErr = err
+			Success: func(string) string { return "disabled (EnableAPIKey undoes it)" }},
+			func(s *action.Step) report.Row { return actionRow(s, at) }, sum)
 	}
 	sum["complete"] = true
 	log.Info("apikey-rotation done", "keys", total, "over_max_age", len(old), "exempt", exempt)

@@ -5,39 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/config"
-	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/simtest"
 	"github.com/trustjob/trustjob/tasks"
 )
-
-type rows struct {
-	mu  sync.Mutex
-	all []report.Row
-}
-
-func (r *rows) Write(row report.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.all = append(r.all, row)
-	return nil
-}
-
-func (r *rows) of(record string) map[string]report.Row {
-	out := map[string]report.Row{}
-	for _, x := range r.all {
-		if x[colRecord] == record {
-			out[x[colID].(string)] = x
-		}
-	}
-	return out
-}
 
 type harness struct {
 	world *cloudsim.World
@@ -63,10 +39,10 @@ func options() *Options {
 	return o
 }
 
-func (h *harness) run(t *testing.T, o *Options) (*rows, tasks.Result, error) {
+func (h *harness) run(t *testing.T, o *Options) (*simtest.Rows, tasks.Result, error) {
 	t.Helper()
 	h.env.Actions = action.New(action.Config{DryRun: o.DryRun})
-	out := &rows{}
+	out := &simtest.Rows{}
 	res, err := (&task{opts: o}).Run(context.Background(), h.env, out)
 	return out, res, err
 }
@@ -100,7 +76,7 @@ func TestReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := out.of(recordKey)
+	keys := out.ByID(colRecord, recordKey)
 	for _, id := range []string{"ApiKey-ci-old", "ApiKey-etl-old", "ApiKey-etl-never", "ApiKey-locked", "ApiKey-exempt", "ApiKey-alice"} {
 		if keys[id] == nil {
 			t.Errorf("%s missing from the report", id)
@@ -141,7 +117,7 @@ func TestDisableDryRunGraceAndReal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := out.of(recordAction)
+	acts := out.ByID(colRecord, recordAction)
 	want := map[string]action.Result{
 		"ApiKey-ci-old": action.WouldDo, "ApiKey-etl-never": action.WouldDo,
 		"ApiKey-etl-old": action.SkippedGrace, // first seen now
@@ -155,7 +131,7 @@ func TestDisableDryRunGraceAndReal(t *testing.T) {
 	if h.disabled("ApiKey-ci-old") {
 		t.Fatal("a dry run disabled a key")
 	}
-	if keys := out.of(recordKey); keys["ApiKey-ci-old"][colFirstSeen] == keys["ApiKey-etl-old"][colFirstSeen] {
+	if keys := out.ByID(colRecord, recordKey); keys["ApiKey-ci-old"][colFirstSeen] == keys["ApiKey-etl-old"][colFirstSeen] {
 		t.Error("first_seen not carried from the baseline")
 	}
 
@@ -164,7 +140,7 @@ func TestDisableDryRunGraceAndReal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts = out.of(recordAction)
+	acts = out.ByID(colRecord, recordAction)
 	if acts["ApiKey-ci-old"][colResult] != string(action.Done) || !h.disabled("ApiKey-ci-old") || !h.disabled("ApiKey-etl-never") {
 		t.Errorf("real run: %v; ci-old disabled %t", acts["ApiKey-ci-old"], h.disabled("ApiKey-ci-old"))
 	}
@@ -183,7 +159,7 @@ func TestPercentCap(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "maxPercent") {
 		t.Fatalf("error %v, want the percentage cap", err)
 	}
-	for id, r := range out.of(recordAction) {
+	for id, r := range out.ByID(colRecord, recordAction) {
 		if r[colResult] == string(action.Done) {
 			t.Errorf("%s disabled over the cap", id)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,19 +15,6 @@ import (
 	"github.com/trustjob/trustjob/internal/simtest"
 	"github.com/trustjob/trustjob/tasks"
 )
-
-// rows collects a task's report rows.
-type rows struct {
-	mu  sync.Mutex
-	all []report.Row
-}
-
-func (r *rows) Write(row report.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.all = append(r.all, row)
-	return nil
-}
 
 func fastOptions() *Options {
 	o := NewOptions()
@@ -43,10 +29,10 @@ func run(t *testing.T, w *cloudsim.World, o *Options) (map[string]report.Row, ma
 	_ = l
 	env := simtest.Env(s, TypeName)
 	env.Actions = action.New(action.Config{})
-	out := &rows{}
+	out := &simtest.Rows{}
 	res, err := (&task{opts: o}).Run(context.Background(), env, out)
 	controls, evidence := map[string]report.Row{}, map[string][]report.Row{}
-	for _, r := range out.all {
+	for _, r := range out.All {
 		c := r[tasks.ColControl].(string)
 		if r[colRecord] == recordControl {
 			controls[c] = r

@@ -95,11 +95,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	var res tasks.Result
 	sum := report.Summary{"unused_for": t.opts.UnusedFor.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum
-	name, open := firstseen.StateDirSource(env.StateDir)
-	base, err := firstseen.Load(name, open, baselineKey)
-	if err != nil {
-		log.Warn("previous report unreadable; every finding starts its grace now", "path", name, "err", err)
-	}
+	base := firstseen.ForTask(env.StateDir, log, baselineKey)
 	sum["baseline"] = base.Source
 
 	var (
@@ -108,7 +104,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 		candidates             []*unused
 	)
 	window := t.opts.UnusedFor.D()
-	err = r.Policies(ctx, iamread.PolicyFilter{LastPermit: true}, func(p iamread.Policy) error {
+	err := r.Policies(ctx, iamread.PolicyFilter{LastPermit: true}, func(p iamread.Policy) error {
 		listed++
 		subject, kind := p.Subject()
 		if kind == iamread.KindUser || kind == iamread.KindServiceID {
@@ -169,19 +165,10 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 			}
 			return ibmcloud.WrapNeed("remove policy "+s.Target, "the trusted profile needs Administrator on IAM Access Management (or on the policy's resources) to delete it", resp, err)
 		}
-		o, err := env.Actions.Run(ctx, action.Batch{Steps: steps, Do: do, DryRun: t.opts.DryRun, MaxActions: t.opts.MaxActions,
+		actErr = tasks.TakeActions(ctx, env, out, action.Batch{Steps: steps, Do: do, DryRun: t.opts.DryRun, MaxActions: t.opts.MaxActions,
 			MaxPercent: t.opts.MaxPercent, Population: direct, Grace: t.opts.Grace.D(), Now: at,
-			Success: func(string) string { return "removed" }})
-		for _, s := range o.Steps {
-			if err := out.Write(actionRow(s, at)); err != nil {
-				return res, fmt.Errorf("unused-policies: write action row: %w", err)
-			}
-		}
-		for _, r := range action.Results {
-			sum["actions_"+string(r)] = o.Counts[r]
-		}
-		sum["actions_over_cap"], sum["dry_run"] = o.OverCap, o.DryRun
-		actErr = err
+			Success: func(string) string { return "removed" }},
+			func(s *action.Step) report.Row { return actionRow(s, at) }, sum)
 	}
 	sum["complete"] = true
 	log.Info("unused-policies done", "listed", listed, "unused", res.Findings.Failing(), "exempt", exempt)

@@ -3,38 +3,14 @@ package unusedpolicies
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/exemption"
-	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/simtest"
 	"github.com/trustjob/trustjob/tasks"
 )
-
-type rows struct {
-	mu  sync.Mutex
-	all []report.Row
-}
-
-func (r *rows) Write(row report.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.all = append(r.all, row)
-	return nil
-}
-
-func (r *rows) of(record string) map[string]report.Row {
-	out := map[string]report.Row{}
-	for _, x := range r.all {
-		if x[colRecord] == record {
-			out[x[colID].(string)] = x
-		}
-	}
-	return out
-}
 
 func start(t *testing.T) (*cloudsim.World, tasks.Env) {
 	t.Helper()
@@ -54,10 +30,10 @@ func options() *Options {
 	return o
 }
 
-func run(t *testing.T, env tasks.Env, o *Options) (*rows, tasks.Result, error) {
+func run(t *testing.T, env tasks.Env, o *Options) (*simtest.Rows, tasks.Result, error) {
 	t.Helper()
 	env.Actions = action.New(action.Config{DryRun: o.DryRun})
-	out := &rows{}
+	out := &simtest.Rows{}
 	res, err := (&task{opts: o}).Run(context.Background(), env, out)
 	return out, res, err
 }
@@ -80,7 +56,7 @@ func TestReportAndActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pols := out.of(recordPolicy)
+	pols := out.ByID(colRecord, recordPolicy)
 	for _, id := range []string{"pol-user-stale", "pol-sid-never", "pol-group-stale", "pol-template", "pol-exempt"} {
 		if pols[id] == nil {
 			t.Errorf("%s not reported", id)
@@ -104,7 +80,7 @@ func TestReportAndActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := out.of(recordAction)
+	acts := out.ByID(colRecord, recordAction)
 	if len(acts) != 3 || acts["pol-user-stale"][colResult] != string(action.WouldDo) || acts["pol-exempt"][colResult] != string(action.SkippedExempt) {
 		t.Fatalf("dry-run actions: %v", acts)
 	}
@@ -121,7 +97,7 @@ func TestReportAndActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts = out.of(recordAction)
+	acts = out.ByID(colRecord, recordAction)
 	if acts["pol-sid-never"][colResult] != string(action.Done) || exists(w, "pol-sid-never") || exists(w, "pol-user-stale") {
 		t.Errorf("real run: %v", acts)
 	}
@@ -140,7 +116,7 @@ func TestRemoveRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Administrator on IAM Access Management") {
 		t.Fatalf("error %v", err)
 	}
-	for id, a := range out.of(recordAction) {
+	for id, a := range out.ByID(colRecord, recordAction) {
 		if a[colResult] == string(action.Done) {
 			t.Errorf("%s removed without permission", id)
 		}

@@ -1,0 +1,28 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/trustjob/trustjob/internal/action"
+	"github.com/trustjob/trustjob/internal/report"
+)
+
+// TakeActions hands a task's planned batch to env.Actions, writes one report
+// row per step (row renders a step) and adds the outcome to sum:
+// actions_<result> counts, actions_over_cap and dry_run. The error is the
+// executor's (cap exceeded, steps failed or unknown) or a row that could not
+// be written.
+func TakeActions(ctx context.Context, env Env, out Output, b action.Batch, row func(*action.Step) report.Row, sum report.Summary) error {
+	o, err := env.Actions.Run(ctx, b)
+	for _, s := range o.Steps {
+		if werr := out.Write(row(s)); werr != nil {
+			return fmt.Errorf("write action row: %w", werr)
+		}
+	}
+	for _, r := range action.Results {
+		sum["actions_"+string(r)] = o.Counts[r]
+	}
+	sum["actions_over_cap"], sum["dry_run"] = o.OverCap, o.DryRun
+	return err
+}
