@@ -162,6 +162,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 			}
 		}
 	}
+	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
 	return sum.ExitCode
 }
 
