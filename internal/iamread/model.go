@@ -85,7 +85,9 @@ type Member struct {
 // Rule is one dynamic rule of an access group.
 type Rule struct {
 	ID, Name, RealmName string
-	Conditions          []string // "claim operator value"
+	// Expiration is how many hours a membership lasts after a login.
+	Expiration int64
+	Conditions []string // "claim operator value"
 }
 
 // Policy is one access policy, flattened from the v2 shape.

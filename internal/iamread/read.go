@@ -210,7 +210,11 @@ func (r *Reader) Rules(ctx context.Context, groupID string) ([]Rule, error) {
 		for _, c := range ru.Conditions {
 			conds = append(conds, str(c.Claim)+" "+str(c.Operator)+" "+str(c.Value))
 		}
-		out = append(out, Rule{ID: str(ru.ID), Name: str(ru.Name), RealmName: str(ru.RealmName), Conditions: conds})
+		var exp int64
+		if ru.Expiration != nil {
+			exp = *ru.Expiration
+		}
+		out = append(out, Rule{ID: str(ru.ID), Name: str(ru.Name), RealmName: str(ru.RealmName), Expiration: exp, Conditions: conds})
 	}
 	return out, nil
 }

@@ -80,6 +80,11 @@ type state struct {
 	byKind    map[string]int
 }
 
+type ruleOf struct {
+	group string
+	rule  iamread.Rule
+}
+
 type membership struct {
 	group, kind string // kind: static or dynamic
 }
@@ -118,9 +123,19 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	}); err != nil {
 		return fail(err)
 	}
+	var ruled []ruleOf
 	for _, id := range groupIDs {
 		if id == iamread.PublicAccessGroupID {
 			continue
+		}
+		if t.opts.DynamicRules {
+			rules, err := r.Rules(ctx, id)
+			if err != nil {
+				return fail(err)
+			}
+			for _, ru := range rules {
+				ruled = append(ruled, ruleOf{group: id, rule: ru})
+			}
 		}
 		if err := r.Members(ctx, id, func(m iamread.Member) error {
 			kind := m.MembershipType
@@ -175,6 +190,18 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 			}
 		}
 	}
+	// A dynamic rule gives its group's access to every federated user whose
+	// claims match, signed in now or later: the review lists it as a subject.
+	for _, x := range ruled {
+		detail := fmt.Sprintf("federated users of %s with %s (membership for %dh after login)", x.rule.RealmName, strings.Join(x.rule.Conditions, " and "), x.rule.Expiration)
+		for _, g := range s.bySubject[x.group] {
+			if row := t.row(s, "dynamic-rule", x.rule.ID, x.rule.Name, "", "access group", x.group, "dynamic", g, detail); row != nil {
+				if err := out.Write(row); err != nil {
+					return fail(err)
+				}
+			}
+		}
+	}
 	// Public access reaches everyone, signed in or not.
 	if s.publicOn && len(s.bySubject[iamread.PublicAccessGroupID]) > 0 {
 		for _, g := range s.bySubject[iamread.PublicAccessGroupID] {
@@ -187,7 +214,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 		}
 	}
 	res.Summary = report.Summary{"complete": true, "policies": s.grants, "access_groups": len(s.groups), "rows": s.rows,
-		"admins": len(s.admins), "public_access_enabled": s.publicOn,
+		"admins": len(s.admins), "public_access_enabled": s.publicOn, "dynamic_rules": len(ruled),
 		"users": s.byKind[iamread.KindUser], "service_ids": s.byKind[iamread.KindServiceID], "profiles": s.byKind[iamread.KindProfile]}
 	log.Info("access-review done", "rows", s.rows, "admins", len(s.admins))
 	return res, nil

@@ -77,6 +77,15 @@ func TestReview(t *testing.T) {
 			t.Errorf("profile row %v lacks who may assume it", r)
 		}
 	}
+	var rule []report.Row
+	for _, r := range rs {
+		if r[colKind] == "dynamic-rule" {
+			rule = append(rule, r)
+		}
+	}
+	if len(rule) != 1 || rule[0][colPolicyID] != "pol-devs" || !strings.Contains(str(rule[0][colDetail]), `https://idp.example.com with groups CONTAINS "eng"`) {
+		t.Errorf("dynamic rule rows %v", rule)
+	}
 	if got := paths(rs, "iam-Profile-aaaaaaaa-0001-4a00-a000-000000000001"); len(got) != 1 {
 		t.Errorf("deployer profile rows %v", got)
 	}

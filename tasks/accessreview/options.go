@@ -20,6 +20,10 @@ type Options struct {
 	// ProfileTrust adds who may assume each trusted profile (one request per
 	// profile). Default true.
 	ProfileTrust bool `yaml:"profileTrust"`
+	// DynamicRules lists each access group's dynamic rules (one request per
+	// group) and writes a row per rule and policy: who, by IdP claims, gets
+	// the group's access on login. Default true.
+	DynamicRules bool `yaml:"dynamicRules"`
 	// IncludeNoAccess writes a row for identities with no policy at all, so
 	// the review lists every identity. Default true.
 	IncludeNoAccess bool `yaml:"includeNoAccess"`
@@ -27,7 +31,7 @@ type Options struct {
 
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
-	return &Options{Identities: slices.Clone(identityKinds), ProfileTrust: true, IncludeNoAccess: true}
+	return &Options{Identities: slices.Clone(identityKinds), ProfileTrust: true, DynamicRules: true, IncludeNoAccess: true}
 }
 
 // Validate checks the options without I/O and returns every problem.
