@@ -96,3 +96,35 @@ func TestValidateOCSFCatchesMissingFields(t *testing.T) {
 		}
 	}
 }
+
+// Whatever a task puts in its finding columns, an event is either left out
+// or valid.
+func FuzzOCSFEvent(f *testing.F) {
+	f.Add("fail", "high", "CIS-IBM-1.0.0/1.5", "ApiKey-1", "title", "evidence")
+	f.Add("pass", "bogus", "", "", "", "")
+	f.Add("manual", "critical", "CIS-IBM-/", "x", "", "control")
+	f.Fuzz(func(t *testing.T, status, severity, control, id, title, record string) {
+		row := Row{"status": status, "severity": severity, "control": control, "id": id, "title": title, "record": record}
+		var buf bytes.Buffer
+		w := bufio.NewWriter(&buf)
+		e := &ocsfEncoder{now: time.Unix(1, 0)}
+		_ = e.begin(w, "task", Schema{})
+		_ = e.row(w, Row{"status": "fail", "control": "CIS-IBM-1.0.0/1.1"}, nil) // a finding before an evidence row
+		if err := e.row(w, row, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.end(w, Summary{}); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var ev map[string]any
+			if err := json.Unmarshal([]byte(line), &ev); err != nil {
+				t.Fatalf("not JSON: %v: %s", err, line)
+			}
+			if errs := ValidateOCSF(ev); len(errs) > 0 {
+				t.Fatalf("invalid event for %q: %v", row, errs)
+			}
+		}
+	})
+}
