@@ -2,6 +2,7 @@ package posture
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +258,37 @@ func TestOptionsValidate(t *testing.T) {
 	for _, p := range []string{"waivers[0].control", "waivers[0].reason", "waivers[1].until", "waivers[2].control", "publicAccess", "evidenceLimit"} {
 		if !paths[p] {
 			t.Errorf("no error at %s (got %v)", p, paths)
+		}
+	}
+}
+
+// Every control can be waived: its row is manual with the reason, and a fact
+// only it needs is no longer read.
+func TestEveryControlCanBeWaived(t *testing.T) {
+	for _, c := range Controls {
+		o := NewOptions()
+		o.Waivers = []Waiver{{Control: c.ID, Reason: "reason " + c.ID}}
+		f := goodAccount()
+		f.Settings.MFA = "NONE" // some controls would fail; the waived one must not
+		for _, a := range Assess(f, o) {
+			if a.Control.ID != c.ID {
+				continue
+			}
+			if a.Verdict.Status != Manual || a.Waiver != "reason "+c.ID || !strings.Contains(a.Verdict.Reason, "waived: reason "+c.ID) {
+				t.Errorf("%s waived: %+v", c.ID, a)
+			}
+		}
+		need := needed(o, now)
+		for _, fact := range c.Needs {
+			others := false
+			for _, d := range Controls {
+				if d.ID != c.ID && d.Eval != nil && slices.Contains(d.Needs, fact) {
+					others = true
+				}
+			}
+			if !others && need[fact] {
+				t.Errorf("%s waived, but %s is still read", c.ID, factNames[fact])
+			}
 		}
 	}
 }
