@@ -9,6 +9,7 @@ package firstseen
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,11 +133,24 @@ func StateDirSource(stateDir string) (string, Open) {
 	return p, File(p)
 }
 
-// ForTask reads the first_seen baseline of a task's previous report in its
-// output directory. An unreadable report costs the grace history, not the
-// run: it is logged, and every finding starts its grace now.
-func ForTask(stateDir string, log *slog.Logger, key func(report.Row) string) *Baseline {
+// Stored is where the run keeps its reports when not (only) in the output
+// directory: the COS bucket (report.Previous). It is the same seam the
+// inventory's change report reads its baseline through.
+type Stored interface {
+	OpenLatest(ctx context.Context, task, ext string) (io.ReadCloser, error)
+	Describe(task, ext string) string
+}
+
+// ForTask reads the first_seen baseline of a task's previous report: from
+// stored when the run keeps its reports there, else from the output
+// directory. An unreadable report costs the grace history, not the run: it
+// is logged, and every finding starts its grace now.
+func ForTask(ctx context.Context, stored Stored, task, stateDir string, log *slog.Logger, key func(report.Row) string) *Baseline {
 	name, open := StateDirSource(stateDir)
+	if stored != nil {
+		name = stored.Describe(task, "jsonl")
+		open = func() (io.ReadCloser, error) { return stored.OpenLatest(ctx, task, "jsonl") }
+	}
 	b, err := Load(name, open, key)
 	if err != nil {
 		log.Warn("previous report unreadable; every finding starts its grace now", "path", name, "err", err)

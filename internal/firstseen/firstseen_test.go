@@ -1,8 +1,14 @@
 package firstseen
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,5 +59,32 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(p, File(p), key); err == nil {
 		t.Error("an unreadable report is an error")
+	}
+}
+
+type bucket struct{ body string }
+
+func (b bucket) OpenLatest(_ context.Context, task, ext string) (io.ReadCloser, error) {
+	if b.body == "" {
+		return nil, fmt.Errorf("cos://b/%s/latest.%s: %w", task, ext, fs.ErrNotExist)
+	}
+	return io.NopCloser(strings.NewReader(b.body)), nil
+}
+
+func (b bucket) Describe(task, ext string) string { return "cos://b/" + task + "/latest." + ext }
+
+// The baseline comes from the bucket when the run keeps its reports there.
+func TestForTaskReadsStored(t *testing.T) {
+	key := func(r report.Row) string { s, _ := r["id"].(string); return s }
+	log := slog.New(slog.DiscardHandler)
+	b := ForTask(context.Background(), bucket{`{"id":"k","first_seen":"2026-01-01T00:00:00Z"}` + "\n"}, "rot", t.TempDir(), log, key)
+	if b.Source != "cos://b/rot/latest.jsonl" || b.Len() != 1 {
+		t.Errorf("source %q, %d findings", b.Source, b.Len())
+	}
+	if b := ForTask(context.Background(), bucket{}, "rot", "", log, key); b.Len() != 0 || !strings.HasPrefix(b.Source, "none") {
+		t.Errorf("no stored report: %q %d", b.Source, b.Len())
+	}
+	if b := ForTask(context.Background(), nil, "rot", "", log, key); b.Len() != 0 {
+		t.Errorf("no baseline anywhere: %d", b.Len())
 	}
 }
