@@ -54,7 +54,8 @@ func (s *api) listPolicies(w http.ResponseWriter, r *http.Request, c *core.Calle
 		s.BadRequest(w, r, core.ServicePolicyManagement, fmt.Errorf("service_name and service_group_id are mutually exclusive"))
 		return
 	}
-	lastPermit := v2 && q.Get("format") == "include_last_permit"
+	// v1 answers with the fields too; the Go SDK's v1 model drops them.
+	lastPermit := q.Get("format") == "include_last_permit"
 	iamID, group := q.Get("iam_id"), q.Get("access_group_id")
 	svc, svcType, svcGroup := q.Get("service_name"), q.Get("service_type"), q.Get("service_group_id")
 	s.world.RLock()
@@ -75,7 +76,9 @@ func (s *api) listPolicies(w http.ResponseWriter, r *http.Request, c *core.Calle
 		if v2 {
 			items = append(items, policyV2JSON(s.world, r, p, lastPermit))
 		} else {
-			items = append(items, policyV1JSON(s.world, r, p))
+			m := policyV1JSON(s.world, r, p)
+			addLastPermit(m, p, lastPermit)
+			items = append(items, m)
 		}
 	}
 	lq := core.CloneQuery(q)
@@ -156,9 +159,18 @@ func policyV2JSON(w *account.World, r *http.Request, p *account.PolicyRecord, la
 		m["template"] = map[string]any{"id": "policyTemplate-" + p.ID, "version": "1",
 			"assignment_id": "policyAssignment-" + p.ID, "root_id": "policyTemplate-" + p.ID, "root_version": "1"}
 	}
-	if lastPermit && p.LastPermitAt != nil {
-		m["last_permit_at"] = core.FormatTime(*p.LastPermitAt)
-		m["last_permit_frequency"] = p.LastPermitFrequency
-	}
+	addLastPermit(m, p, lastPermit)
 	return m
+}
+
+// addLastPermit adds last_permit_at and last_permit_frequency when asked for:
+// null and 0 for a policy that never granted a permit, as IBM documents.
+func addLastPermit(m map[string]any, p *account.PolicyRecord, on bool) {
+	if !on {
+		return
+	}
+	m["last_permit_at"], m["last_permit_frequency"] = nil, 0
+	if p.LastPermitAt != nil {
+		m["last_permit_at"], m["last_permit_frequency"] = core.FormatTime(*p.LastPermitAt), p.LastPermitFrequency
+	}
 }

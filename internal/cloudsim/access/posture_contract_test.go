@@ -65,6 +65,11 @@ func TestContractPolicyItemsAndRoles(t *testing.T) {
 		t.Errorf("role %s", *grant.Roles[0].RoleID)
 	}
 
+	never, _, err := c.pm.ListV2PoliciesWithContext(ctx, &iampolicymanagementv1.ListV2PoliciesOptions{AccountID: &c.account,
+		AccessGroupID: strp("AccessGroupId-g"), Format: strp("include_last_permit")})
+	if err != nil || len(never.Policies) != 1 || never.Policies[0].LastPermitAt != nil || never.Policies[0].LastPermitFrequency == nil || *never.Policies[0].LastPermitFrequency != 0 {
+		t.Errorf("a never-permitted policy: %+v %v (want last_permit_at null, frequency 0)", never, err)
+	}
 	one, resp, err := c.pm.GetV2PolicyWithContext(ctx, c.pm.NewGetV2PolicyOptions("pol-custom"))
 	if err != nil {
 		t.Fatal(err)
