@@ -325,9 +325,9 @@ func evalMFAUsers(f *Facts, _ *Options) Verdict {
 		}
 	}
 	if len(ev) > 0 {
-		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("%d of %d users in the MFA report (%s) do not comply, account MFA %q", noncompliant, len(f.MFA.Users), f.MFA.Reference, f.Settings.MFA)}
+		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("%d of %d users in the MFA report do not comply, account MFA %q", noncompliant, len(f.MFA.Users), f.Settings.MFA)}
 	}
-	return Verdict{Status: Pass, Reason: fmt.Sprintf("all %d users in the MFA report (%s) comply; account MFA %s", len(f.MFA.Users), f.MFA.Reference, f.Settings.MFA)}
+	return Verdict{Status: Pass, Reason: fmt.Sprintf("all %d users in the MFA report comply; account MFA %s", len(f.MFA.Users), f.Settings.MFA)}
 }
 
 func evalOwnerMFA(f *Facts, _ *Options) Verdict {

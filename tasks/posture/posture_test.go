@@ -25,14 +25,9 @@ func fastOptions() *Options {
 // run runs iam-posture against w through the real SDK clients.
 func run(t *testing.T, w *cloudsim.World, o *Options) (map[string]report.Row, map[string][]report.Row, tasks.Result, error) {
 	t.Helper()
-	l, s := simtest.StartWorld(t, w, cloudsim.Options{ReportDelay: 30 * time.Millisecond})
-	_ = l
-	env := simtest.Env(s, TypeName)
-	env.Actions = action.New(action.Config{})
-	out := &simtest.Rows{}
-	res, err := (&task{opts: o}).Run(context.Background(), env, out)
+	rows, res, err := runRows(t, w, o)
 	controls, evidence := map[string]report.Row{}, map[string][]report.Row{}
-	for _, r := range out.All {
+	for _, r := range rows {
 		c := r[tasks.ColControl].(string)
 		if r[colRecord] == recordControl {
 			controls[c] = r
@@ -41,6 +36,31 @@ func run(t *testing.T, w *cloudsim.World, o *Options) (map[string]report.Row, ma
 		}
 	}
 	return controls, evidence, res, err
+}
+
+// runRows runs iam-posture against w and returns its rows in order.
+func runRows(t *testing.T, w *cloudsim.World, o *Options) ([]report.Row, tasks.Result, error) {
+	t.Helper()
+	// The fixtures' times are relative to their anchor, goldenNow: pin the
+	// emulator's clock and the task's there. The generated account's anchor
+	// is today.
+	opts := cloudsim.Options{ReportDelay: 30 * time.Millisecond}
+	w.RLock()
+	pinned := w.Identities.Anchor.Equal(goldenNow)
+	w.RUnlock()
+	if pinned {
+		opts.ClockOffset = time.Until(goldenNow)
+		opts.TokenTTL = -opts.ClockOffset + time.Hour
+	}
+	_, s := simtest.StartWorld(t, w, opts)
+	env := simtest.Env(s, TypeName)
+	if pinned {
+		env.Now = func() time.Time { return goldenNow }
+	}
+	env.Actions = action.New(action.Config{})
+	out := &simtest.Rows{}
+	res, err := (&task{opts: o}).Run(context.Background(), env, out)
+	return out.All, res, err
 }
 
 func load(t *testing.T, path string) *cloudsim.World {
