@@ -182,6 +182,14 @@ func ControlByID(id string) (Control, bool) {
 	return Control{}, false
 }
 
+// count says "1 key" or "2 keys".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -222,7 +230,7 @@ func evalUnusedKeys(f *Facts, o *Options) Verdict {
 	}
 	if len(ev) > 0 {
 		return Verdict{Status: Fail, Evidence: ev,
-			Reason: fmt.Sprintf("%d enabled API keys unused for %d days or more; disable them (inactive-identities or apikey-rotation can)", len(ev), days(o.UnusedFor.D()))}
+			Reason: fmt.Sprintf("%s unused for %d days or more; disable them (inactive-identities or apikey-rotation can)", count(len(ev), "enabled API key", "enabled API keys"), days(o.UnusedFor.D()))}
 	}
 	return Verdict{Status: Pass, Reason: fmt.Sprintf("no enabled API key unused for %d days among %d keys", days(o.UnusedFor.D()), len(f.Keys))}
 }
@@ -243,7 +251,7 @@ func evalKeyAge(f *Facts, o *Options) Verdict {
 	}
 	if len(ev) > 0 {
 		return Verdict{Status: Fail, Evidence: ev,
-			Reason: fmt.Sprintf("%d enabled API keys older than %d days (keys unused for %d days are under 1.2); rotate them", len(ev), days(o.KeyMaxAge.D()), days(o.UnusedFor.D()))}
+			Reason: fmt.Sprintf("%s older than %d days (keys unused for %d days are under 1.2); rotate them", count(len(ev), "enabled API key", "enabled API keys"), days(o.KeyMaxAge.D()), days(o.UnusedFor.D()))}
 	}
 	return Verdict{Status: Pass, Reason: fmt.Sprintf("every enabled API key is younger than %d days (%d keys)", days(o.KeyMaxAge.D()), len(f.Keys))}
 }
@@ -281,7 +289,7 @@ func evalOwnerKeys(f *Facts, _ *Options) Verdict {
 		}
 	}
 	if len(ev) > 0 {
-		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("the account owner has %d API keys; delete them and automate with service IDs or trusted profiles", len(ev))}
+		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("the account owner has %s; delete them and automate with service IDs or trusted profiles", count(len(ev), "API key", "API keys"))}
 	}
 	return Verdict{Status: Pass, Reason: fmt.Sprintf("the account owner (%s) has no API key", f.Owner)}
 }
@@ -359,7 +367,7 @@ func evalGroupsOnly(f *Facts, _ *Options) Verdict {
 			Detail: fmt.Sprintf("assigned directly to %s %s: %s on %s", kind, id, strings.Join(p.RoleNames(), "+"), p.ResourceText())})
 	}
 	if len(ev) > 0 {
-		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("%d users are in no access group and %d policies are assigned directly to users or service IDs; grant access through access groups", outside, direct)}
+		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("%s in no access group and %s assigned directly to users or service IDs; grant access through access groups", count(outside, "user", "users"), count(direct, "policy", "policies"))}
 	}
 	return Verdict{Status: Pass, Reason: fmt.Sprintf("all %d users are in access groups and no policy is assigned directly to a user or service ID", len(f.Users))}
 }
@@ -377,7 +385,7 @@ func evalSupportGroup(f *Facts, _ *Options) Verdict {
 	if len(ev) == 0 {
 		return Verdict{Status: Fail, Reason: "no access group has a policy on the Support Center (serviceName=support); create one (Editor to open cases, Viewer to read them) for the people who work with IBM Support"}
 	}
-	return Verdict{Status: Pass, Evidence: ev, Reason: fmt.Sprintf("%d access groups hold Support Center access", len(ev))}
+	return Verdict{Status: Pass, Evidence: ev, Reason: fmt.Sprintf("%s Support Center access", count(len(ev), "access group holds", "access groups hold"))}
 }
 
 func countMembers(f *Facts, groupID string) int {
@@ -495,7 +503,7 @@ func evalPublicAccess(f *Facts, o *Options) Verdict {
 			Detail: fmt.Sprintf("%s on %s (reaches Cloud Object Storage: %t)", strings.Join(p.RoleNames(), "+"), p.ResourceText(), onCOS)})
 	}
 	if cos > 0 || o.PublicAccess == PublicAccessStrict {
-		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("public access is enabled and the Public Access group has %d policies reaching Cloud Object Storage; disable public access (this deletes the group's policies)", cos)}
+		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("public access is enabled and the Public Access group has %s reaching Cloud Object Storage; disable public access (this deletes the group's policies)", count(cos, "policy", "policies"))}
 	}
 	return Verdict{Status: Pass, Evidence: ev, Reason: "public access is enabled, but the Public Access group has no policy on Cloud Object Storage"}
 }
@@ -526,7 +534,7 @@ func evalInactiveUsers(f *Facts, o *Options) Verdict {
 		ev = append(ev, Evidence{Kind: "user", ID: u.IAMID, Name: u.UserID, Detail: detail})
 	}
 	if len(ev) > 0 {
-		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("%d users inactive for %d days or more are not suspended (%s); suspend or remove them", len(ev), days(o.InactiveUserFor.D()), strings.Join(o.SuspendedStates, ", "))}
+		return Verdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("%s inactive for %d days or more not suspended (%s); suspend or remove them", count(len(ev), "user", "users"), days(o.InactiveUserFor.D()), strings.Join(o.SuspendedStates, ", "))}
 	}
 	return Verdict{Status: Pass, Reason: fmt.Sprintf("every user inactive for %d days is suspended (%d inactive, %d users)", days(o.InactiveUserFor.D()), inactive, len(f.Users))}
 }
