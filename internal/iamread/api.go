@@ -25,7 +25,7 @@ type IdentityAPI interface {
 	ListServiceIdsWithContext(context.Context, *iamidentityv1.ListServiceIdsOptions) (*iamidentityv1.ServiceIDList, *core.DetailedResponse, error)
 	ListProfilesWithContext(context.Context, *iamidentityv1.ListProfilesOptions) (*iamidentityv1.TrustedProfilesList, *core.DetailedResponse, error)
 	GetProfileIdentitiesWithContext(context.Context, *iamidentityv1.GetProfileIdentitiesOptions) (*iamidentityv1.ProfileIdentitiesResponse, *core.DetailedResponse, error)
-	GetAccountSettingsWithContext(context.Context, *iamidentityv1.GetAccountSettingsOptions) (*iamidentityv1.AccountSettingsResponse, *core.DetailedResponse, error)
+	GetEffectiveAccountSettingsWithContext(context.Context, *iamidentityv1.GetEffectiveAccountSettingsOptions) (*iamidentityv1.EffectiveAccountSettingsResponse, *core.DetailedResponse, error)
 	CreateMfaReportWithContext(context.Context, *iamidentityv1.CreateMfaReportOptions) (*iamidentityv1.ReportReference, *core.DetailedResponse, error)
 	GetMfaReportWithContext(context.Context, *iamidentityv1.GetMfaReportOptions) (*iamidentityv1.ReportMfaEnrollmentStatus, *core.DetailedResponse, error)
 	GetMfaStatusWithContext(context.Context, *iamidentityv1.GetMfaStatusOptions) (*iamidentityv1.UserMfaEnrollments, *core.DetailedResponse, error)

@@ -341,19 +341,25 @@ func (r *Reader) CustomRoles(ctx context.Context) ([]CustomRole, error) {
 	return out, nil
 }
 
-// Settings reads the IAM Identity account settings.
+// Settings reads the IAM Identity account settings in effect: an enterprise
+// account settings template can override the account's own, so the effective
+// values are what the controls judge.
 func (r *Reader) Settings(ctx context.Context) (Settings, error) {
 	if r.Identity == nil {
 		return Settings{}, fmt.Errorf("read account settings: %w", ErrNoClient)
 	}
-	res, resp, err := r.Identity.GetAccountSettingsWithContext(ctx, &iamidentityv1.GetAccountSettingsOptions{AccountID: &r.Account})
+	res, resp, err := r.Identity.GetEffectiveAccountSettingsWithContext(ctx, &iamidentityv1.GetEffectiveAccountSettingsOptions{AccountID: &r.Account})
 	if err != nil {
 		return Settings{}, ibmcloud.WrapNeed("read account settings", NeedSettings, resp, err)
 	}
-	s := Settings{MFA: str(res.Mfa), RestrictCreateServiceID: str(res.RestrictCreateServiceID),
-		RestrictCreateAPIKey: str(res.RestrictCreatePlatformApikey), SessionExpirationSeconds: str(res.SessionExpirationInSeconds),
-		AllowedIPAddresses: str(res.AllowedIPAddresses)}
-	for _, u := range res.UserMfa {
+	e := res.Effective
+	if e == nil {
+		return Settings{}, errors.New("read account settings: the answer has no effective settings")
+	}
+	s := Settings{MFA: str(e.Mfa), RestrictCreateServiceID: str(e.RestrictCreateServiceID),
+		RestrictCreateAPIKey: str(e.RestrictCreatePlatformApikey), SessionExpirationSeconds: str(e.SessionExpirationInSeconds),
+		AllowedIPAddresses: str(e.AllowedIPAddresses)}
+	for _, u := range e.UserMfa {
 		s.UserMFA = append(s.UserMFA, UserMFA{IAMID: str(u.IamID), MFA: str(u.Mfa), Name: str(u.Name)})
 	}
 	return s, nil

@@ -37,6 +37,10 @@ func TestContractMFA(t *testing.T) {
 		t.Errorf("ETag %q, entity_tag %q", resp.Headers.Get("ETag"), *set.EntityTag)
 	}
 
+	eff, _, err := c.iam.GetEffectiveAccountSettingsWithContext(ctx, c.iam.NewGetEffectiveAccountSettingsOptions(c.account))
+	if err != nil || eff.Effective == nil || *eff.Effective.Mfa != "TOTP4ALL" || len(eff.Effective.UserMfa) != 1 || eff.Account == nil || *eff.Account.EntityTag != *set.EntityTag {
+		t.Errorf("effective settings %+v, %v", eff, err)
+	}
 	ref, resp, err := c.iam.CreateMfaReportWithContext(ctx, c.iam.NewCreateMfaReportOptions(c.account).SetType("mfa_status"))
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("CreateMfaReport: %d %v", testenv.StatusOf(resp, err), err)
