@@ -49,7 +49,7 @@ locals {
       ["iam-access-management", "Viewer"], # every access policy
       ["billing", "Viewer"],               # the account's owner (Account Management); or set options.ownerIAMID
     ]
-    apikey_rotation = [["iam-identity", "Administrator"]]
+    apikey_rotation = [["iam-identity", "Administrator"], ["user-management", "Viewer"]]
     unused_policies = [["iam-access-management", "Editor"]] # last-permit data
     access_review = [
       ["iam-access-management", "Viewer"],

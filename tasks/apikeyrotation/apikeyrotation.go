@@ -42,7 +42,8 @@ func Type() tasks.Type {
 }
 
 var permissions = []tasks.Permission{
-	{Service: "iam-identity", Role: "Administrator", Why: "list every user's API keys (ListAPIKeys scope=account) and read the activity report for last use (API key reviewer suffices without lastUse for service-ID keys)"},
+	{Service: "iam-identity", Role: "Administrator", Why: "list every user's API keys (ListAPIKeys scope=account) and read the activity report for last use (API key reviewer suffices without lastUse for service-ID keys); list service IDs for their names"},
+	{Service: "user-management", Role: "Viewer", Why: "resolveOwners: users' logins"},
 	{Service: "iam-identity", Role: "Operator", Why: "disable-apikey action only (iam-identity.apikey.disable)"},
 }
 
@@ -131,6 +132,9 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 			kind: k.Kind(), created: k.CreatedAt, locked: k.Locked, disabled: k.Disabled})
 		return nil
 	})
+	if listErr == nil && t.opts.ResolveOwners && len(old) > 0 {
+		listErr = resolveOwners(rctx, r, old)
+	}
 	if listErr != nil {
 		cancel()
 	}
@@ -206,4 +210,41 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 		return res, fmt.Errorf("apikey-rotation: %w", actErr)
 	}
 	return res, nil
+}
+
+// resolveOwners names the owners of the old keys: a user's login, a service
+// ID's name. One listing of each (pages, not a request per key); a user's key
+// needs the users, a service ID's the service IDs.
+func resolveOwners(ctx context.Context, r *iamread.Reader, old []*key) error {
+	want := map[string]string{}
+	users, sids := false, false
+	for _, k := range old {
+		want[k.owner] = ""
+		users = users || k.kind == iamread.KindUser
+		sids = sids || k.kind == iamread.KindServiceID
+	}
+	if users {
+		if err := r.Users(ctx, func(u iamread.User) error {
+			if _, ok := want[u.IAMID]; ok {
+				want[u.IAMID] = u.UserID
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	if sids {
+		if err := r.ServiceIDs(ctx, func(s iamread.ServiceID) error {
+			if _, ok := want[s.IAMID]; ok {
+				want[s.IAMID] = s.Name
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	for _, k := range old {
+		k.ownerName = want[k.owner]
+	}
+	return nil
 }

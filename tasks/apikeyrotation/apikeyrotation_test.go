@@ -87,6 +87,9 @@ func TestReport(t *testing.T) {
 			t.Errorf("%s reported: fresh and disabled keys are not findings", id)
 		}
 	}
+	if keys["ApiKey-ci-old"][colOwnerName] != "ci" || keys["ApiKey-alice"][colOwnerName] != "alice@example.com" {
+		t.Errorf("owner names %v / %v", keys["ApiKey-ci-old"][colOwnerName], keys["ApiKey-alice"][colOwnerName])
+	}
 	if got := keys["ApiKey-ci-old"][colLastUse]; got != "used within 90d" {
 		t.Errorf("ci-old last use %v", got)
 	}

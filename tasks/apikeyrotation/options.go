@@ -21,6 +21,9 @@ type Options struct {
 	// LastUse reads IAM's activity report for when each old key was last
 	// used (one report, not a request per key). Default true.
 	LastUse bool `yaml:"lastUse"`
+	// ResolveOwners names each old key's owner (a user's login, a service ID's
+	// name) from one listing of users and of service IDs. Default true.
+	ResolveOwners bool `yaml:"resolveOwners"`
 	// Exemptions are keys never counted nor acted on.
 	Exemptions exemption.Rules `yaml:"exemptions"`
 	// Actions: [disable-apikey], opt-in.
@@ -45,7 +48,7 @@ type Options struct {
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
 	return &Options{
-		MaxAge: config.Duration(90 * 24 * time.Hour), LastUse: true, Exemptions: exemption.Defaults(),
+		MaxAge: config.Duration(90 * 24 * time.Hour), LastUse: true, ResolveOwners: true, Exemptions: exemption.Defaults(),
 		Grace: config.Duration(14 * 24 * time.Hour), DryRun: true, MaxActions: 25, ServiceIDKeysOnly: true,
 		PollInterval: config.Duration(5 * time.Second), PollMaxInterval: config.Duration(30 * time.Second),
 	}

@@ -15,7 +15,8 @@ const (
 	colKind      = "kind"   // user or serviceid (whose key)
 	colID        = "id"
 	colName      = "name"
-	colOwner     = "owner" // the key's iam_id
+	colOwner     = "owner"      // the key's iam_id
+	colOwnerName = "owner_name" // a user's login, a service ID's name
 	colCreatedBy = "created_by"
 	colCreatedAt = "created_at"
 	colAgeDays   = "age_days"
@@ -38,20 +39,20 @@ const (
 // Control is the CIS recommendation a key older than maxAge fails.
 const Control = "CIS-IBM-1.0.0/1.3"
 
-var columns = append([]string{colRecord, colKind, colID, colName, colOwner, colCreatedBy, colCreatedAt, colAgeDays,
+var columns = append([]string{colRecord, colKind, colID, colName, colOwner, colOwnerName, colCreatedBy, colCreatedAt, colAgeDays,
 	colLastAuthn, colLastUse, colLocked, colDisabled, colFirstSeen, colExempt, colAction, colResult, colDetail},
 	tasks.FindingColumns...)
 
 // key is an API key older than maxAge.
 type key struct {
-	id, name, owner, createdBy, description string
-	kind                                    string
-	created                                 time.Time
-	locked, disabled                        bool
-	lastAuthn                               *time.Time
-	lastUse                                 string
-	firstSeen                               time.Time
-	exempt                                  string
+	id, name, owner, ownerName, createdBy, description string
+	kind                                               string
+	created                                            time.Time
+	locked, disabled                                   bool
+	lastAuthn                                          *time.Time
+	lastUse                                            string
+	firstSeen                                          time.Time
+	exempt                                             string
 }
 
 func (k *key) finding() tasks.Finding {
@@ -65,7 +66,7 @@ func (k *key) finding() tasks.Finding {
 func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (k *key) fields(now time.Time) report.Row {
-	r := report.Row{colKind: k.kind, colID: k.id, colName: k.name, colOwner: k.owner, colCreatedBy: k.createdBy,
+	r := report.Row{colKind: k.kind, colID: k.id, colName: k.name, colOwner: k.owner, colOwnerName: k.ownerName, colCreatedBy: k.createdBy,
 		colCreatedAt: fmtTime(k.created), colAgeDays: int(now.Sub(k.created) / (24 * time.Hour)),
 		colLastUse: k.lastUse, colLocked: k.locked, colDisabled: k.disabled, colFirstSeen: fmtTime(k.firstSeen),
 		colExempt: k.exempt, colLastAuthn: ""}
