@@ -11,6 +11,7 @@ import (
 	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/config"
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/simtest"
 	"github.com/trustjob/trustjob/tasks"
@@ -246,5 +247,25 @@ func TestPostureOCSF(t *testing.T) {
 	_ = json.Unmarshal([]byte(lines[4]), &c15)
 	if res, _ := c15["resources"].([]any); len(res) != 1 || c15["severity_id"] != 4.0 {
 		t.Errorf("1.5's event: resources %v severity %v", c15["resources"], c15["severity_id"])
+	}
+}
+
+// Under `trustjob run --dry-run` the transport refuses writes; iam-posture
+// only reads (and creates the two reports, which the transport allows).
+func TestPostureUnderDryRun(t *testing.T) {
+	w := load(t, "testdata/passing.yaml")
+	opts := cloudsim.Options{ReportDelay: 30 * time.Millisecond, ClockOffset: time.Until(goldenNow)}
+	opts.TokenTTL = -opts.ClockOffset + time.Hour
+	_, s := simtest.StartWorld(t, w, opts)
+	env := simtest.Env(s, TypeName)
+	env.Now = func() time.Time { return goldenNow }
+	env.Actions, env.DryRun = action.New(action.Config{DryRun: true}), true
+	ctx := ibmcloud.WithDryRun(context.Background())
+	res, err := (&task{opts: fastOptions()}).Run(ctx, env, &simtest.Rows{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := res.Findings.Count(tasks.StatusPass, tasks.SeverityInfo); n != len(Controls)-len(manualIDs) {
+		t.Errorf("%d passing controls under dry run, want %d", n, len(Controls)-len(manualIDs))
 	}
 }
