@@ -55,10 +55,18 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		return exitcode.TaskFailed
 	}
 	defer sim.Close()
+	ds, err := startDeliverySim(sim)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "demo: %v\n", err)
+		return exitcode.TaskFailed
+	}
+	defer ds.Close()
 	// The emulator's address reaches the run the way it reaches a real one:
 	// through trustjob's and the IBM SDK's environment variables.
 	restore := setenv(sim.Env)
 	defer restore()
+	restoreDelivery := setenv(ds.Env())
+	defer restoreDelivery()
 
 	dir := *outDir
 	if dir == "" {
@@ -80,6 +88,8 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(a.stdout, "\ntrustjob demo: exit code %d; %d requests to the emulator (%s)\n",
 		code, total, formatCounts(counts))
+	fmt.Fprintf(a.stdout, "trustjob demo: COS bucket %s holds %d objects (%s); %d notifications sent to Event Notifications\n",
+		SimBucket, len(ds.COS.Keys(SimBucket)), formatCounts(ds.COS.Counts()), len(ds.Events.Sent()))
 	return code
 }
 
