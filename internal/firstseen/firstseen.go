@@ -7,10 +7,7 @@
 package firstseen
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +56,7 @@ func Load(name string, open Open, key func(report.Row) string) (*Baseline, error
 		return b, fmt.Errorf("open the previous report %s: %w", name, err)
 	}
 	defer rc.Close()
-	err = readJSONL(name, rc, func(r report.Row) error {
+	err = report.ReadJSONLFrom(name, rc, func(r report.Row) error {
 		k := key(r)
 		if k == "" {
 			return nil
@@ -98,31 +95,6 @@ func (b *Baseline) Len() int {
 	return len(b.seen)
 }
 
-// readJSONL reads a JSONL report row by row.
-func readJSONL(name string, r io.Reader, fn func(report.Row) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var row report.Row
-		if err := json.Unmarshal(b, &row); err != nil {
-			return fmt.Errorf("read report %s:%d: %w", name, line, err)
-		}
-		if err := fn(row); err != nil {
-			return err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read report %s: %w", name, err)
-	}
-	return nil
-}
-
 // StateDirSource is a task's previous report in the output directory
 // (DIR/<task>/latest.jsonl); no directory, no baseline.
 func StateDirSource(stateDir string) (string, Open) {
@@ -134,12 +106,9 @@ func StateDirSource(stateDir string) (string, Open) {
 }
 
 // Stored is where the run keeps its reports when not (only) in the output
-// directory: the COS bucket (report.Previous). It is the same seam the
-// inventory's change report reads its baseline through.
-type Stored interface {
-	OpenLatest(ctx context.Context, task, ext string) (io.ReadCloser, error)
-	Describe(task, ext string) string
-}
+// directory: the COS bucket. It is report.Previous, the seam the inventory's
+// change report reads its baseline through.
+type Stored = report.Previous
 
 // ForTask reads the first_seen baseline of a task's previous report: from
 // stored when the run keeps its reports there, else from the output

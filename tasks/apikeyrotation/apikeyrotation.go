@@ -94,7 +94,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	var res tasks.Result
 	sum := report.Summary{"max_age": t.opts.MaxAge.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum
-	base := firstseen.ForTask(ctx, nil, env.TaskName, env.StateDir, log, baselineKey)
+	base := firstseen.ForTask(ctx, env.Previous, env.TaskName, env.StateDir, log, baselineKey)
 	sum["baseline"], sum["baseline_findings"] = base.Source, base.Len()
 
 	// The activity report (last use) is generated while the keys are listed.

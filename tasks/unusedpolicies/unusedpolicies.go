@@ -95,7 +95,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	var res tasks.Result
 	sum := report.Summary{"unused_for": t.opts.UnusedFor.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum
-	base := firstseen.ForTask(ctx, nil, env.TaskName, env.StateDir, log, baselineKey)
+	base := firstseen.ForTask(ctx, env.Previous, env.TaskName, env.StateDir, log, baselineKey)
 	sum["baseline"] = base.Source
 
 	var (
