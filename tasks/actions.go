@@ -3,6 +3,8 @@ package tasks
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/report"
@@ -25,4 +27,21 @@ func TakeActions(ctx context.Context, env Env, out Output, b action.Batch, row f
 	}
 	sum["actions_over_cap"], sum["dry_run"] = o.OverCap, o.DryRun
 	return err
+}
+
+// Log is the task's logger, or one that discards when the Env has none
+// (tests).
+func (e Env) Log() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
+}
+
+// Time is the task's clock reading, in UTC (Env.Now, else the wall clock).
+func (e Env) Time() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
 }

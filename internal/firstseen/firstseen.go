@@ -126,3 +126,15 @@ func ForTask(ctx context.Context, stored Stored, task, stateDir string, log *slo
 	}
 	return b
 }
+
+// ByID is the key of the rows of one record kind: their "id" column
+// (rows of other kinds, e.g. action rows, are not findings).
+func ByID(record string) func(report.Row) string {
+	return func(r report.Row) string {
+		if r["record"] != record {
+			return ""
+		}
+		s, _ := r["id"].(string)
+		return s
+	}
+}

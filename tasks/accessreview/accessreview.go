@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 
@@ -90,10 +89,7 @@ type membership struct {
 }
 
 func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := env.Log()
 	r := t.reader
 	if r == nil {
 		r = posture.NewReader(env, 0, 0)

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
@@ -68,25 +67,9 @@ type task struct {
 	writer disabler        // tests
 }
 
-// baselineKey: key rows of a previous report, by key id.
-func baselineKey(r report.Row) string {
-	if r[colRecord] != recordKey {
-		return ""
-	}
-	s, _ := r[colID].(string)
-	return s
-}
-
 func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := time.Now
-	if env.Now != nil {
-		now = env.Now
-	}
-	at := now().UTC()
+	log := env.Log()
+	at := env.Time()
 	r := t.reader
 	if r == nil {
 		r = posture.NewReader(env, t.opts.PollInterval.D(), t.opts.PollMaxInterval.D())
@@ -94,7 +77,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	var res tasks.Result
 	sum := report.Summary{"max_age": t.opts.MaxAge.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum
-	base := firstseen.ForTask(ctx, env.Previous, env.TaskName, env.StateDir, log, baselineKey)
+	base := firstseen.ForTask(ctx, env.Previous, env.TaskName, env.StateDir, log, firstseen.ByID(recordKey))
 	sum["baseline"], sum["baseline_findings"] = base.Source, base.Len()
 
 	// The activity report (last use) is generated while the keys are listed.

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
@@ -88,19 +87,12 @@ func NewReader(env tasks.Env, interval, maxInterval time.Duration) *iamread.Read
 // Run reads what the controls that are not waived need, decides every
 // control and writes its row and evidence rows.
 func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := time.Now
-	if env.Now != nil {
-		now = env.Now
-	}
+	log := env.Log()
 	r := t.reader
 	if r == nil {
 		r = NewReader(env, t.opts.PollInterval.D(), t.opts.PollMaxInterval.D())
 	}
-	at := now().UTC()
+	at := env.Time()
 	need := needed(t.opts, at)
 	f := gather(ctx, r, t.opts, need, at)
 	var res tasks.Result

@@ -9,10 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/IBM/platform-services-go-sdk/iampolicymanagementv1"
@@ -70,24 +68,9 @@ type task struct {
 	writer remover         // tests
 }
 
-func baselineKey(r report.Row) string {
-	if r[colRecord] != recordPolicy {
-		return ""
-	}
-	s, _ := r[colID].(string)
-	return s
-}
-
 func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := time.Now
-	if env.Now != nil {
-		now = env.Now
-	}
-	at := now().UTC()
+	log := env.Log()
+	at := env.Time()
 	r := t.reader
 	if r == nil {
 		r = posture.NewReader(env, 0, 0)
@@ -95,7 +78,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	var res tasks.Result
 	sum := report.Summary{"unused_for": t.opts.UnusedFor.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum
-	base := firstseen.ForTask(ctx, env.Previous, env.TaskName, env.StateDir, log, baselineKey)
+	base := firstseen.ForTask(ctx, env.Previous, env.TaskName, env.StateDir, log, firstseen.ByID(recordPolicy))
 	sum["baseline"] = base.Source
 
 	var (
