@@ -55,12 +55,8 @@ func (s *api) getPolicy(w http.ResponseWriter, r *http.Request, c *core.Caller, 
 		return
 	}
 	p := s.world.Identities.Policies[i]
-	tag := policyETag(p)
-	w.Header().Set("ETag", tag)
-	if r.Header.Get("If-None-Match") == tag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
+	// The ETag is what an update (PUT/PATCH, If-Match) must quote.
+	w.Header().Set("ETag", policyETag(p))
 	if v2 {
 		core.WriteJSON(w, http.StatusOK, policyV2JSON(s.world, r, p, r.URL.Query().Get("format") == "include_last_permit"))
 		return
@@ -68,8 +64,8 @@ func (s *api) getPolicy(w http.ResponseWriter, r *http.Request, c *core.Caller, 
 	core.WriteJSON(w, http.StatusOK, policyV1JSON(s.world, r, p))
 }
 
-// deletePolicy answers 204, or 404 for an unknown policy; an If-Match that is
-// not the policy's ETag answers 412.
+// deletePolicy answers 204, or 404 for an unknown policy (IBM documents no
+// precondition on delete).
 func (s *api) deletePolicy(w http.ResponseWriter, r *http.Request, c *core.Caller) {
 	id := policyID(r)
 	s.world.Lock()
@@ -78,11 +74,6 @@ func (s *api) deletePolicy(w http.ResponseWriter, r *http.Request, c *core.Calle
 	i := slices.IndexFunc(st.Policies, func(p *account.PolicyRecord) bool { return p.ID == id })
 	if i < 0 {
 		s.policyNotFound(w, r, id)
-		return
-	}
-	if m := r.Header.Get("If-Match"); m != "" && m != "*" && m != policyETag(st.Policies[i]) {
-		s.WriteError(w, r, core.ServicePolicyManagement, http.StatusPreconditionFailed, "policy_conflict_error",
-			"The policy was changed since it was read (If-Match does not match its ETag).")
 		return
 	}
 	st.Policies = slices.Delete(st.Policies, i, i+1)
