@@ -19,7 +19,7 @@ import (
 )
 
 // kustomizations are the directories `kubectl apply -k` is documented for.
-var kustomizations = []string{"base", "overlays/private-endpoints", "overlays/example-account", "overlays/enterprise-indexed"}
+var kustomizations = []string{"base", "overlays/private-endpoints", "overlays/example-account", "overlays/cos", "overlays/enterprise-indexed"}
 
 const (
 	namespace     = "trustjob"

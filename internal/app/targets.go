@@ -282,3 +282,20 @@ func shareOf(all []target, index, count int) []target {
 	}
 	return out
 }
+
+// targetDelivery is the configuration a target's delivery sees: its COS
+// objects go under <prefix>account=<id>/, as its files go to
+// DIR/account=<id>/.
+func targetDelivery(cfg *config.Config, account string) *config.Config {
+	if account == "" || !cfg.Output.COS.Enabled() {
+		return cfg
+	}
+	c := *cfg
+	cos := *cfg.Output.COS
+	if cos.Prefix == "" {
+		cos.Prefix = config.DefaultCOSPrefix
+	}
+	cos.Prefix += rollup.AccountPrefix + account + "/"
+	c.Output.COS = &cos
+	return &c
+}

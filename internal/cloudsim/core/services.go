@@ -14,6 +14,7 @@ const (
 	ServiceAccessGroups     = "iam-access-groups"
 	ServicePolicyManagement = "iam-policy-management"
 	ServiceUsageReports     = "usage-reports"
+	ServiceAccountMgmt      = "account-management"
 	ServiceEnterprise       = "enterprise-management"
 	ServiceSimControl       = "cloudsim"
 )
@@ -48,6 +49,11 @@ const (
 	ActionGroupMembersDelete = "iam-groups.members.delete"
 	ActionGroupSettingsRead  = "iam-groups.settings.read"
 	ActionPolicyRead         = "iam.policy.read"
+	ActionPolicyDelete       = "iam.policy.delete"
+	ActionRoleRead           = "iam.role.read"
+	ActionGroupRulesRead     = "iam-groups.rules.read"
+	ActionMFAStatusGet       = "iam-identity.mfa-status.get"
+	ActionAccountRead        = "billing.account.get"
 	ActionAccountSummaryGet  = "billing.account-summary.get"
 	// Resource Controller and Manager, Global Search, Global Tagging.
 	ActionInstanceRetrieve    = "resource-controller.instance.retrieve"
@@ -77,6 +83,7 @@ var KnownActions = []string{
 	ActionUserRetrieve,
 	ActionGroupsRead, ActionGroupMembersRead, ActionGroupMembersDelete, ActionGroupSettingsRead,
 	ActionPolicyRead, ActionAccountSummaryGet,
+	ActionPolicyDelete, ActionRoleRead, ActionGroupRulesRead, ActionMFAStatusGet, ActionAccountRead,
 	ActionInstanceRetrieve, ActionGroupRetrieve, ActionKeyRetrieve, ActionReclamationRetrieve,
 	ActionResourceSearch, ActionTagRead, ActionTagAttach, ActionTagDetach,
 	ActionEnterpriseRetrieve, ActionEnterpriseGroupRetrieve, ActionEnterpriseAccountRetrieve,
