@@ -204,6 +204,10 @@ type accountRun struct {
 	stdout  io.Writer // nil: rows only to files
 	log     *slog.Logger
 	started time.Time
+	// deliverAs, when set, is the session reports and notifications are
+	// delivered with (a target's profile cannot reach a bucket in another
+	// account; auth's profile, in the bucket's account, can).
+	deliverAs *auth.Session
 }
 
 // accountResult is how one account's run ended: the exit code, and either
@@ -256,7 +260,11 @@ func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, 
 		return accountResult{code: signInFailed(log, "sign-in reached another account", err), err: err}
 	}
 
-	del, err := a.newDelivery(targetDelivery(cfg, t.account), sess, o.runID, o.now, log)
+	delSess := sess
+	if t.deliverAs != nil {
+		delSess = t.deliverAs
+	}
+	del, err := a.newDelivery(targetDelivery(cfg, t.account), delSess, o.runID, o.now, log)
 	if err != nil {
 		log.Error("cannot set up report delivery", "err", err)
 		return accountResult{code: exitcode.Config, err: fmt.Errorf("report delivery: %w", err)}
@@ -308,7 +316,7 @@ func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, 
 		TokenExchanges: sess.Exchanges,
 		Logger:         log, DryRun: o.dryRun, Now: taskNow,
 	})
-	del.finish(ctx, &sum, sess.Clients)
+	del.finish(ctx, &sum, delSess.Clients)
 	if dir != "" {
 		path := filepath.Join(dir, runner.SummaryFile)
 		if err := a.reports.WriteSummary(path, sum); err != nil {

@@ -59,6 +59,10 @@ func (a *app) runTargets(ctx context.Context, o runOptions, cfg *config.Config, 
 	if err != nil {
 		return signInFailed(log, "enterprise discovery failed", err)
 	}
+	deliverAs, code := a.deliverySession(ctx, cfg, log)
+	if code != exitcode.OK {
+		return code
+	}
 	mine := shareOf(all, shard, shards)
 	log.Info("targets", "configured", len(all), "this_pod", len(mine), "index", shard, "indexes", shards,
 		"parallel", cfg.ParallelTargets)
@@ -75,7 +79,7 @@ func (a *app) runTargets(ctx context.Context, o runOptions, cfg *config.Config, 
 				defer func() { <-sem }()
 			case <-ctx.Done():
 			}
-			results[i] = a.runTarget(ctx, o, cfg, dir, t, selected, skipped)
+			results[i] = a.runTarget(ctx, o, cfg, dir, t, selected, skipped, deliverAs)
 		}()
 	}
 	wg.Wait()
@@ -98,7 +102,7 @@ func (a *app) runTargets(ctx context.Context, o runOptions, cfg *config.Config, 
 // runTarget is one target: the single-account run (runAccount) in its own
 // folder, with its own log attributes. A target whose tasks never ran gets a
 // run summary anyway, naming the failure and its fix, for the roll-up.
-func (a *app) runTarget(ctx context.Context, o runOptions, cfg *config.Config, dir string, t target, selected []config.Task, skipped []runner.Skip) rollup.Account {
+func (a *app) runTarget(ctx context.Context, o runOptions, cfg *config.Config, dir string, t target, selected []config.Task, skipped []runner.Skip, deliverAs *auth.Session) rollup.Account {
 	log := o.log.With("target", t.Account)
 	if t.Name != "" {
 		log = log.With("target_name", t.Name)
@@ -125,7 +129,7 @@ func (a *app) runTarget(ctx context.Context, o runOptions, cfg *config.Config, d
 		return acct
 	}
 	res := a.runAccount(ctx, o, cfg, accountRun{
-		profileID: t.ProfileID, account: t.Account, dir: folder, log: log,
+		profileID: t.ProfileID, account: t.Account, dir: folder, log: log, started: started, deliverAs: deliverAs,
 	}, tasks, skip)
 	if res.sum == nil {
 		err := res.err
@@ -298,4 +302,29 @@ func targetDelivery(cfg *config.Config, account string) *config.Config {
 	cos.Prefix += rollup.AccountPrefix + account + "/"
 	c.Output.COS = &cos
 	return &c
+}
+
+// deliverySession signs in once as auth's profile when reports go to COS or
+// notifications are sent: the bucket and the Event Notifications instance
+// live in one account, which the targets' profiles cannot reach (IBM
+// documents cross-account policies for users and service IDs, not for
+// trusted profiles). nil without delivery.
+func (a *app) deliverySession(ctx context.Context, cfg *config.Config, log *slog.Logger) (*auth.Session, int) {
+	if !cfg.Output.COS.Enabled() && cfg.Notify.EventNotifications == nil {
+		return nil, exitcode.OK
+	}
+	settings := auth.Settings{
+		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
+		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
+		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
+	}
+	if err := a.signer.Preflight(settings, time.Now()); err != nil {
+		return nil, signInFailed(log, "preflight failed", err)
+	}
+	sess, err := a.signer.SignIn(ctx, settings, log.With("for", "delivery"))
+	if err != nil {
+		return nil, signInFailed(log, "sign-in for report delivery failed", err)
+	}
+	log.Info("reports and notifications are delivered as auth's profile", "account", sess.Account, "profile_iam_id", sess.ProfileIAMID)
+	return sess, exitcode.OK
 }

@@ -106,6 +106,11 @@ func (c *checker) targets(cfg *Config) {
 		c.profileID(p+".profileID", t.ProfileID, true)
 		c.taskSubset(cfg, p+".tasks", t.Tasks)
 	}
+	if len(cfg.Targets) > 0 && cfg.Auth.ProfileID == "" && cfg.Auth.ProfileName == "" &&
+		(cfg.Output.COS.Enabled() || cfg.Notify.EventNotifications != nil) {
+		c.add("auth", "with targets, reports and notifications are delivered as auth's profile, and none is configured",
+			"set auth.profileID to a trusted profile in the bucket's (and the Event Notifications instance's) account, linked to this cluster")
+	}
 	e := cfg.Enterprise
 	if e == nil {
 		return
