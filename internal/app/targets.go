@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -44,9 +45,20 @@ type target struct {
 // them.
 func (a *app) runTargets(ctx context.Context, o runOptions, cfg *config.Config, dir string, selected []config.Task, skipped []runner.Skip) int {
 	log := o.log
+	if dir == "" && cfg.Output.COS.Enabled() {
+		// Reports for COS are written whole to scratch space first, then
+		// streamed from there, each account under account=<id>/.
+		scratch, err := os.MkdirTemp("", "trustjob-reports-")
+		if err != nil {
+			log.Error("cannot create scratch space for the COS reports", "err", err)
+			return exitcode.TaskFailed
+		}
+		defer os.RemoveAll(scratch)
+		dir = scratch
+	}
 	if dir == "" {
 		log.Error("a run with targets needs an output directory",
-			"hint", "set output.dir or --output-dir: each account's reports go to DIR/account=<id>/")
+			"hint", "set output.dir or --output-dir (or output.cos): each account's reports go to DIR/account=<id>/")
 		return exitcode.Config
 	}
 	shard, shards, err := shardFromEnv(a.getenv)

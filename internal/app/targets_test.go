@@ -163,6 +163,13 @@ func TestRunFiftyTargets(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, rollup.HTMLFile)); err != nil {
 		t.Error(err)
 	}
+	sa, err := os.ReadFile(l.TokenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sig := strings.TrimSpace(string(sa)); strings.Contains(logs, sig[strings.LastIndex(sig, ".")+1:]) {
+		t.Error("the service-account token appears in the logs")
+	}
 }
 
 // TestRunTargetsIndexed runs an Indexed Job's three indexes one after the
