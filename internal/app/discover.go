@@ -7,12 +7,10 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/IBM/platform-services-go-sdk/enterprisemanagementv1"
 
-	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
@@ -32,15 +30,7 @@ const accountActive = "ACTIVE"
 // without one, so that it fails, named, in the roll-up.
 func (a *app) discover(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]config.Target, error) {
 	e := cfg.Enterprise
-	settings := auth.Settings{
-		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
-		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
-		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
-	}
-	if err := a.signer.Preflight(settings, time.Now()); err != nil {
-		return nil, err
-	}
-	sess, err := a.signer.SignIn(ctx, settings, log)
+	sess, err := a.signInAs(ctx, cfg, cfg.Auth.ProfileID, cfg.Auth.ProfileName, log)
 	if err != nil {
 		return nil, err
 	}

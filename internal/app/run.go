@@ -210,6 +210,17 @@ type accountRun struct {
 	deliverAs *auth.Session
 }
 
+// authSettings signs in as the profile id (or name) with cfg's token file,
+// IAM URL, endpoints and allowed hosts. The IBM SDK's per-service URL
+// variables are read from the environment, as the SDK itself would.
+func (a *app) authSettings(cfg *config.Config, profileID, profileName string) auth.Settings {
+	return auth.Settings{
+		ProfileID: profileID, ProfileName: profileName,
+		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
+		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
+	}
+}
+
 // accountResult is how one account's run ended: the exit code, and either
 // the run summary (the tasks ran) or the sign-in error (they did not).
 type accountResult struct {
@@ -235,11 +246,7 @@ func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, 
 	}
 	// The IBM SDK's per-service URL variables are read from the environment,
 	// as the SDK itself would.
-	settings := auth.Settings{
-		ProfileID: t.profileID, ProfileName: t.profileName,
-		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
-		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
-	}
+	settings := a.authSettings(cfg, t.profileID, t.profileName)
 	if err := a.signer.Preflight(settings, time.Now()); err != nil {
 		code := signInFailed(log, "preflight failed", err)
 		failureSummary(code, err)
@@ -355,6 +362,15 @@ func (a *app) writeFailureSummary(dir string, o runOptions, started time.Time, c
 	if dir == "" {
 		return
 	}
+	sum := failureSummary(o, started, code, cause, selected, skipped)
+	path := filepath.Join(dir, runner.SummaryFile)
+	if err := a.reports.WriteSummary(path, sum); err != nil {
+		o.log.Error("cannot write the run summary", "path", path, "err", err)
+	}
+}
+
+// failureSummary is the summary of a run whose tasks never started.
+func failureSummary(o runOptions, started time.Time, code int, cause error, selected []config.Task, skipped []runner.Skip) runner.Summary {
 	finished := time.Now()
 	d := finished.Sub(started)
 	sum := runner.Summary{
@@ -373,10 +389,7 @@ func (a *app) writeFailureSummary(dir string, o runOptions, started time.Time, c
 		sum.Tasks = append(sum.Tasks, runner.TaskResult{Name: s.Name, Type: s.Type, Status: runner.Skipped, Reason: s.Reason})
 	}
 	sum.Statuses[runner.Skipped] = len(sum.Tasks)
-	path := filepath.Join(dir, runner.SummaryFile)
-	if err := a.reports.WriteSummary(path, sum); err != nil {
-		o.log.Error("cannot write the run summary", "path", path, "err", err)
-	}
+	return sum
 }
 
 // configFailureSummary writes the summary of a run stopped by its

@@ -16,7 +16,6 @@ import (
 	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exitcode"
-	"github.com/trustjob/trustjob/internal/logging"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/rollup"
 	"github.com/trustjob/trustjob/internal/runner"
@@ -128,12 +127,13 @@ func (a *app) runTarget(ctx context.Context, o runOptions, cfg *config.Config, d
 	}
 	started := time.Now()
 	if err := context.Cause(ctx); err != nil {
-		return a.targetFailed(folder, o, t, started, exitcode.TempFail, fmt.Errorf("not started: %w", err), "raise deadline, or spread the targets over more indexes (docs/enterprise.md)", log)
+		return a.targetFailed(folder, o, t, started, exitcode.TempFail, fmt.Errorf("not started: %w", err),
+			"raise deadline, or spread the targets over more indexes (docs/enterprise.md)", tasks, skip, log)
 	}
 	if t.ProfileID == "" {
 		return a.targetFailed(folder, o, t, started, exitcode.NoPerm,
 			fmt.Errorf("no trusted profile is mapped to account %s", t.Account),
-			"set the account up (a trusted profile linked to this cluster, docs/enterprise.md) and add it under enterprise.profiles", log)
+			"set the account up (a trusted profile linked to this cluster, docs/enterprise.md) and add it under enterprise.profiles", tasks, skip, log)
 	}
 	if len(tasks) == 0 {
 		acct := rollup.Account{Account: t.Account, Name: t.Name, ProfileID: t.ProfileID, Status: "succeeded",
@@ -148,7 +148,7 @@ func (a *app) runTarget(ctx context.Context, o runOptions, cfg *config.Config, d
 		if err == nil {
 			err = errors.New("the run ended before its tasks")
 		}
-		return a.targetFailed(folder, o, t, started, res.code, err, targetHint(err, t, cfg), log)
+		return a.targetFailed(folder, o, t, started, res.code, err, targetHint(err, t, cfg), tasks, skip, log)
 	}
 	acct := rollup.FromSummary(*res.sum)
 	acct.Name, acct.ExitCode, acct.Folder = t.Name, res.code, rollup.AccountPrefix+t.Account
@@ -159,18 +159,12 @@ func (a *app) runTarget(ctx context.Context, o runOptions, cfg *config.Config, d
 }
 
 // targetFailed writes the run summary of a target whose tasks did not run
-// and returns its line in the roll-up.
-func (a *app) targetFailed(folder string, o runOptions, t target, started time.Time, code int, err error, hint string, log *slog.Logger) rollup.Account {
-	finished := time.Now()
-	sum := runner.Summary{
-		RunID: o.runID, Version: Version(), Account: t.Account, Profile: runner.Profile{ID: t.ProfileID},
-		Started: started.UTC(), Finished: finished.UTC(), DryRun: o.dryRun,
-		Status: rollup.StatusWord(code), ExitCode: code, Statuses: map[runner.Status]int{},
-		Tasks: []runner.TaskResult{}, Requests: map[string]int64{},
-		Error: logging.RedactString(err.Error()), Hint: hint,
-	}
-	d := finished.Sub(started)
-	sum.Duration, sum.DurationMS = d.Round(time.Millisecond).String(), d.Milliseconds()
+// (failureSummary, with the account, the profile and the fix) and returns
+// its line in the roll-up.
+func (a *app) targetFailed(folder string, o runOptions, t target, started time.Time, code int, err error, hint string,
+	tasks []config.Task, skipped []runner.Skip, log *slog.Logger) rollup.Account {
+	sum := failureSummary(o, started, code, err, tasks, skipped)
+	sum.Account, sum.Profile, sum.Status, sum.Hint = t.Account, runner.Profile{ID: t.ProfileID}, rollup.StatusWord(code), hint
 	if err := a.reports.WriteSummary(filepath.Join(folder, runner.SummaryFile), sum); err != nil {
 		log.Error("cannot write the target's run summary", "dir", folder, "err", err)
 	}
@@ -325,18 +319,20 @@ func (a *app) deliverySession(ctx context.Context, cfg *config.Config, log *slog
 	if !cfg.Output.COS.Enabled() && cfg.Notify.EventNotifications == nil {
 		return nil, exitcode.OK
 	}
-	settings := auth.Settings{
-		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
-		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
-		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
-	}
-	if err := a.signer.Preflight(settings, time.Now()); err != nil {
-		return nil, signInFailed(log, "preflight failed", err)
-	}
-	sess, err := a.signer.SignIn(ctx, settings, log.With("for", "delivery"))
+	sess, err := a.signInAs(ctx, cfg, cfg.Auth.ProfileID, cfg.Auth.ProfileName, log.With("for", "delivery"))
 	if err != nil {
 		return nil, signInFailed(log, "sign-in for report delivery failed", err)
 	}
 	log.Info("reports and notifications are delivered as auth's profile", "account", sess.Account, "profile_iam_id", sess.ProfileIAMID)
 	return sess, exitcode.OK
+}
+
+// signInAs checks the token file and signs in as one profile (discovery,
+// delivery): the preflight error or the sign-in error.
+func (a *app) signInAs(ctx context.Context, cfg *config.Config, profileID, profileName string, log *slog.Logger) (*auth.Session, error) {
+	s := a.authSettings(cfg, profileID, profileName)
+	if err := a.signer.Preflight(s, time.Now()); err != nil {
+		return nil, err
+	}
+	return a.signer.SignIn(ctx, s, log)
 }
