@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,4 +118,53 @@ func FuzzRead(f *testing.F) {
 		v := Build(accts, time.Now())
 		_ = WriteHTML(filepath.Join(dir, HTMLFile), v)
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestGolden pins rollup.json and rollup.html for a fixed enterprise: one
+// account with findings, inventory, changes and actions, one that could not
+// be signed in to, one succeeded.
+func TestGolden(t *testing.T) {
+	t0 := time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)
+	v := Build([]Account{
+		{Account: strings.Repeat("b", 32), Name: "staging", ProfileID: "Profile-b", Status: "permission-denied", ExitCode: 77,
+			Error: "sign-in failed: BXNIM0398E Selected trusted profile not eligible.", Hint: "add a link with is_cross_account true",
+			BySeverity: map[string]int64{}, Changes: map[string]int64{}, Actions: map[string]int64{}, Folder: "account=" + strings.Repeat("b", 32)},
+		{Account: strings.Repeat("a", 32), Name: "production", ProfileID: "Profile-a", Status: "findings", ExitCode: 3,
+			Started: t0, DurationMS: 1234, Tasks: 2, Findings: 5, BySeverity: map[string]int64{"high": 1, "medium": 4},
+			Instances: 120, HasInventory: true, Changes: map[string]int64{"created": 3, "deleted": 1},
+			Actions: map[string]int64{"would_do": 2}, Requests: 40, TokenExchanges: 1, Folder: "account=" + strings.Repeat("a", 32)},
+		{Account: strings.Repeat("c", 32), Status: "succeeded", Tasks: 1, Instances: 7, HasInventory: true,
+			BySeverity: map[string]int64{}, Changes: map[string]int64{}, Actions: map[string]int64{}, Requests: 9, TokenExchanges: 1},
+	}, t0)
+	dir := t.TempDir()
+	if err := report.WriteJSONAtomic(filepath.Join(dir, JSONFile), v); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(filepath.Join(dir, HTMLFile), v); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{JSONFile, HTMLFile} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", name+".golden")
+		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (go test -update writes it)", err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s differs from %s (go test -update after checking the change)", name, golden)
+		}
+	}
 }
