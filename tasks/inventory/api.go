@@ -10,11 +10,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
+
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
 
 // service is one IBM Cloud API the task calls. It keeps go-sdk-core's
@@ -164,7 +165,7 @@ func (c *caller) backoff(attempt int) time.Duration {
 }
 
 // once sends one attempt and decodes a 2xx body. It returns the HTTP status
-// (0 without an answer) and Retry-After (integer seconds, as IBM sends them).
+// (0 without an answer) and the wait the answer asked for.
 func (c *caller) once(ctx context.Context, s *service, rq request) (int, time.Duration, error) {
 	s.requests.Add(1)
 	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
@@ -199,9 +200,9 @@ func (c *caller) once(ctx context.Context, s *service, rq request) (int, time.Du
 		var after time.Duration
 		if resp != nil {
 			status = resp.StatusCode
-			if secs, perr := strconv.Atoi(resp.Headers.Get("Retry-After")); perr == nil && secs >= 0 {
-				after = min(time.Duration(secs)*time.Second, time.Minute)
-			}
+			// Retry-After, else X-RateLimit-Reset (what Resource Controller
+			// documents for its 429s).
+			after, _ = ibmcloud.RateLimitWait(resp.Headers, time.Now())
 		}
 		return status, after, err
 	}
@@ -246,7 +247,7 @@ type rcInstance struct {
 }
 
 type rcPage struct {
-	RowsCount int          `json:"rows_count"`
+	RowsCount *int         `json:"rows_count"` // nil: not sent (a page that is no page)
 	NextURL   *string      `json:"next_url"`
 	Resources []rcInstance `json:"resources"`
 }
@@ -260,6 +261,7 @@ type rmGroup struct {
 type reclamation struct {
 	ID                 string `json:"id"`
 	ResourceInstanceID string `json:"resource_instance_id"`
+	ResourceGroupID    string `json:"resource_group_id"`
 	EntityCRN          string `json:"entity_crn"`
 	State              string `json:"state"`
 	TargetTime         string `json:"target_time"`

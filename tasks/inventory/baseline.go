@@ -192,3 +192,24 @@ func hash32(s string) uint32 {
 	}
 	return h
 }
+
+// shrinkGuard fails the run (so the report is kept as incomplete and latest.*
+// keeps the previous run) when the listing lost more of the previous run's
+// instances than maxShrinkPercent allows. Real mass deletions happen; a
+// listing that silently misses a resource group happens too, and only the
+// first may become the baseline the next change report trusts.
+func (r *run) shrinkGuard() error {
+	b := r.em.base
+	if b == nil || len(b.keys) == 0 {
+		return nil
+	}
+	gone := r.em.counts.deleted
+	limit := r.task.opts.MaxShrinkPercent
+	if limit >= 100 || gone < minShrinkInstances || gone*100 <= limit*len(b.keys) {
+		return nil
+	}
+	return fmt.Errorf("%d of the previous run's %d instances (%d%%) were not listed, more than maxShrinkPercent (%d%%): "+
+		"the report is kept as incomplete and the previous latest.* stays the baseline. If the instances were really deleted, "+
+		"set maxShrinkPercent: 100 for one run; if not, check that the trusted profile can still view every resource group",
+		gone, len(b.keys), gone*100/len(b.keys), limit)
+}

@@ -13,6 +13,7 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -158,10 +159,40 @@ func (r *run) do(ctx context.Context) error {
 	if split > 0 {
 		r.ls.minSplitPages = split
 	}
+	// The main state is listed per group; the other states (usually few
+	// instances) account-wide, filtered on the client, unless resourceGroups
+	// names the groups. Groups Resource Manager did not list are found on the
+	// way (groups.go) and listed too.
+	mainState, minor := passes[0], passes[1:]
+	if len(o.ResourceGroups) == 0 {
+		r.em.hidden = map[string]int{}
+		r.em.discover = func(g string) { r.ls.add(mainState, g) }
+		extra, err := r.sampleGroups(ctx, mainState)
+		if err != nil {
+			return err
+		}
+		for _, rc := range r.em.reclaims {
+			if _, ok := r.em.groupNames[rc.ResourceGroupID]; !ok && rc.ResourceGroupID != "" && !slices.Contains(extra, rc.ResourceGroupID) {
+				extra = append(extra, rc.ResourceGroupID)
+			}
+		}
+		for _, g := range extra {
+			r.em.hidden[g] = 0
+			r.em.selected[g] = true
+			selected = append(selected, g)
+		}
+	}
 	var roots []*partition
-	for _, state := range passes {
-		for _, g := range selected {
-			roots = append(roots, r.ls.newPartition(state, g, allTime, false, nil))
+	for _, g := range selected {
+		roots = append(roots, r.ls.newPartition(mainState, g, allTime, false, nil))
+	}
+	for _, state := range minor {
+		if len(o.ResourceGroups) > 0 {
+			for _, g := range selected {
+				roots = append(roots, r.ls.newPartition(state, g, allTime, false, nil))
+			}
+		} else {
+			roots = append(roots, r.ls.newPartition(state, "", allTime, false, nil))
 		}
 	}
 	env.Logger.Debug("listing resource instances", "partitions", len(roots), "groups", len(selected), "passes", len(passes))
@@ -185,7 +216,11 @@ func (r *run) do(ctx context.Context) error {
 	if err := r.ls.run(ctx, late); err != nil {
 		return err
 	}
-	return r.em.writeDeleted()
+	r.warnHidden()
+	if err := r.em.writeDeleted(); err != nil {
+		return err
+	}
+	return r.shrinkGuard()
 }
 
 // resolveGroups lists the resource groups and returns the IDs to list.
@@ -195,14 +230,23 @@ func (r *run) resolveGroups(ctx context.Context) ([]string, error) {
 		q.Set("account_id", r.env.Account)
 	}
 	var body struct {
-		Resources []rmGroup `json:"resources"`
+		Resources *[]rmGroup `json:"resources"`
 	}
 	err := r.c.call(ctx, r.rm, request{op: "list resource groups", method: "GET", path: "/v2/resource_groups",
-		query: q, decode: func(rd io.Reader) error { body.Resources = nil; return decodeJSON(&body)(rd) }})
+		query: q, decode: func(rd io.Reader) error {
+			body.Resources = nil
+			if err := decodeJSON(&body)(rd); err != nil {
+				return err
+			}
+			if body.Resources == nil {
+				return errors.New("the answer has no resources array")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
-	r.groups = body.Resources
+	r.groups = *body.Resources
 	names := make(map[string]string, len(r.groups))
 	for _, g := range r.groups {
 		names[g.ID] = g.Name
@@ -321,6 +365,9 @@ func (r *run) summary(complete bool) report.Summary {
 		}
 	}
 	throttled, lowest := r.rc.lim.stats()
+	if h := r.em.hiddenGroups(); len(h) > 0 {
+		s["groups_not_in_resource_manager"] = h
+	}
 	s["throttled"] = throttled
 	if throttled > 0 {
 		s["lowest_concurrency"] = lowest

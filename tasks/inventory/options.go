@@ -18,9 +18,12 @@ type Options struct {
 	Services []string `yaml:"services"`
 	// Regions keeps instances in these regions or locations (e.g. us-south, global).
 	Regions []string `yaml:"regions"`
-	// States lists these instance states. Empty means the Resource Controller's
-	// default, active and provisioning; the others (inactive, failed,
-	// pending_reclamation, pre_provisioning, removed) are listed only when named.
+	// States lists these instance states. Empty means active and
+	// provisioning; the others (inactive, failed, pending_reclamation,
+	// pre_provisioning, removed) are listed only when named. The states are
+	// always sent explicitly: IBM's sources disagree on which states the API
+	// returns when none is named (fidelity audit F3), so the default is never
+	// relied on.
 	States []string `yaml:"states"`
 	// Types keeps instances of these types (service_instance, composite_instance,
 	// container_instance, ...).
@@ -35,12 +38,21 @@ type Options struct {
 	MaxConcurrency int `yaml:"maxConcurrency"`
 	// PageSize is the Resource Controller page size (default and maximum 100).
 	PageSize int `yaml:"pageSize"`
+	// MaxShrinkPercent: when more than this share of the previous run's
+	// instances (and at least 50) are gone, the run is not trusted: its
+	// report is kept as incomplete and latest.* stays the previous run, so a
+	// listing that silently lost part of the account (a missing permission)
+	// never becomes the baseline. Default 20; 100 turns the check off.
+	MaxShrinkPercent int `yaml:"maxShrinkPercent"`
 }
 
 const (
 	defaultConcurrency = 8
 	maxConcurrency     = 32
 	maxPageSize        = 100
+
+	defaultMaxShrinkPercent = 20
+	minShrinkInstances      = 50
 )
 
 // States the Resource Controller knows.
@@ -48,7 +60,7 @@ var knownStates = []string{"active", "provisioning", "inactive", "failed", "pend
 
 // NewOptions returns the defaults.
 func NewOptions() *Options {
-	return &Options{MaxConcurrency: defaultConcurrency, PageSize: maxPageSize}
+	return &Options{MaxConcurrency: defaultConcurrency, PageSize: maxPageSize, MaxShrinkPercent: defaultMaxShrinkPercent}
 }
 
 // Validate checks every option and returns every problem.
@@ -87,21 +99,27 @@ func (o *Options) Validate() []config.FieldError {
 			Message: fmt.Sprintf("must be between 1 and %d, got %d", maxPageSize, o.PageSize),
 			Fix:     "use 100, the Resource Controller's maximum"})
 	}
+	if o.MaxShrinkPercent < 1 || o.MaxShrinkPercent > 100 {
+		errs = append(errs, config.FieldError{Path: "maxShrinkPercent",
+			Message: fmt.Sprintf("must be between 1 and 100, got %d", o.MaxShrinkPercent),
+			Fix:     fmt.Sprintf("use the default %d; 100 turns the check off", defaultMaxShrinkPercent)})
+	}
 	return errs
 }
 
-// passes are the state filters to list with: one listing per state named
-// (the API takes one state at a time), or the default ("").
+// defaultStates are listed when `states` is empty, each named explicitly.
+var defaultStates = []string{"active", "provisioning"}
+
+// passes are the state filters to list with: one listing per state (the API
+// takes one state at a time). The first pass is the main one, listed per
+// resource group; the others are usually small and listed account-wide.
 func (o *Options) passes() []string {
 	states := slices.Clone(o.States)
-	if o.IncludeReclamations && !slices.Contains(states, "pending_reclamation") {
-		if len(states) == 0 {
-			states = []string{""}
-		}
-		states = append(states, "pending_reclamation")
-	}
 	if len(states) == 0 {
-		return []string{""}
+		states = slices.Clone(defaultStates)
+	}
+	if o.IncludeReclamations && !slices.Contains(states, "pending_reclamation") {
+		states = append(states, "pending_reclamation")
 	}
 	return states
 }

@@ -56,6 +56,9 @@ const (
 	runningPerSlot = 4    // partitions listed at once, per allowed request
 	// deferMargin allows for the API's clock running behind this machine's.
 	deferMargin = 15 * time.Minute
+	// maxPartitionPages bounds one cursor listing (10,000,000 instances at
+	// 100 a page): far above any account, low enough to end a runaway API.
+	maxPartitionPages = 100_000
 )
 
 // window is [from, to) in unix milliseconds; the extremes mean "open".
@@ -187,6 +190,7 @@ type lister struct {
 	pendingWays int
 	nextID      int
 	err         error
+	ctx         context.Context
 	cancel      context.CancelFunc
 	done        chan struct{}
 
@@ -212,7 +216,7 @@ func (l *lister) run(ctx context.Context, roots []*partition) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	l.mu.Lock()
-	l.cancel, l.err = cancel, nil
+	l.ctx, l.cancel, l.err = ctx, cancel, nil
 	l.done = make(chan struct{})
 	l.queue = append(l.queue, roots...)
 	l.schedule(ctx)
@@ -240,6 +244,15 @@ func (l *lister) schedule(ctx context.Context) {
 			close(l.done)
 		}
 	}
+}
+
+// add queues a partition into the listing that is running (a group found
+// while listing). Only called from a running partition, so the run is not over.
+func (l *lister) add(state, group string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queue = append(l.queue, l.newPartition(state, group, allTime, false, nil))
+	l.schedule(l.ctx)
 }
 
 func (l *lister) maybeSplit() {
@@ -299,7 +312,7 @@ func (l *lister) list(ctx context.Context, p *partition) {
 func (l *lister) listPages(ctx context.Context, p *partition) error {
 	var page rcPage
 	tokens := map[string]bool{}
-	start, empty := "", 0
+	start := ""
 	rows := make([]*rcInstance, 0, l.pageSize)
 	hashes := make([]uint64, 0, l.pageSize)
 	for {
@@ -316,6 +329,9 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		})
 		if err != nil {
 			return err
+		}
+		if page.RowsCount == nil && len(page.Resources) == 0 {
+			return errors.New("list resource instances: Resource Controller answered 200 without rows_count or resources; not a page")
 		}
 		rows, hashes = rows[:0], hashes[:0]
 		overlap, deferred := 0, 0
@@ -350,12 +366,12 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		if next != "" && (tokens[next] || next == start) {
 			return fmt.Errorf("list resource instances: the API returned the start token %.40q… again after %d pages; stopping instead of looping", next, len(tokens)+1)
 		}
-		if len(page.Resources) == 0 && next != "" {
-			if empty++; empty >= 3 {
-				return errors.New("list resource instances: the cursor makes no progress (three empty pages in a row)")
-			}
-		} else {
-			empty = 0
+		// Empty pages with a cursor are legitimate: Resource Controller drops
+		// rows the caller may not see after cutting the page (fidelity audit
+		// F4). The repeated-token check above stops a loop; the budget stops
+		// an endless stream of fresh tokens.
+		if len(tokens) >= maxPartitionPages {
+			return fmt.Errorf("list resource instances: more than %d pages in one listing; stopping (the API keeps returning new cursors)", maxPartitionPages)
 		}
 
 		l.mu.Lock()

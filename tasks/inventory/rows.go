@@ -28,7 +28,10 @@ var Schema = report.Schema{Columns: columns}
 type emitter struct {
 	out         report.Writer
 	groupNames  map[string]string
-	selected    map[string]bool // group IDs listed
+	selected    map[string]bool // group IDs listed; guarded by mu
+	// discover lists a group found on an instance but missing from Resource
+	// Manager's list (groups.go); nil when resourceGroups names the groups.
+	discover func(group string)
 	services    map[string]bool // nil: all
 	regions     map[string]bool
 	types       map[string]bool
@@ -41,6 +44,7 @@ type emitter struct {
 	extra  []uint64        // CRN hashes emitted that the baseline does not hold
 	frozen bool            // extra is sorted (catch-up phase)
 	late   map[uint64]bool // emitted during catch-up
+	hidden map[string]int  // instances seen per group Resource Manager did not list
 	counts tally
 }
 
@@ -123,7 +127,24 @@ func (e *emitter) row(ins *rcInstance, h uint64, service, region string) report.
 func (e *emitter) sink(p *partition, rows []*rcInstance, hashes []uint64) error {
 	for k, ins := range rows {
 		service, region := serviceOf(ins.CRN), regionOf(ins)
-		if !e.keep(ins, service, region) || (p.catchUp && !e.selected[ins.ResourceGroupID]) {
+		if p.group == "" {
+			// An account-wide partition: keep the selected groups only, and
+			// list any group Resource Manager did not return.
+			e.mu.Lock()
+			found := e.unlistedGroup(ins.ResourceGroupID)
+			selected := e.selected[ins.ResourceGroupID]
+			e.mu.Unlock()
+			if found {
+				e.discover(ins.ResourceGroupID)
+			}
+			if !selected {
+				e.mu.Lock()
+				e.counts.skippedFilter++
+				e.mu.Unlock()
+				continue
+			}
+		}
+		if !e.keep(ins, service, region) {
 			e.mu.Lock()
 			e.counts.skippedFilter++
 			e.mu.Unlock()
@@ -132,12 +153,13 @@ func (e *emitter) sink(p *partition, rows []*rcInstance, hashes []uint64) error 
 		h := hashes[k]
 		row := e.row(ins, h, service, region)
 		e.mu.Lock()
-		if p.catchUp && e.emitted(h) {
+		late := p.catchUp || e.frozen
+		if late && e.emitted(h) {
 			e.counts.skippedDuplicate++
 			e.mu.Unlock()
 			continue
 		}
-		change, fields := e.track(h, row, p.catchUp)
+		change, fields := e.track(h, row, late)
 		e.count(row)
 		e.mu.Unlock()
 		if err := e.out.Write(row); err != nil {

@@ -1,0 +1,100 @@
+package inventory
+
+import (
+	"context"
+	"io"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Resource Manager filters its group list by the caller's access: a group the
+// trusted profile may not view is simply absent, although the Resource
+// Controller may still list its instances (safety issue case 6, fidelity audit
+// F10). Partitioning by the listed groups alone would then leave those
+// instances out, report "complete", and call them deleted in the next change
+// report. So the inventory cross-checks what Resource Manager said against
+// listings that are not partitioned by group:
+//
+//   - one unpartitioned page of the main state pass before the listing starts,
+//   - the reclamations (which name each instance's group),
+//   - the other state passes and the catch-up pass, which list the whole
+//     account and filter groups on the client.
+//
+// A group first seen there is listed like the others (its own partition, in
+// the main state), reported in the summary as groups_not_in_resource_manager
+// and in a warning naming the missing role. Whatever still slips past all of
+// these shows as a large shrink against the previous run (shrinkGuard).
+
+// unlistedGroup records an instance in a group Resource Manager did not list.
+// It returns true the first time the group is seen: the caller then lists it.
+// Called with e.mu held.
+func (e *emitter) unlistedGroup(group string) bool {
+	if group == "" || e.discover == nil {
+		return false
+	}
+	if _, ok := e.groupNames[group]; ok {
+		return false
+	}
+	n := e.hidden[group]
+	e.hidden[group] = n + 1
+	if n > 0 || e.selected[group] {
+		return false
+	}
+	e.selected[group] = true
+	return true
+}
+
+// hiddenGroups lists the unlisted groups seen, sorted, with instance counts.
+func (e *emitter) hiddenGroups() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.hidden) == 0 {
+		return nil
+	}
+	out := make(map[string]int, len(e.hidden))
+	for g, n := range e.hidden {
+		out[g] = n
+	}
+	return out
+}
+
+// sampleGroups reads one unpartitioned page of the main state and returns
+// the groups on it that Resource Manager did not list.
+func (r *run) sampleGroups(ctx context.Context, state string) ([]string, error) {
+	q := url.Values{"limit": {strconv.Itoa(r.task.opts.PageSize)}, "state": {state}}
+	var page rcPage
+	err := r.c.call(ctx, r.rc, request{op: "list resource instances (group cross-check)", method: "GET",
+		path: "/v2/resource_instances", query: q, decode: func(rd io.Reader) error {
+			page = rcPage{}
+			return decodeJSON(&page)(rd)
+		}})
+	if err != nil {
+		return nil, err
+	}
+	var found []string
+	for k := range page.Resources {
+		g := page.Resources[k].ResourceGroupID
+		if _, ok := r.em.groupNames[g]; !ok && g != "" && !slices.Contains(found, g) {
+			found = append(found, g)
+		}
+	}
+	return found, nil
+}
+
+// warnHidden logs the groups found outside Resource Manager's list.
+func (r *run) warnHidden() {
+	h := r.em.hiddenGroups()
+	if len(h) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(h))
+	for g := range h {
+		ids = append(ids, g)
+	}
+	slices.Sort(ids)
+	r.env.Logger.Warn("instances in resource groups that Resource Manager did not list; they were listed by ID, without group names or tags",
+		"groups", strings.Join(ids, ","),
+		"fix", "give the trusted profile Viewer on every resource group (`trustjob tasks` lists the policies)")
+}
