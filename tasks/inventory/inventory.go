@@ -25,6 +25,7 @@ import (
 	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
 
 	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/progress"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/tasks"
 )
@@ -110,6 +111,7 @@ type run struct {
 	ls     *lister
 	em     *emitter
 
+	progress     progress.Tracker
 	baselineNote string
 	groups       []rmGroup
 	tagRequests  int
@@ -135,6 +137,11 @@ func (r *run) do(ctx context.Context) error {
 		return err
 	}
 	r.loadBaseline()
+	if r.em.base != nil {
+		r.progress.Expect(int64(len(r.em.base.keys)))
+	}
+	stop := progress.Start(ctx, env.Logger, Name, time.Duration(o.ProgressInterval), &r.progress)
+	defer stop()
 	if o.IncludeReclamations {
 		if err := r.loadReclamations(ctx); err != nil {
 			return err
@@ -156,6 +163,7 @@ func (r *run) do(ctx context.Context) error {
 
 	split := r.task.minSplitPages
 	r.ls = newLister(r.c, r.rc, o.PageSize, runningPerSlot*o.MaxConcurrency, r.start.Add(-deferMargin), r.em.sink)
+	r.ls.progress = &r.progress
 	if split > 0 {
 		r.ls.minSplitPages = split
 	}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/trustjob/trustjob/internal/config"
+	"github.com/trustjob/trustjob/internal/progress"
 )
 
 // Options are the inventory task's `options:`. Every filter is optional; empty
@@ -44,6 +46,9 @@ type Options struct {
 	// listing that silently lost part of the account (a missing permission)
 	// never becomes the baseline. Default 20; 100 turns the check off.
 	MaxShrinkPercent int `yaml:"maxShrinkPercent"`
+	// ProgressInterval is how often a progress line (pages, rows, rate,
+	// estimate left) is logged; default 10s, 0s for none.
+	ProgressInterval config.Duration `yaml:"progressInterval"`
 }
 
 const (
@@ -60,7 +65,8 @@ var knownStates = []string{"active", "provisioning", "inactive", "failed", "pend
 
 // NewOptions returns the defaults.
 func NewOptions() *Options {
-	return &Options{MaxConcurrency: defaultConcurrency, PageSize: maxPageSize, MaxShrinkPercent: defaultMaxShrinkPercent}
+	return &Options{MaxConcurrency: defaultConcurrency, PageSize: maxPageSize, MaxShrinkPercent: defaultMaxShrinkPercent,
+		ProgressInterval: config.Duration(progress.DefaultInterval)}
 }
 
 // Validate checks every option and returns every problem.
@@ -98,6 +104,11 @@ func (o *Options) Validate() []config.FieldError {
 		errs = append(errs, config.FieldError{Path: "pageSize",
 			Message: fmt.Sprintf("must be between 1 and %d, got %d", maxPageSize, o.PageSize),
 			Fix:     "use 100, the Resource Controller's maximum"})
+	}
+	if d := time.Duration(o.ProgressInterval); d != 0 && d < time.Second {
+		errs = append(errs, config.FieldError{Path: "progressInterval",
+			Message: fmt.Sprintf("must be 0s (no progress lines) or at least 1s, got %v", d),
+			Fix:     "use the default 10s"})
 	}
 	if o.MaxShrinkPercent < 1 || o.MaxShrinkPercent > 100 {
 		errs = append(errs, config.FieldError{Path: "maxShrinkPercent",

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/trustjob/trustjob/internal/progress"
 )
 
 // Partitioned listing.
@@ -183,6 +185,7 @@ type lister struct {
 	maxRunning    int
 	deferAfter    int64
 	sink          sink
+	progress      *progress.Tracker // nil: not counted
 
 	mu          sync.Mutex
 	queue       []*partition
@@ -358,6 +361,9 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 			return err
 		}
 		p.emitted = append(p.emitted, hashes...)
+		if l.progress != nil {
+			l.progress.Add(1, len(rows))
+		}
 
 		next, err := startToken(page.NextURL)
 		if err != nil {
