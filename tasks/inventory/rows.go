@@ -26,12 +26,12 @@ var Schema = report.Schema{Columns: columns}
 // emitter turns kept instances into rows: local filters, tags, reclamations,
 // change tracking, counts, and the writes.
 type emitter struct {
-	out         report.Writer
-	groupNames  map[string]string
-	selected    map[string]bool // group IDs listed; guarded by mu
+	out        report.Writer
+	groupNames map[string]string
+	selected   map[string]bool // group IDs listed; guarded by mu
 	// discover lists a group found on an instance but missing from Resource
 	// Manager's list (groups.go); nil when resourceGroups names the groups.
-	discover func(group string)
+	discover    func(group string)
 	services    map[string]bool // nil: all
 	regions     map[string]bool
 	types       map[string]bool
