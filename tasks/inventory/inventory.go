@@ -384,6 +384,7 @@ func (r *run) summary(complete bool) report.Summary {
 		r.ls.mu.Lock()
 		s["partitions"], s["splits"], s["pages"] = r.ls.partitions, r.ls.splits, r.ls.pages
 		s["abandoned_pages"] = r.ls.abandonedPages
+		s["overlap_rows"] = r.ls.overlapRows
 		r.ls.mu.Unlock()
 	}
 	return s

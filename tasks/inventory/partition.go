@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trustjob/trustjob/internal/progress"
@@ -56,6 +57,12 @@ const (
 	minSplitPages  = 2    // a partition must have shown it is large
 	sampleSize     = 1024 // updated_at values kept per partition for cut points
 	runningPerSlot = 4    // partitions listed at once, per allowed request
+	// splitFanout: a split makes this many windows per allowed request. More
+	// windows than requests make the tail shorter (windows cut at sampled
+	// quantiles differ in size; with two per slot the slot that drew a large
+	// one takes fewer), at the price of each window's partial last page and
+	// the day of overlap its date query carries.
+	splitFanout = 1
 	// deferMargin allows for the API's clock running behind this machine's.
 	deferMargin = 15 * time.Minute
 	// maxPartitionPages bounds one cursor listing (10,000,000 instances at
@@ -104,7 +111,7 @@ type partition struct {
 
 // query is the first page's query; later pages send only start and limit (the
 // API ignores everything else once start is set).
-func (p *partition) query(pageSize int, deferAfter int64) url.Values {
+func (p *partition) query(pageSize int, deferAfter int64, exactDates bool) url.Values {
 	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
 	if p.group != "" {
 		q.Set("resource_group_id", p.group)
@@ -116,11 +123,12 @@ func (p *partition) query(pageSize int, deferAfter int64) url.Values {
 	if p.catchUp {
 		from = deferAfter
 	}
-	if from != math.MinInt64 {
-		q.Set("updated_from", dateOf(from-dayMS))
+	f, t := dateRange(from, p.win.to, exactDates)
+	if f != "" {
+		q.Set("updated_from", f)
 	}
-	if p.win.to != math.MaxInt64 {
-		q.Set("updated_to", dateOf(p.win.to))
+	if t != "" {
+		q.Set("updated_to", t)
 	}
 	return q
 }
@@ -186,6 +194,7 @@ type lister struct {
 	deferAfter    int64
 	sink          sink
 	progress      *progress.Tracker // nil: not counted
+	dates         atomic.Int32      // how the API reads dates (dates.go)
 
 	mu          sync.Mutex
 	queue       []*partition
@@ -282,7 +291,7 @@ func (l *lister) maybeSplit() {
 		// Split wide at once: every split abandons the pages the partition
 		// listed, so one split into as many windows as requests may run costs
 		// less than a cascade of narrow ones as the tail thins out.
-		ways := max(idle+1, l.rc.lim.Slots())
+		ways := max(idle+1, splitFanout*l.rc.lim.Slots())
 		best.splitWays = ways
 		l.pendingWays += ways - 1
 	}
@@ -319,7 +328,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 	rows := make([]*rcInstance, 0, l.pageSize)
 	hashes := make([]uint64, 0, l.pageSize)
 	for {
-		q := p.query(l.pageSize, l.deferAfter)
+		q := p.query(l.pageSize, l.deferAfter, l.dates.Load() == datesExact)
 		if start != "" {
 			q = url.Values{"start": {start}, "limit": {strconv.Itoa(l.pageSize)}}
 		}
@@ -360,6 +369,9 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		if err := l.sink(p, rows, hashes); err != nil {
 			return err
 		}
+		if len(page.Resources) > 0 && l.dates.CompareAndSwap(datesUnknown, datesProbing) {
+			l.probeDates(ctx, page.Resources)
+		}
 		p.emitted = append(p.emitted, hashes...)
 		if l.progress != nil {
 			l.progress.Add(1, len(rows))
@@ -396,6 +408,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 			l.pendingWays -= ways - 1
 			p.splitWays = 0
 			if len(children) > 0 {
+				l.c.log.Debug("split a partition", "state", p.state, "group", p.group, "pages", p.pages, "ways", len(children))
 				l.splits++
 				l.abandonedPages += p.pages
 				l.queue = append(children, l.queue...)
