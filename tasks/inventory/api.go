@@ -224,13 +224,28 @@ func statusOf(err error) int {
 	return 0
 }
 
-// decodeJSON decodes one JSON value into out with goccy/go-json: on a
-// Resource Controller page of 100 instances it takes a third of the CPU of
-// encoding/json and a tenth of its allocations (BENCHMARKS.md), and decoding
-// is most of the task's CPU.
+// decodeJSON decodes one answer body (at most maxBody bytes) into out with
+// goccy/go-json's stream decoder: on a Resource Controller page of 100
+// instances that takes a third of the CPU of encoding/json and a tenth of its
+// allocations (BENCHMARKS.md), and decoding is most of the task's CPU. Not
+// goccy's Unmarshal: its strings point into the body, so one string kept (a
+// cursor, a map key) keeps the whole body alive.
 func decodeJSON(out any) func(io.Reader) error {
-	return func(r io.Reader) error { return gojson.NewDecoder(r).Decode(out) }
+	return func(r io.Reader) error {
+		lr := &io.LimitedReader{R: r, N: maxBody + 1}
+		if err := gojson.NewDecoder(lr).Decode(out); err != nil {
+			if lr.N <= 0 {
+				return fmt.Errorf("answer larger than %d MiB", maxBody>>20)
+			}
+			return err
+		}
+		return nil
+	}
 }
+
+// maxBody caps one answer: a page of 100 instances is about 200 KB, a Search
+// page of 1,000 items about 1 MB.
+const maxBody = 32 << 20
 
 // Wire shapes: only the fields the inventory reads (platform-apis.md §2, §3,
 // §5). encoding/json skips the rest of each record without building it.

@@ -1,23 +1,33 @@
 package inventory
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"sort"
 	"strings"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/trustjob/trustjob/internal/report"
 )
 
 // The change report compares this run with the previous run's latest.jsonl
 // without holding either in memory: the previous file is read twice, first
-// into a compact index (per instance: a 64-bit CRN hash and a 32-bit hash of
-// each compared field, 28 bytes, kept as sorted parallel arrays), and at the end
-// again to write the instances no current row matched (deleted). A bit set
-// marks which previous instances were seen. At 1,000,000 instances that is
-// about 28 MB (BENCHMARKS.md).
+// into a compact index (per instance: a 64-bit CRN hash and a 16-bit hash of
+// each compared field, 18 bytes, kept as sorted parallel arrays sized exactly
+// from a count of the file's lines), and at the end again to write the
+// instances no current row matched (deleted). A bit set marks which previous
+// instances were seen. At 1,000,000 instances the index is 18 MB
+// (BENCHMARKS.md). Rows are decoded into a struct of the compared fields only;
+// the whole row is decoded just for the deleted ones.
+//
+// A 16-bit field hash misses a change to that field once in 65,536 changes;
+// the CRN key stays 64-bit, so instances are never confused.
 
 // Compared fields, in changed_fields order.
 const (
@@ -31,7 +41,7 @@ const (
 
 var fieldColumns = [fieldCount]string{"name", "state", "resource_plan_id", "resource_group_id", "tags"}
 
-type fieldHashes [fieldCount]uint32
+type fieldHashes [fieldCount]uint16
 
 type baseline struct {
 	path      string
@@ -41,40 +51,114 @@ type baseline struct {
 	tagsKnown bool     // the previous run read tags
 }
 
-// readJSONL reads a JSONL report row by row (report.ReadJSONL).
-var readJSONL = report.ReadJSONL
+// baseRow is what the index reads of a previous row.
+type baseRow struct {
+	Record      string `json:"record"`
+	CRN         string `json:"crn"`
+	Name        string `json:"name"`
+	State       string `json:"state"`
+	Plan        string `json:"resource_plan_id"`
+	Group       string `json:"resource_group_id"`
+	Tags        any    `json:"tags"`
+	ServiceTags any    `json:"service_tags"`
+	AccessTags  any    `json:"access_tags"`
+}
 
-// isInstanceRow: instance rows of an inventory report (change rows are not
+// instance: an instance row of an inventory report (change rows are not
 // part of the baseline).
-func isInstanceRow(r report.Row) bool {
-	rec, _ := r["record"].(string)
-	crn, _ := r["crn"].(string)
-	return (rec == "" || rec == "instance") && crn != ""
+func (r *baseRow) instance() bool {
+	return (r.Record == "" || r.Record == "instance") && r.CRN != ""
+}
+
+func (r *baseRow) hashes() fieldHashes {
+	return hashValues(r.Name, r.State, r.Plan, r.Group, tagKeyOf(r.Tags, r.ServiceTags, r.AccessTags))
+}
+
+// maxBaselineLine bounds one row of the previous report (as report.ReadJSONL).
+const maxBaselineLine = 16 << 20
+
+// scanBaseline calls fn with each non-blank line of path and its number. The
+// line is only valid during the call.
+func scanBaseline(path string, fn func(line []byte, n int) error) error {
+	// A regular file only: a FIFO or device there would block or never end.
+	if fi, err := os.Lstat(path); err != nil {
+		return err
+	} else if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxBaselineLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		if err := fn(b, n); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Errorf("line %d longer than %d MiB", n+1, maxBaselineLine>>20)
+	} else if err != nil {
+		return fmt.Errorf("after line %d: %w", n, err)
+	}
+	return nil
+}
+
+// decodeBaseRow decodes one line; a line that is not a JSON object is an
+// error naming it.
+func decodeBaseRow(path string, line []byte, n int, r *baseRow) error {
+	*r = baseRow{}
+	if len(line) == 0 || line[0] != '{' {
+		return fmt.Errorf("%s:%d: not a JSON object", path, n)
+	}
+	if err := gojson.Unmarshal(line, r); err != nil {
+		return fmt.Errorf("%s:%d: %w", path, n, err)
+	}
+	return nil
 }
 
 // loadBaseline indexes the previous report at path. A missing file is no
 // baseline (nil, nil).
 func loadBaseline(path string) (*baseline, error) {
-	b := &baseline{path: path}
-	err := readJSONL(path, func(r report.Row) error {
-		if !isInstanceRow(r) {
-			return nil
-		}
-		if r["tags"] != nil {
-			b.tagsKnown = true
-		}
-		b.keys = append(b.keys, crnHash(r["crn"].(string)))
-		b.fields = append(b.fields, hashFields(r))
-		return nil
-	})
+	lines := 0
+	err := scanBaseline(path, func([]byte, int) error { lines++; return nil })
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read previous inventory %s: %w", path, err)
 	}
+	b := &baseline{path: path, keys: make([]uint64, 0, lines), fields: make([]fieldHashes, 0, lines)}
+	var r baseRow
+	err = scanBaseline(path, func(line []byte, n int) error {
+		if err := decodeBaseRow(path, line, n, &r); err != nil {
+			return err
+		}
+		if !r.instance() {
+			return nil
+		}
+		if r.Tags != nil {
+			b.tagsKnown = true
+		}
+		if len(b.keys) == cap(b.keys) {
+			return fmt.Errorf("%s changed while it was read", path)
+		}
+		b.keys = append(b.keys, crnHash(r.CRN))
+		b.fields = append(b.fields, r.hashes())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read previous inventory %s: %w", path, err)
+	}
 	sort.Sort(byKey{b})
-	b.keys, b.fields = slices.Clip(b.keys), slices.Clip(b.fields)
 	b.seen = make([]uint64, (len(b.keys)+63)/64)
 	return b, nil
 }
@@ -116,16 +200,24 @@ func (b *baseline) compare(k int, cur fieldHashes, tagsNow bool) []string {
 // unseen reads the previous report again and calls fn with every instance row
 // no current row matched.
 func (b *baseline) unseen(fn func(report.Row) error) error {
-	err := readJSONL(b.path, func(r report.Row) error {
-		if !isInstanceRow(r) {
+	var r baseRow
+	err := scanBaseline(b.path, func(line []byte, n int) error {
+		if err := decodeBaseRow(b.path, line, n, &r); err != nil {
+			return err
+		}
+		if !r.instance() {
 			return nil
 		}
-		k := b.find(crnHash(r["crn"].(string)))
+		k := b.find(crnHash(r.CRN))
 		if k < 0 || b.isSeen(k) {
 			return nil
 		}
 		b.markSeen(k) // once, even if the file repeats a row
-		return fn(r)
+		var row report.Row
+		if err := gojson.Unmarshal(line, &row); err != nil {
+			return fmt.Errorf("%s:%d: %w", b.path, n, err)
+		}
+		return fn(row)
 	})
 	if err != nil {
 		return fmt.Errorf("read previous inventory %s: %w", b.path, err)
@@ -133,15 +225,19 @@ func (b *baseline) unseen(fn func(report.Row) error) error {
 	return nil
 }
 
-// hashFields hashes the compared fields of a row. Values may come from a
-// decoded file (strings, []any) or from this run ([]string).
+// hashFields hashes the compared fields of a row of this run.
 func hashFields(r report.Row) fieldHashes {
+	return hashValues(str(r["name"]), str(r["state"]), str(r["resource_plan_id"]), str(r["resource_group_id"]),
+		tagKeyOf(r["tags"], r["service_tags"], r["access_tags"]))
+}
+
+func hashValues(name, state, plan, group, tags string) fieldHashes {
 	var h fieldHashes
-	h[fName] = hash32(str(r["name"]))
-	h[fState] = hash32(str(r["state"]))
-	h[fPlan] = hash32(str(r["resource_plan_id"]))
-	h[fGroup] = hash32(str(r["resource_group_id"]))
-	h[fTags] = hash32(tagKey(r))
+	h[fName] = hash16(name)
+	h[fState] = hash16(state)
+	h[fPlan] = hash16(plan)
+	h[fGroup] = hash16(group)
+	h[fTags] = hash16(tags)
 	return h
 }
 
@@ -150,11 +246,12 @@ func str(v any) string {
 	return s
 }
 
-// tagKey is a canonical form of a row's three tag lists.
-func tagKey(r report.Row) string {
+// tagKeyOf is a canonical form of a row's three tag lists. Values may come
+// from a decoded file ([]any) or from this run ([]string).
+func tagKeyOf(lists ...any) string {
 	var b strings.Builder
-	for _, col := range []string{"tags", "service_tags", "access_tags"} {
-		list := stringList(r[col])
+	for _, v := range lists {
+		list := stringList(v)
 		slices.Sort(list)
 		b.WriteString(strings.Join(list, "\x1f"))
 		b.WriteByte('\x1e')
@@ -184,13 +281,14 @@ func stringList(v any) []string {
 	return nil
 }
 
-func hash32(s string) uint32 {
+// hash16 is FNV-1a (32 bits) folded to 16.
+func hash16(s string) uint16 {
 	h := uint32(2166136261)
 	for i := 0; i < len(s); i++ {
 		h ^= uint32(s[i])
 		h *= 16777619
 	}
-	return h
+	return uint16(h ^ h>>16)
 }
 
 // shrinkGuard fails the run (so the report is kept as incomplete and latest.*

@@ -372,7 +372,10 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		if len(page.Resources) > 0 && l.dates.CompareAndSwap(datesUnknown, datesProbing) {
 			l.probeDates(ctx, page.Resources)
 		}
-		p.emitted = append(p.emitted, hashes...)
+		if len(p.ancestors) == 0 && !p.catchUp {
+			// Only a partition that may split needs what it emitted.
+			p.emitted = append(p.emitted, hashes...)
+		}
 		if l.progress != nil {
 			l.progress.Add(1, len(rows))
 		}

@@ -3,7 +3,6 @@ package inventory
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"sync"
 
@@ -41,7 +40,7 @@ type emitter struct {
 	includeTags bool
 
 	mu     sync.Mutex
-	extra  []uint64        // CRN hashes emitted that the baseline does not hold
+	extra  hashSet         // CRN hashes emitted that the baseline does not hold
 	frozen bool            // extra is sorted (catch-up phase)
 	late   map[uint64]bool // emitted during catch-up
 	hidden map[string]int  // instances seen per group Resource Manager did not list
@@ -185,8 +184,7 @@ func (e *emitter) emitted(h uint64) bool {
 			return e.base.isSeen(k)
 		}
 	}
-	_, ok := slices.BinarySearch(e.extra, h)
-	return ok
+	return e.extra.has(h)
 }
 
 // track records that h was written and classifies it against the baseline.
@@ -205,7 +203,7 @@ func (e *emitter) track(h uint64, row report.Row, late bool) (change string, fie
 	case k >= 0:
 		e.base.markSeen(k)
 	default:
-		e.extra = append(e.extra, h)
+		e.extra.add(h)
 	}
 	if e.base == nil {
 		return "", nil
@@ -225,7 +223,7 @@ func (e *emitter) track(h uint64, row report.Row, late bool) (change string, fie
 func (e *emitter) freeze() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	slices.Sort(e.extra)
+	e.extra.freeze()
 	e.frozen = true
 }
 
