@@ -157,8 +157,9 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 		if os.Getenv("BENCH_DEBUG") != "" {
 			env.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
-		err = task.Run(context.Background(), env, col)
+		out, err := task.Run(context.Background(), env, col)
 		check(err)
+		col.summary = out.Summary
 		wall := time.Since(start)
 		ts := tracer.end(inFlight)
 		cpu := processCPU() - cpu0
@@ -360,7 +361,6 @@ func (c *collector) Write(r report.Row) error {
 	return nil
 }
 
-func (c *collector) SetSummary(s report.Summary) { c.summary = s }
 
 // memory runs the real trustjob binary against `trustjob sim` (a separate
 // process, so the emulator's memory is not counted) on a large account, with
