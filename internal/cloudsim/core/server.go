@@ -227,6 +227,7 @@ func (s *Server) tooMany(w *statusRecorder, r *http.Request, service string) {
 	if s.opts.RetryAfter > 0 {
 		w.Header().Set("Retry-After", Itoa(s.opts.RetryAfter))
 	}
+	rateLimitHeaders(w.Header(), s.opts, s.Now())
 	s.WriteError(w, r, service, http.StatusTooManyRequests, "rate_limit_exceeded",
 		"Rate limit exceeded, retry later.")
 }

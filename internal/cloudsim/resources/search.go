@@ -111,6 +111,11 @@ func (s *api) rsSearch(w http.ResponseWriter, r *http.Request, _ *core.Caller) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	st := s.st
+	if deleted != "" && deleted != "false" && st.Behaviour.DeletedAdminOnly {
+		s.WriteError(w, r, core.ServiceGlobalSearch, http.StatusForbidden, "forbidden",
+			"is_deleted is for account administrators only")
+		return
+	}
 	items := []map[string]any{}
 	next := pos
 	st.walk(-1, pos, func(p, i int) bool {
@@ -183,9 +188,11 @@ func (d *rsDoc) values(field string) []string {
 	case "name":
 		return []string{d.full().Name}
 	case "family":
-		return []string{"resource_controller"}
+		_, family := searchType(d.fullOrMeta(func(r *InstanceRecord) string { return r.Service }, ""))
+		return []string{family}
 	case "type":
-		return []string{"resource-instance"}
+		typ, _ := searchType(d.fullOrMeta(func(r *InstanceRecord) string { return r.Service }, ""))
+		return []string{typ}
 	case "account_id":
 		return []string{d.st.account}
 	case "state":
