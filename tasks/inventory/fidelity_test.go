@@ -1,8 +1,11 @@
 package inventory
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -249,4 +252,48 @@ func TestRateLimitResetHonoured(t *testing.T) {
 	if after < time.Second || after > 3*time.Second {
 		t.Fatalf("wait %v, want until X-RateLimit-Reset (1-3 s)", after)
 	}
+}
+
+// Resource keys become credential rows; the secret in their credentials
+// object never reaches a row or a log line, even at debug level.
+func TestCredentialsNeverRead(t *testing.T) {
+	f := newFixture(t, spec(400, 3, 0), cloudsim.Options{})
+	f.behave(func(st *resources.State) { st.Behaviour.KeyCredentials = true })
+	var logs bytes.Buffer
+	f.env.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o := NewOptions()
+	o.IncludeCredentials = true
+	rec, err := f.run(t, context.Background(), o, 0)
+	must(t, err)
+	keys := rec.records("credential")
+	if len(keys) != 100 { // one key for every fourth instance
+		t.Fatalf("%d credential rows, want 100", len(keys))
+	}
+	for _, k := range keys {
+		if k["role"] != "Writer" || !strings.HasPrefix(fmt.Sprint(k["service_id"]), "ServiceId-") ||
+			!strings.HasPrefix(fmt.Sprint(k["instance_crn"]), "crn:") || k["age_days"] == nil {
+			t.Fatalf("credential row %v", k)
+		}
+	}
+	all, err := json.Marshal(rec.rows)
+	must(t, err)
+	for what, text := range map[string]string{"rows": string(all), "logs": logs.String(), "summary": fmt.Sprint(rec.summary)} {
+		if strings.Contains(text, resources.KeySecretPrefix) {
+			t.Errorf("a resource key's API key appears in the %s", what)
+		}
+	}
+	if !strings.Contains(string(mustGet(t, f)), resources.KeySecretPrefix) {
+		t.Fatal("the emulator sent no secret: the test proves nothing")
+	}
+}
+
+// mustGet reads one page of resource keys as the API sends it.
+func mustGet(t *testing.T, f *fixture) []byte {
+	t.Helper()
+	c := newCaller(slog.New(slog.DiscardHandler))
+	s := newService("rc", f.env.Clients.ResourceController.Service, newLimiter(1))
+	var raw []byte
+	must(t, c.call(context.Background(), s, request{op: "get", method: "GET", path: "/v2/resource_keys",
+		query: map[string][]string{"limit": {"1"}}, decode: func(r io.Reader) error { var err error; raw, err = io.ReadAll(r); return err }}))
+	return raw
 }

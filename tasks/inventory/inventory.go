@@ -110,6 +110,7 @@ type run struct {
 	groups       []rmGroup
 	tagRequests  int
 	reclaims     int
+	credentials  int
 	elapsed      time.Duration
 }
 
@@ -219,6 +220,11 @@ func (r *run) do(ctx context.Context) error {
 		return err
 	}
 	r.warnHidden()
+	if o.IncludeCredentials {
+		if err := r.listCredentials(ctx, r.selectedGroups()); err != nil {
+			return err
+		}
+	}
 	if err := r.em.writeDeleted(); err != nil {
 		return err
 	}
@@ -351,6 +357,7 @@ func (r *run) summary(complete bool) report.Summary {
 		"by_region":          c.byRegion,
 		"by_resource_group":  c.byGroup,
 		"by_state":           c.byState,
+		"by_type":            c.byType,
 		"resource_groups":    len(r.groups),
 		"tags_fetched":       r.task.opts.IncludeTags && r.em.tags != nil,
 		"reclamations":       r.reclaims,
@@ -361,6 +368,9 @@ func (r *run) summary(complete bool) report.Summary {
 	}
 	if r.task.opts.IncludeTags {
 		s["tagged"] = c.tagged
+	}
+	if r.task.opts.IncludeCredentials {
+		s["credentials"] = r.credentials
 	}
 	if r.task.opts.IncludeReclamations {
 		s["with_reclamation"] = c.reclaimable
@@ -389,4 +399,17 @@ func (r *run) summary(complete bool) report.Summary {
 		r.ls.mu.Unlock()
 	}
 	return s
+}
+
+// selectedGroups are the groups listed, those found outside Resource
+// Manager's list included.
+func (r *run) selectedGroups() []string {
+	r.em.mu.Lock()
+	defer r.em.mu.Unlock()
+	out := make([]string, 0, len(r.em.selected))
+	for g := range r.em.selected {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// IncludeReclamations adds soft-deleted instances (pending_reclamation) with
 	// their reclamation and reclaim deadline.
 	IncludeReclamations bool `yaml:"includeReclamations"`
+	// IncludeCredentials adds a `record: credential` row for every resource
+	// key (service credential): its instance, role, service ID and age. The
+	// credentials themselves are never read.
+	IncludeCredentials bool `yaml:"includeCredentials"`
 	// MaxConcurrency caps the requests in flight to each service (default 8,
 	// at most 32). On 429s the task goes below it on its own.
 	MaxConcurrency int `yaml:"maxConcurrency"`

@@ -19,6 +19,7 @@ var columns = append([]string{
 	"crn", "guid", "name", "service", "region", "resource_group_id", "resource_group_name",
 	"resource_plan_id", "state", "type", "created_at", "created_by", "updated_at", "locked",
 	"tags", "service_tags", "access_tags", "reclamation_id", "reclaim_at",
+	"instance_crn", "role", "service_id", "age_days", // credential rows (credentials.go)
 }, tasks.FindingColumns...)
 
 // changeFinding is what a change since the previous run is: the account
@@ -55,12 +56,12 @@ type tally struct {
 	instances, tagged, reclaimable  int
 	created, deleted, changed       int
 	byService, byRegion, byGroup    map[string]int
-	byState                         map[string]int
+	byState, byType                 map[string]int
 	skippedFilter, skippedDuplicate int
 }
 
 func newTally() tally {
-	return tally{byService: map[string]int{}, byRegion: map[string]int{}, byGroup: map[string]int{}, byState: map[string]int{}}
+	return tally{byService: map[string]int{}, byRegion: map[string]int{}, byGroup: map[string]int{}, byState: map[string]int{}, byType: map[string]int{}}
 }
 
 func setOf(list []string) map[string]bool {
@@ -242,6 +243,7 @@ func (e *emitter) count(row report.Row) {
 	}
 	c.byGroup[group]++
 	c.byState[str(row["state"])]++
+	c.byType[str(row["type"])]++
 	if len(stringList(row["tags"]))+len(stringList(row["service_tags"]))+len(stringList(row["access_tags"])) > 0 {
 		c.tagged++
 	}

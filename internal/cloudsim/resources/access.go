@@ -28,6 +28,10 @@ type Behaviour struct {
 	// InvisibleGroup makes every instance of this group ID invisible to
 	// Resource Controller (long runs of empty pages with a cursor).
 	InvisibleGroup string
+	// KeyCredentials makes resource keys carry their credentials (as for a
+	// caller with the Manager role): an API key that looks like a secret, the
+	// role and the service ID. Otherwise they are REDACTED.
+	KeyCredentials bool
 	// DeletedAdminOnly: Global Search answers 403 to is_deleted (documented
 	// "for administrators only") for this non-administrator caller.
 	DeletedAdminOnly bool
@@ -86,4 +90,22 @@ func searchType(service string) (typ, family string) {
 		return "k8-cluster", "containers"
 	}
 	return "resource-instance", "resource_controller"
+}
+
+// KeySecretPrefix starts every emulated resource key's API key, so tests can
+// look for it anywhere it must never appear.
+const KeySecretPrefix = "SECRET-apikey-do-not-log-"
+
+// keyCredentials is a resource key's credentials object.
+func (st *State) keyCredentials(keyGUID string) map[string]any {
+	if !st.Behaviour.KeyCredentials {
+		return map[string]any{"REDACTED": "REDACTED"}
+	}
+	return map[string]any{
+		"apikey":                 KeySecretPrefix + keyGUID,
+		"iam_apikey_description": "Auto-generated for key " + keyGUID,
+		"iam_apikey_name":        "key-" + keyGUID,
+		"iam_role_crn":           "crn:v1:bluemix:public:iam::::serviceRole:Writer",
+		"iam_serviceid_crn":      "crn:v1:bluemix:public:iam-identity::a/" + st.account + "::serviceid:ServiceId-" + keyGUID,
+	}
 }

@@ -501,7 +501,7 @@ func (st *State) keyJSON(j int, rec *InstanceRecord) map[string]any {
 		"account_id": st.account, "resource_group_id": rec.GroupID, "resource_id": rec.ResourceID,
 		"onetime_credentials": false, "iam_compatible": true, "migrated": false,
 		// Without the Manager role on the instance, IBM redacts credentials.
-		"credentials":           map[string]any{"REDACTED": "REDACTED"},
+		"credentials":           st.keyCredentials(g),
 		"resource_instance_url": "/v2/resource_instances/" + rec.GUID,
 		"resource_alias_url":    nil,
 	}

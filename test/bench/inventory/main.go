@@ -361,7 +361,6 @@ func (c *collector) Write(r report.Row) error {
 	return nil
 }
 
-
 // memory runs the real trustjob binary against `trustjob sim` (a separate
 // process, so the emulator's memory is not counted) on a large account, with
 // JSONL output, and reads the binary's peak RSS from the kernel.
