@@ -44,19 +44,20 @@ func (t *Tracker) Snapshot() Snapshot {
 	return Snapshot{Pages: t.pages.Load(), Rows: t.rows.Load(), Expected: t.expected.Load()}
 }
 
-// Start logs a progress line for task every interval until ctx ends or the
-// returned stop is called. An interval <= 0 logs nothing.
-func Start(ctx context.Context, log *slog.Logger, task string, interval time.Duration, t *Tracker) (stop func()) {
+// Start logs a progress line every interval until ctx ends or the returned
+// stop is called. An interval <= 0 logs nothing. log should carry the task's
+// name (the runner's task logger does).
+func Start(ctx context.Context, log *slog.Logger, interval time.Duration, t *Tracker) (stop func()) {
 	if interval <= 0 {
 		return func() {}
 	}
 	tk := time.NewTicker(interval)
-	halt := startWith(ctx, log, task, t, tk.C, time.Now)
+	halt := startWith(ctx, log, t, tk.C, time.Now)
 	return func() { tk.Stop(); halt() }
 }
 
 // startWith is Start with the ticks and clock injected (tests).
-func startWith(ctx context.Context, log *slog.Logger, task string, t *Tracker, ticks <-chan time.Time, now func() time.Time) (stop func()) {
+func startWith(ctx context.Context, log *slog.Logger, t *Tracker, ticks <-chan time.Time, now func() time.Time) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	began := now()
@@ -72,7 +73,7 @@ func startWith(ctx context.Context, log *slog.Logger, task string, t *Tracker, t
 			}
 			at := now()
 			s := t.Snapshot()
-			log.Info("progress", line(task, s, last, at.Sub(began), at.Sub(lastAt))...)
+			log.Info("progress", line(s, last, at.Sub(began), at.Sub(lastAt))...)
 			last, lastAt = s, at
 		}
 	}()
@@ -82,8 +83,8 @@ func startWith(ctx context.Context, log *slog.Logger, task string, t *Tracker, t
 // line builds the attributes of one progress line. The rate is the rate of
 // the last interval (what the task does now), the estimate divides what is
 // left by it.
-func line(task string, s, last Snapshot, elapsed, interval time.Duration) []any {
-	attrs := []any{"task", task, "pages", s.Pages, "rows", s.Rows, "elapsed", elapsed.Round(time.Second).String()}
+func line(s, last Snapshot, elapsed, interval time.Duration) []any {
+	attrs := []any{"pages", s.Pages, "rows", s.Rows, "elapsed", elapsed.Round(time.Second).String()}
 	var rate float64
 	if interval > 0 {
 		rate = float64(s.Rows-last.Rows) / interval.Seconds()

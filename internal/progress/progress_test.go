@@ -29,7 +29,7 @@ func TestProgressLines(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
 
 	tr := &Tracker{}
-	stop := startWith(context.Background(), log, "inventory", tr, ticks, now)
+	stop := startWith(context.Background(), log.With("task", "inventory"), tr, ticks, now)
 	tr.Expect(10_000)
 	tr.Add(20, 2_000)
 	advance(10 * time.Second)
@@ -73,7 +73,7 @@ func TestLineWithoutEstimate(t *testing.T) {
 		{Snapshot{Rows: 10, Expected: 50}, Snapshot{Rows: 10}, "unknown (no progress in the last interval)"},
 	}
 	for _, c := range cases {
-		attrs := line("t", c.s, c.last, time.Second, time.Second)
+		attrs := line(c.s, c.last, time.Second, time.Second)
 		if got := attrs[len(attrs)-1]; got != c.want {
 			t.Errorf("left = %v, want %q", got, c.want)
 		}
@@ -81,7 +81,7 @@ func TestLineWithoutEstimate(t *testing.T) {
 }
 
 func TestDisabled(t *testing.T) {
-	stop := Start(context.Background(), slog.New(slog.DiscardHandler), "t", 0, &Tracker{})
+	stop := Start(context.Background(), slog.New(slog.DiscardHandler), 0, &Tracker{})
 	stop()
 }
 
@@ -89,7 +89,7 @@ func TestStartStop(t *testing.T) {
 	var buf syncBuf
 	tr := &Tracker{}
 	tr.Add(1, 100)
-	stop := Start(context.Background(), slog.New(slog.NewJSONHandler(&buf, nil)), "t", time.Millisecond, tr)
+	stop := Start(context.Background(), slog.New(slog.NewJSONHandler(&buf, nil)), time.Millisecond, tr)
 	for !strings.Contains(buf.String(), `"rows":100`) {
 		time.Sleep(time.Millisecond)
 	}

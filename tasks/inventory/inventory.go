@@ -135,7 +135,7 @@ func (r *run) do(ctx context.Context) error {
 	if r.em.base != nil {
 		r.progress.Expect(int64(len(r.em.base.keys)))
 	}
-	stop := progress.Start(ctx, env.Logger, Name, time.Duration(o.ProgressInterval), &r.progress)
+	stop := progress.Start(ctx, env.Logger, time.Duration(o.ProgressInterval), &r.progress)
 	defer stop()
 	if o.IncludeReclamations {
 		if err := r.loadReclamations(ctx); err != nil {
