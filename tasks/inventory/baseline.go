@@ -49,11 +49,16 @@ type baseline struct {
 	fields    []fieldHashes
 	seen      []uint64 // bit set over keys
 	tagsKnown bool     // the previous run read tags
+	// fromSearch marks (bit set over keys) instances the previous run had
+	// from Global Search; sources are the sources its rows came from.
+	fromSearch []uint64
+	sources    map[string]bool
 }
 
 // baseRow is what the index reads of a previous row.
 type baseRow struct {
 	Record      string `json:"record"`
+	Source      string `json:"source"`
 	CRN         string `json:"crn"`
 	Name        string `json:"name"`
 	State       string `json:"state"`
@@ -136,7 +141,8 @@ func loadBaseline(path string) (*baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read previous inventory %s: %w", path, err)
 	}
-	b := &baseline{path: path, keys: make([]uint64, 0, lines), fields: make([]fieldHashes, 0, lines)}
+	b := &baseline{path: path, keys: make([]uint64, 0, lines), fields: make([]fieldHashes, 0, lines), sources: map[string]bool{}}
+	var search []uint64 // CRN hashes of Search rows (few, usually)
 	var r baseRow
 	err = scanBaseline(path, func(line []byte, n int) error {
 		if err := decodeBaseRow(path, line, n, &r); err != nil {
@@ -151,8 +157,17 @@ func loadBaseline(path string) (*baseline, error) {
 		if len(b.keys) == cap(b.keys) {
 			return fmt.Errorf("%s changed while it was read", path)
 		}
-		b.keys = append(b.keys, crnHash(r.CRN))
+		h := crnHash(r.CRN)
+		b.keys = append(b.keys, h)
 		b.fields = append(b.fields, r.hashes())
+		src := r.Source
+		if src == "" {
+			src = SourceResourceController
+		}
+		b.sources[src] = true
+		if src == SourceSearch {
+			search = append(search, h)
+		}
 		return nil
 	})
 	if err != nil {
@@ -160,6 +175,12 @@ func loadBaseline(path string) (*baseline, error) {
 	}
 	sort.Sort(byKey{b})
 	b.seen = make([]uint64, (len(b.keys)+63)/64)
+	b.fromSearch = make([]uint64, (len(b.keys)+63)/64)
+	for _, h := range search {
+		if k := b.find(h); k >= 0 {
+			b.fromSearch[k/64] |= 1 << (k % 64)
+		}
+	}
 	return b, nil
 }
 
@@ -182,12 +203,26 @@ func (b *baseline) find(h uint64) int {
 func (b *baseline) isSeen(k int) bool { return b.seen[k/64]&(1<<(k%64)) != 0 }
 func (b *baseline) markSeen(k int)    { b.seen[k/64] |= 1 << (k % 64) }
 
+// listed: the previous run listed this source (or there was no previous
+// instance at all).
+func (b *baseline) listed(source string) bool {
+	if source == "" {
+		source = SourceResourceController
+	}
+	return len(b.keys) == 0 || b.sources[source]
+}
+
 // compare returns the names of the fields that differ (tags only when both
-// runs read them).
-func (b *baseline) compare(k int, cur fieldHashes, tagsNow bool) []string {
+// runs read them; state and plan only when both rows came from the same
+// source, since a Search document has no plan).
+func (b *baseline) compare(k int, cur fieldHashes, tagsNow, curSearch bool) []string {
+	prevSearch := b.fromSearch[k/64]&(1<<(k%64)) != 0
 	var out []string
 	for f := 0; f < fieldCount; f++ {
 		if f == fTags && (!tagsNow || !b.tagsKnown) {
+			continue
+		}
+		if (f == fState || f == fPlan) && prevSearch != curSearch {
 			continue
 		}
 		if b.fields[k][f] != cur[f] {

@@ -143,6 +143,53 @@ func (r *run) do(ctx context.Context) error {
 		}
 	}
 	passes := o.passes()
+	r.em.sources = map[string]bool{}
+	if o.Sources != SourceSearch {
+		r.em.sources[SourceResourceController] = true
+	}
+	if o.Sources != SourceResourceController {
+		r.em.sources[SourceSearch] = true
+	}
+	if o.Sources != SourceSearch {
+		if err := r.listRC(ctx, selected, passes); err != nil {
+			return err
+		}
+	}
+	r.warnHidden()
+	if o.IncludeCredentials {
+		if err := r.listCredentials(ctx, r.selectedGroups()); err != nil {
+			return err
+		}
+	}
+	var searchErr error
+	if o.Sources != SourceResourceController {
+		if err := r.listSearch(ctx, passes, o.Sources == SourceBoth); err != nil {
+			if o.Sources == SourceSearch || ctx.Err() != nil {
+				return err
+			}
+			// A Search failure never costs the Resource Controller rows:
+			// they are written; the report is kept as incomplete.
+			searchErr = err
+			env.Logger.Warn("Global Search failed; the report has every Resource Controller instance but not the resources only Search knows", "err", err)
+		}
+	}
+	if err := r.em.writeDeleted(); err != nil {
+		return err
+	}
+	if err := r.shrinkGuard(); err != nil {
+		return err
+	}
+	if searchErr != nil {
+		return fmt.Errorf("global search failed, so resources only Search knows are missing (every Resource Controller instance is in the report, which is kept as incomplete): %w", searchErr)
+	}
+	return nil
+}
+
+// listRC lists the Resource Controller instances in the groups and state
+// passes: tags first (includeTags), then the partitions, then the catch-up.
+func (r *run) listRC(ctx context.Context, selected, passes []string) error {
+	o := r.task.opts
+	env := r.env
 	if o.IncludeTags {
 		deleted := slices.Contains(passes, "removed")
 		reclaimed := slices.Contains(passes, "pending_reclamation")
@@ -219,16 +266,7 @@ func (r *run) do(ctx context.Context) error {
 	if err := r.ls.run(ctx, late); err != nil {
 		return err
 	}
-	r.warnHidden()
-	if o.IncludeCredentials {
-		if err := r.listCredentials(ctx, r.selectedGroups()); err != nil {
-			return err
-		}
-	}
-	if err := r.em.writeDeleted(); err != nil {
-		return err
-	}
-	return r.shrinkGuard()
+	return nil
 }
 
 // resolveGroups lists the resource groups and returns the IDs to list.
@@ -358,6 +396,8 @@ func (r *run) summary(complete bool) report.Summary {
 		"by_resource_group":  c.byGroup,
 		"by_state":           c.byState,
 		"by_type":            c.byType,
+		"by_family":          c.byFamily,
+		"sources":            r.task.opts.Sources,
 		"resource_groups":    len(r.groups),
 		"tags_fetched":       r.task.opts.IncludeTags && r.em.tags != nil,
 		"reclamations":       r.reclaims,

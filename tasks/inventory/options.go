@@ -39,6 +39,11 @@ type Options struct {
 	// key (service credential): its instance, role, service ID and age. The
 	// credentials themselves are never read.
 	IncludeCredentials bool `yaml:"includeCredentials"`
+	// Sources: resource-controller (default), search, or both. Global Search
+	// adds every resource it indexes that Resource Controller does not list
+	// (VPC infrastructure, clusters, buckets); rows carry source, family and
+	// type, and an instance both list is one row, Resource Controller's.
+	Sources string `yaml:"sources"`
 	// MaxConcurrency caps the requests in flight to each service (default 8,
 	// at most 32). On 429s the task goes below it on its own.
 	MaxConcurrency int `yaml:"maxConcurrency"`
@@ -60,6 +65,10 @@ const (
 	maxConcurrency     = 32
 	maxPageSize        = 100
 
+	SourceResourceController = "resource-controller"
+	SourceSearch             = "search"
+	SourceBoth               = "both"
+
 	defaultMaxShrinkPercent = 20
 	minShrinkInstances      = 50
 )
@@ -69,7 +78,7 @@ var knownStates = []string{"active", "provisioning", "inactive", "failed", "pend
 
 // NewOptions returns the defaults.
 func NewOptions() *Options {
-	return &Options{MaxConcurrency: defaultConcurrency, PageSize: maxPageSize, MaxShrinkPercent: defaultMaxShrinkPercent,
+	return &Options{MaxConcurrency: defaultConcurrency, PageSize: maxPageSize, MaxShrinkPercent: defaultMaxShrinkPercent, Sources: SourceResourceController,
 		ProgressInterval: config.Duration(progress.DefaultInterval)}
 }
 
@@ -113,6 +122,12 @@ func (o *Options) Validate() []config.FieldError {
 		errs = append(errs, config.FieldError{Path: "progressInterval",
 			Message: fmt.Sprintf("must be 0s (no progress lines) or at least 1s, got %v", d),
 			Fix:     "use the default 10s"})
+	}
+	switch o.Sources {
+	case SourceResourceController, SourceSearch, SourceBoth:
+	default:
+		errs = append(errs, config.FieldError{Path: "sources", Message: fmt.Sprintf("unknown source %q", o.Sources),
+			Fix: "use resource-controller, search or both"})
 	}
 	if o.MaxShrinkPercent < 1 || o.MaxShrinkPercent > 100 {
 		errs = append(errs, config.FieldError{Path: "maxShrinkPercent",

@@ -15,7 +15,7 @@ import (
 // changed, "changed_fields".
 // Change rows also carry the finding columns (control, severity, status).
 var columns = append([]string{
-	"record", "change", "changed_fields",
+	"record", "change", "changed_fields", "source", "family",
 	"crn", "guid", "name", "service", "region", "resource_group_id", "resource_group_name",
 	"resource_plan_id", "state", "type", "created_at", "created_by", "updated_at", "locked",
 	"tags", "service_tags", "access_tags", "reclamation_id", "reclaim_at",
@@ -49,19 +49,22 @@ type emitter struct {
 	frozen bool            // extra is sorted (catch-up phase)
 	late   map[uint64]bool // emitted during catch-up
 	hidden map[string]int  // instances seen per group Resource Manager did not list
-	counts tally
+	// sources this run lists; a previous row of another source is not
+	// reported deleted.
+	sources map[string]bool
+	counts  tally
 }
 
 type tally struct {
 	instances, tagged, reclaimable  int
 	created, deleted, changed       int
 	byService, byRegion, byGroup    map[string]int
-	byState, byType                 map[string]int
+	byState, byType, byFamily       map[string]int
 	skippedFilter, skippedDuplicate int
 }
 
 func newTally() tally {
-	return tally{byService: map[string]int{}, byRegion: map[string]int{}, byGroup: map[string]int{}, byState: map[string]int{}, byType: map[string]int{}}
+	return tally{byService: map[string]int{}, byRegion: map[string]int{}, byGroup: map[string]int{}, byState: map[string]int{}, byType: map[string]int{}, byFamily: map[string]int{}}
 }
 
 func setOf(list []string) map[string]bool {
@@ -108,7 +111,8 @@ func (e *emitter) keep(ins *rcInstance, service, region string) bool {
 
 func (e *emitter) row(ins *rcInstance, h uint64, service, region string) report.Row {
 	r := report.Row{
-		"record": "instance", "crn": ins.CRN, "guid": ins.GUID, "name": ins.Name,
+		"record": "instance", "source": SourceResourceController, "family": "resource_controller",
+		"crn": ins.CRN, "guid": ins.GUID, "name": ins.Name,
 		"service": service, "region": region,
 		"resource_group_id": ins.ResourceGroupID, "resource_group_name": e.groupNames[ins.ResourceGroupID],
 		"resource_plan_id": ins.ResourcePlanID, "state": ins.State, "type": ins.Type,
@@ -155,24 +159,32 @@ func (e *emitter) sink(p *partition, rows []*rcInstance, hashes []uint64) error 
 			continue
 		}
 		h := hashes[k]
-		row := e.row(ins, h, service, region)
-		e.mu.Lock()
-		late := p.catchUp || e.frozen
-		if late && e.emitted(h) {
-			e.counts.skippedDuplicate++
-			e.mu.Unlock()
-			continue
+		if err := e.emitRow(e.row(ins, h, service, region), h, p.catchUp); err != nil {
+			return err
 		}
-		change, fields := e.track(h, row, late)
-		e.count(row)
+	}
+	return nil
+}
+
+// emitRow writes one instance row and its change row, unless late (catch-up,
+// or after the main listing) and already written.
+func (e *emitter) emitRow(row report.Row, h uint64, late bool) error {
+	e.mu.Lock()
+	late = late || e.frozen
+	if late && e.emitted(h) {
+		e.counts.skippedDuplicate++
 		e.mu.Unlock()
-		if err := e.out.Write(row); err != nil {
-			return fmt.Errorf("write inventory row: %w", err)
-		}
-		if change != "" {
-			if err := e.out.Write(changeRow(row, change, fields)); err != nil {
-				return fmt.Errorf("write change row: %w", err)
-			}
+		return nil
+	}
+	change, fields := e.track(h, row, late)
+	e.count(row)
+	e.mu.Unlock()
+	if err := e.out.Write(row); err != nil {
+		return fmt.Errorf("write inventory row: %w", err)
+	}
+	if change != "" {
+		if err := e.out.Write(changeRow(row, change, fields)); err != nil {
+			return fmt.Errorf("write change row: %w", err)
 		}
 	}
 	return nil
@@ -213,11 +225,17 @@ func (e *emitter) track(h uint64, row report.Row, late bool) (change string, fie
 	if e.base == nil {
 		return "", nil
 	}
+	src := str(row["source"])
 	if k < 0 {
+		if !e.base.listed(src) {
+			// The previous run did not list this source (sources
+			// switched): not new, just newly seen.
+			return "", nil
+		}
 		e.counts.created++
 		return "created", nil
 	}
-	if fields = e.base.compare(k, hashFields(row), e.includeTags); len(fields) > 0 {
+	if fields = e.base.compare(k, hashFields(row), e.includeTags || src == SourceSearch, src == SourceSearch); len(fields) > 0 {
 		e.counts.changed++
 		return "changed", fields
 	}
@@ -244,6 +262,7 @@ func (e *emitter) count(row report.Row) {
 	c.byGroup[group]++
 	c.byState[str(row["state"])]++
 	c.byType[str(row["type"])]++
+	c.byFamily[str(row["family"])]++
 	if len(stringList(row["tags"]))+len(stringList(row["service_tags"]))+len(stringList(row["access_tags"])) > 0 {
 		c.tagged++
 	}
@@ -268,6 +287,9 @@ func (e *emitter) writeDeleted() error {
 		return nil
 	}
 	return e.base.unseen(func(prev report.Row) error {
+		if !e.sources[sourceOf(prev)] {
+			return nil // this run did not list that source: not deleted
+		}
 		row := report.Row{}
 		for _, col := range columns {
 			if v, ok := prev[col]; ok && v != nil {
@@ -279,4 +301,13 @@ func (e *emitter) writeDeleted() error {
 		e.mu.Unlock()
 		return e.out.Write(changeRow(row, "deleted", nil))
 	})
+}
+
+// sourceOf is a row's source; rows of reports before sources existed are
+// Resource Controller's.
+func sourceOf(r report.Row) string {
+	if s := str(r["source"]); s != "" {
+		return s
+	}
+	return SourceResourceController
 }

@@ -32,6 +32,10 @@ type Behaviour struct {
 	// caller with the Manager role): an API key that looks like a secret, the
 	// role and the service ID. Otherwise they are REDACTED.
 	KeyCredentials bool
+	// SearchOnlyDocs adds this many Global Search documents that are not
+	// Resource Controller instances (VPC resources, clusters, buckets;
+	// search_docs.go).
+	SearchOnlyDocs int
 	// DeletedAdminOnly: Global Search answers 403 to is_deleted (documented
 	// "for administrators only") for this non-administrator caller.
 	DeletedAdminOnly bool

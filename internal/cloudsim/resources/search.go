@@ -41,7 +41,7 @@ const (
 )
 
 var rsSearchFields = []string{"crn", "name", "family", "type", "region", "resource_group_id",
-	"account_id", "service_name", "state", "tags", "service_tags", "access_tags"}
+	"account_id", "service_name", "state", "tags", "service_tags", "access_tags", "creation_date"}
 
 var rsSearchDefaultFields = []string{"account_id", "name", "type", "family", "crn"}
 
@@ -140,6 +140,26 @@ func (s *api) rsSearch(w http.ResponseWriter, r *http.Request, _ *core.Caller) {
 		items = append(items, item)
 		return len(items) < limit
 	})
+	// Documents that are not instances follow the instances.
+	total := st.n + len(st.created)
+	for k := max(pos, total) - total; len(items) < limit && k < st.Behaviour.SearchOnlyDocs; k++ {
+		next = total + k + 1
+		if deleted == "true" || reclaimed == "true" {
+			break
+		}
+		doc := st.searchDoc(k)
+		d := &rsDoc{st: st, doc: &doc}
+		if !expr.match(d) {
+			continue
+		}
+		item := map[string]any{"crn": doc.crn}
+		for _, f := range fields {
+			if v, ok := d.value(f); ok && f != "crn" {
+				item[f] = v
+			}
+		}
+		items = append(items, item)
+	}
 	canon := url.Values{"q": {query}, "f": {strings.Join(fields, ",")}}.Encode()
 	core.WriteJSON(w, http.StatusOK, map[string]any{
 		"search_cursor": rsEncodeCursor("gs", next, limit, canon),
@@ -171,6 +191,7 @@ type rsDoc struct {
 	i   int
 	m   rsMeta
 	rec *InstanceRecord
+	doc *searchDoc // a document that is not an instance (search_docs.go)
 }
 
 func (d *rsDoc) full() *InstanceRecord {
@@ -182,6 +203,9 @@ func (d *rsDoc) full() *InstanceRecord {
 
 // values returns a field's values (list fields may have several).
 func (d *rsDoc) values(field string) []string {
+	if d.doc != nil {
+		return d.doc.values(field, d.st.account)
+	}
 	switch field {
 	case "crn":
 		return []string{d.st.instanceCRN(d.full())}
@@ -195,6 +219,8 @@ func (d *rsDoc) values(field string) []string {
 		return []string{typ}
 	case "account_id":
 		return []string{d.st.account}
+	case "creation_date":
+		return []string{d.full().CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z")}
 	case "state":
 		return []string{d.fullOrMeta(func(r *InstanceRecord) string { return r.State }, rsStates[max(d.m.state, 0)])}
 	case "region":
