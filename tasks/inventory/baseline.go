@@ -262,8 +262,8 @@ func (b *baseline) unseen(fn func(report.Row) error) error {
 
 // hashFields hashes the compared fields of a row of this run.
 func hashFields(r report.Row) fieldHashes {
-	return hashValues(str(r["name"]), str(r["state"]), str(r["resource_plan_id"]), str(r["resource_group_id"]),
-		tagKeyOf(r["tags"], r["service_tags"], r["access_tags"]))
+	return hashValues(str(r[colName]), str(r[colState]), str(r[colResourcePlanID]), str(r[colResourceGroupID]),
+		tagKeyOf(r[colTags], r[colServiceTags], r[colAccessTags]))
 }
 
 func hashValues(name, state, plan, group, tags string) fieldHashes {

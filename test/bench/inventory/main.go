@@ -46,6 +46,7 @@ func main() {
 	inFlight := flag.Int("in-flight", 8, "requests in flight the emulator accepts (429 beyond); also the task's maxConcurrency")
 	big := flag.Int("big", 1_000_000, "instances for the memory part")
 	groups := flag.Int("groups", 20, "resource groups (memory part)")
+	sources := flag.String("sources", "resource-controller", "the inventory's sources option (memory part): resource-controller, search or both")
 	skew := flag.Float64("skew", 0.4, "share of the instances in the largest group (memory part)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the speed part to this file")
 	flag.Parse()
@@ -68,7 +69,7 @@ func main() {
 		}
 	}
 	if *part == "all" || *part == "memory" {
-		memory(*big, *groups, *skew)
+		memory(*big, *groups, *skew, *sources)
 	}
 }
 
@@ -364,7 +365,7 @@ func (c *collector) Write(r report.Row) error {
 // memory runs the real trustjob binary against `trustjob sim` (a separate
 // process, so the emulator's memory is not counted) on a large account, with
 // JSONL output, and reads the binary's peak RSS from the kernel.
-func memory(n, groups int, skew float64) {
+func memory(n, groups int, skew float64, sources string) {
 	dir, err := os.MkdirTemp("", "bench-inventory-mem-")
 	check(err)
 	defer os.RemoveAll(dir)
@@ -401,9 +402,9 @@ allowedHosts: [127.0.0.1]
 deadline: 30m
 output: {formats: [jsonl]}
 tasks:
-  - {name: inventory, type: inventory, timeout: 30m}
+  - {name: inventory, type: inventory, timeout: 30m, options: {sources: `+sources+`}}
 `), 0o644))
-	fmt.Printf("\n== memory: trustjob run, %d instances in %d groups, JSONL output\n", n, groups)
+	fmt.Printf("\n== memory: trustjob run, %d instances in %d groups, sources %s, JSONL output\n", n, groups, sources)
 	// The first run has no baseline; the second compares with the first's
 	// latest.jsonl (the change report), over the same output directory.
 	whats := []string{"first run (no baseline)", "second run (change report against the first)"}
