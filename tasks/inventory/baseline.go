@@ -164,7 +164,7 @@ func loadBaseline(path string) (*baseline, error) {
 		if src == "" {
 			src = SourceResourceController
 		}
-		b.sources[src] = true
+		b.sources[keep(src)] = true
 		if src == SourceSearch {
 			search = append(search, h)
 		}

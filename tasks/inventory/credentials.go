@@ -74,7 +74,7 @@ func (r *run) listCredentials(ctx context.Context, groups []string) error {
 func (r *run) listGroupKeys(ctx context.Context, group string) (int, error) {
 	size := strconv.Itoa(r.task.opts.PageSize)
 	q := url.Values{"limit": {size}, "resource_group_id": {group}}
-	tokens := map[string]bool{}
+	tokens := map[uint64]bool{} // hashes: a kept string would keep its page (decode.go)
 	written := 0
 	var page keyPage
 	for {
@@ -107,10 +107,10 @@ func (r *run) listGroupKeys(ctx context.Context, group string) (int, error) {
 		if next == "" {
 			return written, nil
 		}
-		if tokens[next] || len(tokens) >= maxPartitionPages {
+		if tokens[crnHash(next)] || len(tokens) >= maxPartitionPages {
 			return written, fmt.Errorf("list resource keys: the cursor repeats or never ends after %d pages; stopping", len(tokens)+1)
 		}
-		tokens[next] = true
+		tokens[crnHash(next)] = true
 		q = url.Values{"start": {next}, "limit": {size}}
 	}
 }

@@ -37,6 +37,7 @@ func (e *emitter) unlistedGroup(group string) bool {
 	if _, ok := e.groupNames[group]; ok {
 		return false
 	}
+	group = keep(group)
 	n := e.hidden[group]
 	e.hidden[group] = n + 1
 	if n > 0 || e.selected[group] {

@@ -323,7 +323,7 @@ func (l *lister) list(ctx context.Context, p *partition) {
 
 func (l *lister) listPages(ctx context.Context, p *partition) error {
 	var page rcPage
-	tokens := map[string]bool{}
+	tokens := map[uint64]bool{} // hashes: a kept string would keep its page (api.go)
 	start := ""
 	rows := make([]*rcInstance, 0, l.pageSize)
 	hashes := make([]uint64, 0, l.pageSize)
@@ -384,7 +384,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		if err != nil {
 			return fmt.Errorf("list resource instances: %w", err)
 		}
-		if next != "" && (tokens[next] || next == start) {
+		if next != "" && (tokens[crnHash(next)] || next == start) {
 			return fmt.Errorf("list resource instances: the API returned the start token %.40q… again after %d pages; stopping instead of looping", next, len(tokens)+1)
 		}
 		// Empty pages with a cursor are legitimate: Resource Controller drops
@@ -422,7 +422,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		}
 		l.schedule(ctx)
 		l.mu.Unlock()
-		tokens[next] = true
+		tokens[crnHash(next)] = true
 		start = next
 	}
 }

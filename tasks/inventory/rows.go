@@ -291,16 +291,16 @@ func (e *emitter) freeze() {
 func (e *emitter) count(row report.Row) {
 	c := &e.counts
 	c.instances++
-	c.byService[str(row[colService])]++
-	c.byRegion[str(row[colRegion])]++
+	inc(c.byService, str(row[colService]))
+	inc(c.byRegion, str(row[colRegion]))
 	group := str(row[colResourceGroupName])
 	if group == "" {
 		group = str(row[colResourceGroupID])
 	}
-	c.byGroup[group]++
-	c.byState[str(row[colState])]++
-	c.byType[str(row[colType])]++
-	c.byFamily[str(row[colFamily])]++
+	inc(c.byGroup, group)
+	inc(c.byState, str(row[colState]))
+	inc(c.byType, str(row[colType]))
+	inc(c.byFamily, str(row[colFamily]))
 	if len(stringList(row[colTags]))+len(stringList(row[colServiceTags]))+len(stringList(row[colAccessTags])) > 0 {
 		c.tagged++
 	}

@@ -81,7 +81,7 @@ func (r *run) searchQuery() string {
 func (r *run) listSearch(ctx context.Context, passes []string, dedupe bool) error {
 	body := map[string]any{"query": r.searchQuery(), "fields": searchSourceFields}
 	q := url.Values{"limit": {strconv.Itoa(searchPageSize)}}
-	seen := map[string]bool{}
+	seen := map[uint64]bool{} // hashes: a kept string would keep its page (api.go)
 	var page docPage
 	for n := 1; ; n++ {
 		err := r.c.call(ctx, r.gs, request{op: "search resources", method: "POST", path: "/v3/resources/search",
@@ -101,10 +101,10 @@ func (r *run) listSearch(ctx context.Context, passes []string, dedupe bool) erro
 		if len(page.Items) < searchPageSize || page.SearchCursor == "" {
 			return nil
 		}
-		if seen[page.SearchCursor] || n >= maxPartitionPages {
+		if seen[crnHash(page.SearchCursor)] || n >= maxPartitionPages {
 			return fmt.Errorf("search resources: the search_cursor repeats or never ends after %d pages; stopping", n)
 		}
-		seen[page.SearchCursor] = true
+		seen[crnHash(page.SearchCursor)] = true
 		body = map[string]any{"search_cursor": page.SearchCursor}
 	}
 }

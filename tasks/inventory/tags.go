@@ -71,7 +71,10 @@ func (ti *tagIndex) add(it *searchItem) {
 }
 
 func sortedCopy(s []string) []string {
-	out := slices.Clone(s)
+	out := make([]string, len(s))
+	for k, v := range s {
+		out[k] = keep(v) // tag sets outlive their page
+	}
 	slices.Sort(out)
 	if out == nil {
 		out = []string{}
@@ -158,7 +161,7 @@ func searchGroup(ctx context.Context, c *caller, gs *service, group string, dele
 		"query":  `resource_group_id:"` + group + `" AND (tags:* OR service_tags:* OR access_tags:*)`,
 		"fields": []string{"crn", "tags", "service_tags", "access_tags"},
 	}
-	seen := map[string]bool{}
+	seen := map[uint64]bool{} // hashes: a kept string would keep its page (api.go)
 	var page searchPage
 	for n := 1; ; n++ {
 		err := c.call(ctx, gs, request{op: "search tagged resources", method: "POST", path: "/v3/resources/search",
@@ -175,10 +178,10 @@ func searchGroup(ctx context.Context, c *caller, gs *service, group string, dele
 		if len(page.Items) < searchPageSize || page.SearchCursor == "" {
 			return n, nil
 		}
-		if seen[page.SearchCursor] {
+		if seen[crnHash(page.SearchCursor)] {
 			return n, fmt.Errorf("search tagged resources: the search_cursor repeated after %d pages; stopping instead of looping", n)
 		}
-		seen[page.SearchCursor] = true
+		seen[crnHash(page.SearchCursor)] = true
 		// With a cursor the API ignores the rest of the body.
 		body = map[string]any{"search_cursor": page.SearchCursor}
 	}
