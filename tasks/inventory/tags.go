@@ -75,10 +75,7 @@ func sortedCopy(s []string) []string {
 	for k, v := range s {
 		out[k] = keep(v) // tag sets outlive their page
 	}
-	slices.Sort(out)
-	if out == nil {
-		out = []string{}
-	}
+	slices.Sort(out) // never nil: an empty list is written as []
 	return out
 }
 
