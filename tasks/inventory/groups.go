@@ -1,11 +1,7 @@
 package inventory
 
 import (
-	"context"
-	"io"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -61,27 +57,18 @@ func (e *emitter) hiddenGroups() map[string]int {
 	return out
 }
 
-// sampleGroups reads one unpartitioned page of the main state and returns
-// the groups on it that Resource Manager did not list.
-func (r *run) sampleGroups(ctx context.Context, state string) ([]string, error) {
-	q := url.Values{"limit": {strconv.Itoa(r.task.opts.PageSize)}, "state": {state}}
-	var page rcPage
-	err := r.c.call(ctx, r.rc, request{op: "list resource instances (group cross-check)", method: "GET",
-		path: "/v2/resource_instances", query: q, decode: func(rd io.Reader) error {
-			page = rcPage{}
-			return decodeJSON(&page)(rd)
-		}})
-	if err != nil {
-		return nil, err
-	}
-	var found []string
-	for k := range page.Resources {
-		g := page.Resources[k].ResourceGroupID
-		if _, ok := r.em.groupNames[g]; !ok && g != "" && !slices.Contains(found, g) {
-			found = append(found, g)
+// probeGroups lists the groups of one unpartitioned page that Resource
+// Manager did not list (the lister's probe partition reads that page).
+func (e *emitter) probeGroups(rows []rcInstance) {
+	for k := range rows {
+		g := rows[k].ResourceGroupID
+		e.mu.Lock()
+		found := e.unlistedGroup(g)
+		e.mu.Unlock()
+		if found {
+			e.discover(g)
 		}
 	}
-	return found, nil
 }
 
 // warnHidden logs the groups found outside Resource Manager's list.

@@ -217,10 +217,7 @@ func (r *run) listRC(ctx context.Context, selected, passes []string) error {
 	if len(o.ResourceGroups) == 0 {
 		r.em.hidden = map[string]int{}
 		r.em.discover = func(g string) { r.ls.add(mainState, g) }
-		extra, err := r.sampleGroups(ctx, mainState)
-		if err != nil {
-			return err
-		}
+		var extra []string
 		for _, rc := range r.em.reclaims {
 			if _, ok := r.em.groupNames[rc.ResourceGroupID]; !ok && rc.ResourceGroupID != "" && !slices.Contains(extra, rc.ResourceGroupID) {
 				extra = append(extra, rc.ResourceGroupID)
@@ -233,6 +230,14 @@ func (r *run) listRC(ctx context.Context, selected, passes []string) error {
 		}
 	}
 	var roots []*partition
+	if len(o.ResourceGroups) == 0 {
+		// One unpartitioned page of the main state, read alongside the
+		// listing, for groups Resource Manager did not list (groups.go).
+		probe := r.ls.newPartition(mainState, "", allTime, false, nil)
+		probe.probe = true
+		r.ls.probe = r.em.probeGroups
+		roots = append(roots, probe)
+	}
 	for _, g := range selected {
 		roots = append(roots, r.ls.newPartition(mainState, g, allTime, false, nil))
 	}

@@ -93,6 +93,7 @@ type partition struct {
 	group     string // resource group ID; "" for the whole account (catch-up)
 	win       window
 	catchUp   bool
+	probe     bool       // read one page for the groups on it, emit nothing (groups.go)
 	ancestors [][]uint64 // sorted CRN hashes emitted by split ancestors
 
 	// Owned by the partition's goroutine.
@@ -194,6 +195,7 @@ type lister struct {
 	deferAfter    int64
 	sink          sink
 	progress      *progress.Tracker // nil: not counted
+	probe         func([]rcInstance) // receives a probe partition's page
 	dates         atomic.Int32      // how the API reads dates (dates.go)
 
 	mu          sync.Mutex
@@ -344,6 +346,12 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		}
 		if page.RowsCount == nil && len(page.Resources) == 0 {
 			return errors.New("list resource instances: Resource Controller answered 200 without rows_count or resources; not a page")
+		}
+		if p.probe {
+			if l.probe != nil {
+				l.probe(page.Resources)
+			}
+			return nil
 		}
 		rows, hashes = rows[:0], hashes[:0]
 		overlap, deferred := 0, 0
