@@ -194,9 +194,9 @@ type lister struct {
 	maxRunning    int
 	deferAfter    int64
 	sink          sink
-	progress      *progress.Tracker // nil: not counted
+	progress      *progress.Tracker  // nil: not counted
 	probe         func([]rcInstance) // receives a probe partition's page
-	dates         atomic.Int32      // how the API reads dates (dates.go)
+	dates         atomic.Int32       // how the API reads dates (dates.go)
 
 	mu          sync.Mutex
 	queue       []*partition
