@@ -3,8 +3,10 @@ package inventory
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -44,7 +46,7 @@ var fieldColumns = [fieldCount]string{"name", "state", "resource_plan_id", "reso
 type fieldHashes [fieldCount]uint16
 
 type baseline struct {
-	path      string
+	src       baselineSource
 	keys      []uint64
 	fields    []fieldHashes
 	seen      []uint64 // bit set over keys
@@ -53,6 +55,33 @@ type baseline struct {
 	// from Global Search; sources are the sources its rows came from.
 	fromSearch []uint64
 	sources    map[string]bool
+}
+
+// baselineSource is where the previous report is read from: the output
+// directory's latest.jsonl, or (output.cos) the bucket through
+// report.Previous. open is called once per pass and streams.
+type baselineSource struct {
+	name string
+	open func() (io.ReadCloser, error)
+}
+
+// fileSource reads a regular file only: a FIFO or a device there would
+// block or never end.
+func fileSource(path string) baselineSource {
+	return baselineSource{name: path, open: func() (io.ReadCloser, error) {
+		if fi, err := os.Lstat(path); err != nil {
+			return nil, err
+		} else if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file", path)
+		}
+		return os.Open(path)
+	}}
+}
+
+func previousSource(ctx context.Context, p report.Previous, task string) baselineSource {
+	return baselineSource{name: p.Describe(task, "jsonl"), open: func() (io.ReadCloser, error) {
+		return p.OpenLatest(ctx, task, "jsonl")
+	}}
 }
 
 // baseRow is what the index reads of a previous row.
@@ -82,16 +111,10 @@ func (r *baseRow) hashes() fieldHashes {
 // maxBaselineLine bounds one row of the previous report (as report.ReadJSONL).
 const maxBaselineLine = 16 << 20
 
-// scanBaseline calls fn with each non-blank line of path and its number. The
+// scanBaseline calls fn with each non-blank line of src and its number. The
 // line is only valid during the call.
-func scanBaseline(path string, fn func(line []byte, n int) error) error {
-	// A regular file only: a FIFO or device there would block or never end.
-	if fi, err := os.Lstat(path); err != nil {
-		return err
-	} else if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
+func scanBaseline(src baselineSource, fn func(line []byte, n int) error) error {
+	f, err := src.open()
 	if err != nil {
 		return err
 	}
@@ -132,20 +155,20 @@ func decodeBaseRow(path string, line []byte, n int, r *baseRow) error {
 
 // loadBaseline indexes the previous report at path. A missing file is no
 // baseline (nil, nil).
-func loadBaseline(path string) (*baseline, error) {
+func loadBaseline(src baselineSource) (*baseline, error) {
 	lines := 0
-	err := scanBaseline(path, func([]byte, int) error { lines++; return nil })
+	err := scanBaseline(src, func([]byte, int) error { lines++; return nil })
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read previous inventory %s: %w", path, err)
+		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
-	b := &baseline{path: path, keys: make([]uint64, 0, lines), fields: make([]fieldHashes, 0, lines), sources: map[string]bool{}}
+	b := &baseline{src: src, keys: make([]uint64, 0, lines), fields: make([]fieldHashes, 0, lines), sources: map[string]bool{}}
 	var search []uint64 // CRN hashes of Search rows (few, usually)
 	var r baseRow
-	err = scanBaseline(path, func(line []byte, n int) error {
-		if err := decodeBaseRow(path, line, n, &r); err != nil {
+	err = scanBaseline(src, func(line []byte, n int) error {
+		if err := decodeBaseRow(src.name, line, n, &r); err != nil {
 			return err
 		}
 		if !r.instance() {
@@ -155,7 +178,7 @@ func loadBaseline(path string) (*baseline, error) {
 			b.tagsKnown = true
 		}
 		if len(b.keys) == cap(b.keys) {
-			return fmt.Errorf("%s changed while it was read", path)
+			return fmt.Errorf("%s changed while it was read", src.name)
 		}
 		h := crnHash(r.CRN)
 		b.keys = append(b.keys, h)
@@ -171,7 +194,7 @@ func loadBaseline(path string) (*baseline, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read previous inventory %s: %w", path, err)
+		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
 	sort.Sort(byKey{b})
 	b.seen = make([]uint64, (len(b.keys)+63)/64)
@@ -236,8 +259,8 @@ func (b *baseline) compare(k int, cur fieldHashes, tagsNow, curSearch bool) []st
 // no current row matched.
 func (b *baseline) unseen(fn func(report.Row) error) error {
 	var r baseRow
-	err := scanBaseline(b.path, func(line []byte, n int) error {
-		if err := decodeBaseRow(b.path, line, n, &r); err != nil {
+	err := scanBaseline(b.src, func(line []byte, n int) error {
+		if err := decodeBaseRow(b.src.name, line, n, &r); err != nil {
 			return err
 		}
 		if !r.instance() {
@@ -250,12 +273,12 @@ func (b *baseline) unseen(fn func(report.Row) error) error {
 		b.markSeen(k) // once, even if the file repeats a row
 		var row report.Row
 		if err := gojson.Unmarshal(line, &row); err != nil {
-			return fmt.Errorf("%s:%d: %w", b.path, n, err)
+			return fmt.Errorf("%s:%d: %w", b.src.name, n, err)
 		}
 		return fn(row)
 	})
 	if err != nil {
-		return fmt.Errorf("read previous inventory %s: %w", b.path, err)
+		return fmt.Errorf("read previous inventory %s: %w", b.src.name, err)
 	}
 	return nil
 }

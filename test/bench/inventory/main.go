@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -49,6 +50,9 @@ func main() {
 	sources := flag.String("sources", "resource-controller", "the inventory's sources option (memory part): resource-controller, search or both")
 	skew := flag.Float64("skew", 0.4, "share of the instances in the largest group (memory part)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the speed part to this file")
+	runs := flag.Int("runs", 0, "memory part: runs one after the other, the second with the first's report as its change-report baseline (default 1, 2 with -cos)")
+	memLimit := flag.String("memlimit", "", "memory part: GOMEMLIMIT of the trustjob run process only (e.g. 64MiB)")
+	withCOS := flag.Bool("cos", false, "memory part: also upload to the emulator's COS bucket and run twice, the second run's change report reading its baseline from the bucket")
 	flag.Parse()
 	log.SetFlags(0)
 	if *cpuprofile != "" {
@@ -69,7 +73,7 @@ func main() {
 		}
 	}
 	if *part == "all" || *part == "memory" {
-		memory(*big, *groups, *skew, *sources)
+		memory(*big, *groups, *skew, *sources, *withCOS, *runs, *memLimit)
 	}
 }
 
@@ -365,7 +369,7 @@ func (c *collector) Write(r report.Row) error {
 // memory runs the real trustjob binary against `trustjob sim` (a separate
 // process, so the emulator's memory is not counted) on a large account, with
 // JSONL output, and reads the binary's peak RSS from the kernel.
-func memory(n, groups int, skew float64, sources string) {
+func memory(n, groups int, skew float64, sources string, withCOS bool, runs int, memLimit string) {
 	dir, err := os.MkdirTemp("", "bench-inventory-mem-")
 	check(err)
 	defer os.RemoveAll(dir)
@@ -394,39 +398,84 @@ func memory(n, groups int, skew float64, sources string) {
 	}
 	go func() { _, _ = bufio.NewReader(out).WriteTo(discard{}) }()
 
+	output := "output: {formats: [jsonl]}"
+	if withCOS {
+		// The sim serves the bucket and points TRUSTJOB_COS_ENDPOINT at it.
+		output = "output: {formats: [jsonl], cos: {bucket: trustjob-reports, endpoint: us-south}}"
+		if runs == 0 {
+			runs = 2
+		}
+	}
+	if runs == 0 {
+		runs = 1
+	}
+	if memLimit != "" {
+		env = append(env, "GOMEMLIMIT="+memLimit)
+	}
 	cfg := filepath.Join(dir, "config.yaml")
 	check(os.WriteFile(cfg, []byte(`apiVersion: trustjob/v1
 kind: Config
 auth: {profileName: trustjob-runner}
 allowedHosts: [127.0.0.1]
 deadline: 30m
-output: {formats: [jsonl]}
+`+output+`
 tasks:
   - {name: inventory, type: inventory, timeout: 30m, options: {sources: `+sources+`}}
 `), 0o644))
-	fmt.Printf("\n== memory: trustjob run, %d instances in %d groups, sources %s, JSONL output\n", n, groups, sources)
-	// The first run has no baseline; the second compares with the first's
-	// latest.jsonl (the change report), over the same output directory.
-	whats := []string{"first run (no baseline)", "second run (change report against the first)"}
-	if os.Getenv("BENCH_FIRST_ONLY") != "" {
-		whats = whats[:1]
-	}
-	for k, what := range whats {
-		run := exec.Command(bin, "run", "--config", cfg, "--output-dir", filepath.Join(dir, "out"), "--log-format", "json")
-		run.Env = append(env, os.Getenv("BENCH_RUN_ENV"))
+	for i := 1; i <= runs; i++ {
+		// Without COS every run writes to the same directory: the second
+		// reads the first's latest.jsonl as its baseline.
+		out := filepath.Join(dir, "out")
+		if withCOS {
+			out = filepath.Join(dir, fmt.Sprintf("out%d", i))
+		}
+		run := exec.Command(bin, "run", "--config", cfg, "--output-dir", out, "--log-format", "json")
+		run.Env = env
 		run.Stderr = os.Stderr
+		what := fmt.Sprintf("JSONL output, run %d of %d", i, runs)
+		if withCOS {
+			what = fmt.Sprintf("JSONL output uploaded to COS, run %d of 2 (baseline: %s)", i, map[int]string{1: "none", 2: "the bucket's latest.jsonl"}[i])
+		}
+		fmt.Printf("\n== memory: trustjob run, %d instances in %d groups, sources %s, %s\n", n, groups, sources, what)
 		start := time.Now()
 		check(run.Run())
 		ru := run.ProcessState.SysUsage().(*syscall.Rusage)
-		fi, err := os.Stat(filepath.Join(dir, "out", "inventory", "latest.jsonl"))
+		fi, err := os.Stat(filepath.Join(out, "inventory", "latest.jsonl"))
 		check(err)
+		fmt.Printf("wall time:     %.1fs\n", time.Since(start).Seconds())
+		fmt.Printf("report:        %.0f MiB of JSONL\n", float64(fi.Size())/(1<<20))
+		if withCOS || runs > 1 {
+			b, err := os.ReadFile(filepath.Join(out, "run-summary.json"))
+			check(err)
+			fmt.Printf("summary:       %s\n", summaryLine(b))
+		}
 		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		fmt.Printf("run %d, %s:\n", k+1, what)
-		fmt.Printf("  wall time:   %.1fs\n", time.Since(start).Seconds())
-		fmt.Printf("  report:      %.0f MiB of JSONL\n", float64(fi.Size())/(1<<20))
-		fmt.Printf("  CPU:         %.1fs, %.2f s per 1,000 pages (%d pages of 100)\n", cpu.Seconds(), 1000*cpu.Seconds()/float64(n/100), n/100)
-		fmt.Printf("  peak RSS:    %.1f MiB (target at most 64 MiB)\n", float64(ru.Maxrss)/1024)
+		fmt.Printf("CPU:           %.1fs, %.2f s per 1,000 pages of 100 instances\n", cpu.Seconds(), 1000*cpu.Seconds()/float64(n/100))
+		fmt.Printf("peak RSS:      %.1f MiB (target at most 64 MiB)%s\n", float64(ru.Maxrss)/1024, map[bool]string{true: ", GOMEMLIMIT=" + memLimit}[memLimit != ""])
 	}
+}
+
+// summaryLine picks what the COS benchmark reports from run-summary.json.
+func summaryLine(b []byte) string {
+	var s struct {
+		Requests map[string]int64 `json:"requests"`
+		Tasks    []struct {
+			Summary map[string]any `json:"summary"`
+		} `json:"tasks"`
+		Delivery struct {
+			COS struct {
+				Objects []string `json:"objects"`
+				Failed  bool     `json:"failed"`
+			} `json:"cos"`
+		} `json:"delivery"`
+		TokenExchanges int64 `json:"token_exchanges"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil || len(s.Tasks) == 0 {
+		return "unreadable"
+	}
+	return fmt.Sprintf("%d COS requests, %d objects, delivery failed %v, %d token exchange(s), baseline %v, changes %v",
+		s.Requests["cloud-object-storage"], len(s.Delivery.COS.Objects), s.Delivery.COS.Failed, s.TokenExchanges,
+		s.Tasks[0].Summary["baseline"], s.Tasks[0].Summary["changes"])
 }
 
 type discard struct{}
