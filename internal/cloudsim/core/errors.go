@@ -60,19 +60,8 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, service stri
 			}},
 			"trace": trace,
 		})
-	case ServiceResourceCtl, ServiceResourceMgr:
-		// Resource Controller and Resource Manager answer with their own flat
-		// shape, e.g. {"error_code":"RC-IamErrorResponse","message":"Token is
-		// expired","status_code":401,"transaction_id":"bss-…"} (fidelity
-		// audit F12); go-sdk-core falls back to message.
-		WriteJSON(w, status, map[string]any{
-			"error_code":     rcErrorCode(status, code),
-			"message":        message,
-			"status_code":    status,
-			"transaction_id": "bss-" + trace,
-		})
 	default:
-		// The IBM API Handbook shape used by Search,
+		// The IBM API Handbook shape used by Resource Controller, Search,
 		// Tagging, Access Groups, Policy Management, User Management, Usage.
 		WriteJSON(w, status, map[string]any{
 			"errors": []map[string]any{{

@@ -21,19 +21,3 @@ func rateLimitHeaders(h http.Header, o Options, now time.Time) {
 	h.Set("X-RateLimit-Remaining", "0")
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(wait).Unix(), 10))
 }
-
-// rcErrorCode is a Resource Controller style error_code ("RC-…") for a
-// status, keeping the emulator's own code in it.
-func rcErrorCode(status int, code string) string {
-	switch status {
-	case http.StatusUnauthorized:
-		return "RC-IamErrorResponse"
-	case http.StatusForbidden:
-		return "RC-Forbidden"
-	case http.StatusNotFound:
-		return "RC-NotFound"
-	case http.StatusTooManyRequests:
-		return "RC-TooManyRequests"
-	}
-	return "RC-" + code
-}
