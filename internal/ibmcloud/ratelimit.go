@@ -2,6 +2,7 @@ package ibmcloud
 
 import (
 	"net/http"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -46,11 +47,13 @@ func clampWait(d time.Duration) time.Duration {
 
 // rateLimitBackoff is the SDK clients' backoff: core's policy, but a 429
 // without Retry-After waits until X-RateLimit-Reset (capped at maxInterval)
-// instead of guessing.
+// instead of guessing, plus a random part: every request throttled in the same
+// window would otherwise retry at the same second and collide again.
 func rateLimitBackoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
 		if d, ok := RateLimitWait(resp.Header, time.Now()); ok {
-			return min(d, maxWait)
+			spread := max(minWait, time.Second) << min(attempt, 4)
+			return min(d+rand.N(spread), maxWait)
 		}
 	}
 	return core.IBMCloudSDKBackoffPolicy(minWait, maxWait, attempt, resp)

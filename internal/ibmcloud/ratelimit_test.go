@@ -45,8 +45,8 @@ func TestSDKBackoffHonoursRateLimitReset(t *testing.T) {
 	resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}
 	resp.Header.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(9*time.Second).Unix(), 10))
 	got := rateLimitBackoff(time.Second, 30*time.Second, 0, resp)
-	if got < 7*time.Second || got > 9*time.Second {
-		t.Fatalf("backoff = %v, want about 8-9s (until X-RateLimit-Reset)", got)
+	if got < 7*time.Second || got > 10*time.Second {
+		t.Fatalf("backoff = %v, want about 8-10s (until X-RateLimit-Reset, plus up to 1s of jitter)", got)
 	}
 	if got := rateLimitBackoff(time.Second, 5*time.Second, 0, resp); got != 5*time.Second {
 		t.Fatalf("backoff = %v, want the retry interval cap 5s", got)
