@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	gojson "github.com/goccy/go-json"
 
 	"github.com/trustjob/trustjob/internal/report"
+	"github.com/trustjob/trustjob/internal/safefile"
 )
 
 // The change report compares this run with the previous run's latest.jsonl
@@ -65,17 +65,10 @@ type baselineSource struct {
 	open func() (io.ReadCloser, error)
 }
 
-// fileSource reads a regular file only: a FIFO or a device there would
-// block or never end.
+// fileSource reads a regular file only: a FIFO planted as latest.jsonl must
+// not hang the run.
 func fileSource(path string) baselineSource {
-	return baselineSource{name: path, open: func() (io.ReadCloser, error) {
-		if fi, err := os.Lstat(path); err != nil {
-			return nil, err
-		} else if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s is not a regular file", path)
-		}
-		return os.Open(path)
-	}}
+	return baselineSource{name: path, open: func() (io.ReadCloser, error) { return safefile.Open(path) }}
 }
 
 func previousSource(ctx context.Context, p report.Previous, task string) baselineSource {
