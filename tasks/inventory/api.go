@@ -210,14 +210,35 @@ func statusOf(err error) int { return ibmcloud.HTTPStatus(err) }
 func decodeJSON(out any) func(io.Reader) error {
 	return func(r io.Reader) error {
 		lr := &io.LimitedReader{R: r, N: maxBody + 1}
-		if err := gojson.NewDecoder(lr).Decode(out); err != nil {
-			if lr.N <= 0 {
-				return fmt.Errorf("answer larger than %d MiB", maxBody>>20)
+		m := &readErr{r: lr}
+		if err := gojson.NewDecoder(m).Decode(out); err != nil {
+			switch {
+			case m.err != nil:
+				// goccy reports a failed read (the transport's body cap, a
+				// cut connection) as a syntax error; the read error is the
+				// cause, and decides whether a retry can help.
+				return m.err
+			case lr.N <= 0:
+				return fmt.Errorf("answer larger than %d MiB: %w", maxBody>>20, ibmcloud.ErrBodyTooLarge)
 			}
 			return err
 		}
 		return nil
 	}
+}
+
+// readErr remembers the first read error other than io.EOF.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // maxBody caps one answer: a page of 100 instances is about 200 KB, a Search

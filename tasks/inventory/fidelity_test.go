@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/cloudsim/resources"
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
 
 // behave sets the emulator's resource behaviour (access filtering, default
@@ -285,3 +288,30 @@ func TestCredentialsNeverRead(t *testing.T) {
 		t.Fatal("the emulator sent no secret: the test proves nothing")
 	}
 }
+
+// A failed read under the decoder (the transport's body cap, a cut
+// connection) is reported as itself, not as a JSON syntax error, so a cap is
+// not retried and says "too large".
+func TestDecodeKeepsReadErrors(t *testing.T) {
+	capErr := fmt.Errorf("resource-controller: %w: more than 8 MiB", ibmcloud.ErrBodyTooLarge)
+	cut := errors.New("connection reset")
+	for _, tt := range []struct {
+		name string
+		r    io.Reader
+		want error
+	}{
+		{"cap hit", io.MultiReader(strings.NewReader(`{"resources":[`+strings.Repeat(" ", 4096)), errReader{capErr}), ibmcloud.ErrBodyTooLarge},
+		{"connection cut", io.MultiReader(strings.NewReader(`{"rows_count":1,"resources":[{"crn":"x"`), errReader{cut}), cut},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var p rcPage
+			if err := decodeJSON(&p)(tt.r); !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
