@@ -85,12 +85,17 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
 		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts,
 	}
+	started := time.Now()
 	if err := a.services.preflight(settings); err != nil {
-		return a.signInFailed(log, "preflight failed", err)
+		code := a.signInFailed(log, "preflight failed", err)
+		publishMetrics(ctx, cfg, failedRunSummary(o, started, code), log)
+		return code
 	}
 	sess, err := a.services.signIn(ctx, settings, log)
 	if err != nil {
-		return a.signInFailed(log, "sign-in failed", err)
+		code := a.signInFailed(log, "sign-in failed", err)
+		publishMetrics(ctx, cfg, failedRunSummary(o, started, code), log)
+		return code
 	}
 	log.Info("signed in", "account", sess.identity.Account, "profile_name", sess.identity.ProfileName,
 		"profile_id", sess.identity.ProfileID, "profile_iam_id", sess.identity.ProfileIAMID, "endpoints", cfg.Endpoints)
@@ -121,10 +126,11 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		if err := a.services.writeJSON(path, sum); err != nil {
 			log.Error("cannot write the run summary", "path", path, "err", err)
 			if sum.ExitCode == exitcode.OK {
-				return exitcode.TaskFailed
+				sum.ExitCode = exitcode.TaskFailed
 			}
 		}
 	}
+	publishMetrics(ctx, cfg, sum, log)
 	return sum.ExitCode
 }
 
