@@ -84,17 +84,18 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
 		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts,
+		ComputeResource: cfg.Auth.ComputeResource, ProfileCRN: cfg.Auth.ProfileCRN, MetadataURL: cfg.Auth.MetadataURL,
 	}
 	started := time.Now()
 	if err := a.services.preflight(settings); err != nil {
 		code := a.signInFailed(log, "preflight failed", err)
-		publishMetrics(ctx, cfg, failedRunSummary(o, started, code), log)
+		publishMetrics(ctx, cfg, o.reportDir(cfg), failedRunSummary(o, started, code), log)
 		return code
 	}
 	sess, err := a.services.signIn(ctx, settings, log)
 	if err != nil {
 		code := a.signInFailed(log, "sign-in failed", err)
-		publishMetrics(ctx, cfg, failedRunSummary(o, started, code), log)
+		publishMetrics(ctx, cfg, o.reportDir(cfg), failedRunSummary(o, started, code), log)
 		return code
 	}
 	log.Info("signed in", "account", sess.identity.Account, "profile_name", sess.identity.ProfileName,
@@ -130,7 +131,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 			}
 		}
 	}
-	publishMetrics(ctx, cfg, sum, log)
+	publishMetrics(ctx, cfg, dir, sum, log)
 	return sum.ExitCode
 }
 

@@ -32,6 +32,8 @@ type signInSettings struct {
 	ProfileID, ProfileName, CRTokenFile, IAMURL string
 	Private                                     bool
 	AllowedHosts                                []string
+	// ComputeResource, ProfileCRN and MetadataURL: see config.Auth.
+	ComputeResource, ProfileCRN, MetadataURL string
 }
 
 // session is a signed-in run: shared clients and who the run is.

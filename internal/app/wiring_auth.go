@@ -40,5 +40,6 @@ func authSettings(s signInSettings) auth.Settings {
 	return auth.Settings{
 		ProfileID: s.ProfileID, ProfileName: s.ProfileName, CRTokenFile: s.CRTokenFile,
 		IAMURL: s.IAMURL, Private: s.Private, AllowedHosts: s.AllowedHosts, Getenv: os.Getenv,
+		ComputeResource: s.ComputeResource, ProfileCRN: s.ProfileCRN, MetadataURL: s.MetadataURL,
 	}
 }

@@ -12,12 +12,22 @@ import (
 
 // publishMetrics sends the run's metrics where metrics: says (internal/metrics).
 // It never changes the exit code: a failed push is logged there.
-func publishMetrics(ctx context.Context, cfg *config.Config, sum runner.Summary, log *slog.Logger) {
+// dir is the run's report directory (output.dir or --output-dir).
+func publishMetrics(ctx context.Context, cfg *config.Config, dir string, sum runner.Summary, log *slog.Logger) {
 	m := cfg.Metrics
 	if m.Pushgateway == nil && m.Textfile == nil {
 		return
 	}
-	_ = metrics.Publish(ctx, metrics.Options{Pushgateway: m.Pushgateway, Textfile: m.Textfile}, sum, log)
+	o := metrics.Options{Pushgateway: m.Pushgateway}
+	if t := m.Textfile; t != nil {
+		if p := t.TextfilePath(dir); p != "" {
+			o.Textfile = &config.Textfile{Path: p}
+		} else {
+			log.Warn("metrics.textfile is relative but the run has no report directory; not written",
+				"path", t.Path, "fix", "set output.dir (or --output-dir), or an absolute metrics.textfile.path")
+		}
+	}
+	_ = metrics.Publish(ctx, o, sum, log)
 }
 
 // failedRunSummary is the summary of a run that ended before any task ran
@@ -31,4 +41,12 @@ func failedRunSummary(o runOptions, started time.Time, code int) runner.Summary 
 		Status: "failed", ExitCode: code, Statuses: map[runner.Status]int{},
 		Tasks: []runner.TaskResult{}, Requests: map[string]int64{},
 	}
+}
+
+// reportDir is the run's report directory: --output-dir, else output.dir.
+func (o runOptions) reportDir(cfg *config.Config) string {
+	if o.outputDir != "" {
+		return o.outputDir
+	}
+	return cfg.Output.Dir
 }

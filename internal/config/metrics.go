@@ -42,8 +42,20 @@ type Pushgateway struct {
 // Textfile is an OpenMetrics file for node-exporter's textfile collector.
 type Textfile struct {
 	// Path is the file written (atomically). A relative path is taken in
-	// output.dir; default output.dir/trustjob.prom.
+	// the report directory; default <report directory>/trustjob.prom.
 	Path string `yaml:"path"`
+}
+
+// TextfilePath is where the textfile goes for a run writing reports to dir:
+// "" when the path is relative and the run has no report directory.
+func (t *Textfile) TextfilePath(dir string) string {
+	if filepath.IsAbs(t.Path) {
+		return t.Path
+	}
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, t.Path)
 }
 
 var promLabelValueRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
@@ -80,15 +92,11 @@ func (c *checker) metrics(cfg *Config) {
 		if t.Path == "" {
 			t.Path = DefaultTextfileName
 		}
-		switch {
-		case !strings.HasSuffix(t.Path, ".prom"):
+		// A relative path is joined to the run's report directory when the
+		// run starts (output.dir or --output-dir), see TextfilePath.
+		if !strings.HasSuffix(t.Path, ".prom") {
 			c.add("metrics.textfile.path", fmt.Sprintf("%q does not end in .prom", t.Path),
 				"node-exporter's textfile collector reads *.prom files only, e.g. trustjob.prom")
-		case !filepath.IsAbs(t.Path) && cfg.Output.Dir == "":
-			c.add("metrics.textfile.path", "a relative textfile path needs output.dir",
-				"set output.dir, or give an absolute path")
-		case !filepath.IsAbs(t.Path):
-			t.Path = filepath.Join(cfg.Output.Dir, t.Path)
 		}
 	}
 }

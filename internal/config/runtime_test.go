@@ -55,8 +55,11 @@ func TestRuntimeDefaults(t *testing.T) {
 			if p.Job != DefaultPushgatewayJob || p.Timeout.D() != 10*time.Second {
 				t.Errorf("pushgateway = %+v", p)
 			}
-			if want := filepath.Join("/reports", DefaultTextfileName); c.Metrics.Textfile.Path != want {
-				t.Errorf("textfile = %q, want %q", c.Metrics.Textfile.Path, want)
+			if want := filepath.Join("/reports", DefaultTextfileName); c.Metrics.Textfile.TextfilePath(c.Output.Dir) != want {
+				t.Errorf("textfile = %q, want %q", c.Metrics.Textfile.TextfilePath(c.Output.Dir), want)
+			}
+			if got := c.Metrics.Textfile.TextfilePath(""); got != "" {
+				t.Errorf("relative textfile without a report directory = %q, want none", got)
 			}
 		}},
 	}
