@@ -40,12 +40,6 @@ const ServiceVPCMetadata = "vpc-metadata"
 // DefaultMetadataURL is the link-local metadata service.
 const DefaultMetadataURL = "http://169.254.169.254"
 
-// Metadata service paths (go-sdk-core's default version 2022-03-01).
-const (
-	metadataTokenPath    = "/instance_identity/v1/token"
-	metadataIAMTokenPath = "/instance_identity/v1/iam_token"
-)
-
 // preflightVPC checks what can be checked before a VPC sign-in without the
 // network: a profile is named, the metadata URL is one the rules allow.
 func preflightVPC(s Settings) error {
