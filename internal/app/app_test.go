@@ -42,7 +42,7 @@ type fakeTask struct {
 	mu  *sync.Mutex
 }
 
-func (f fakeTask) Run(_ context.Context, env tasks.Env, out report.Writer) error {
+func (f fakeTask) Run(_ context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
 	f.mu.Lock()
 	*f.env = env
 	f.mu.Unlock()
@@ -50,11 +50,12 @@ func (f fakeTask) Run(_ context.Context, env tasks.Env, out report.Writer) error
 	for i := range f.o.Rows {
 		_ = out.Write(report.Row{"n": i})
 	}
-	out.SetSummary(report.Summary{"findings": f.o.Findings})
+	var res tasks.Result
+	res.Findings.AddN(tasks.Finding{Status: tasks.StatusFail}, f.o.Findings)
 	if f.o.Fail != "" {
-		return errors.New(f.o.Fail)
+		return res, errors.New(f.o.Fail)
 	}
-	return nil
+	return res, nil
 }
 
 // harness is an app with buffers, a fake task type and fake services.

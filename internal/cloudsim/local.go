@@ -77,8 +77,7 @@ func StartLocalAt(world *World, spec Spec, opts Options, dir, addr string) (*Loc
 // Refresh mints a new one-hour token for the runner's service account and
 // rotates it into TokenFile now.
 func (l *Local) Refresh() error {
-	_, err := l.kubelet.sync(true)
-	return err
+	return l.kubelet.Rotate()
 }
 
 // RunKubelet keeps TokenFile fresh, as the kubelet would, until ctx ends

@@ -1,27 +1,37 @@
 package cloudsim
 
-// Service names: used in the request log, for counters, and to choose the error
-// body shape. They match trustjob's own service names in run-summary.json.
-const (
-	ServiceIAMToken         = "iam-token"
-	ServiceIAMIdentity      = "iam-identity"
-	ServiceResourceCtl      = "resource-controller"
-	ServiceResourceMgr      = "resource-manager"
-	ServiceGlobalSearch     = "global-search"
-	ServiceGlobalTagging    = "global-tagging"
-	ServiceUserManagement   = "user-management"
-	ServiceAccessGroups     = "iam-access-groups"
-	ServicePolicyManagement = "iam-policy-management"
-	ServiceUsageReports     = "usage-reports"
-	ServiceSimControl       = "cloudsim"
+import (
+	"github.com/trustjob/trustjob/internal/cloudsim/access"
+	"github.com/trustjob/trustjob/internal/cloudsim/account"
+	"github.com/trustjob/trustjob/internal/cloudsim/core"
+	"github.com/trustjob/trustjob/internal/cloudsim/iamtoken"
+	"github.com/trustjob/trustjob/internal/cloudsim/identity"
+	"github.com/trustjob/trustjob/internal/cloudsim/resources"
+	"github.com/trustjob/trustjob/internal/cloudsim/usage"
+	"github.com/trustjob/trustjob/internal/cloudsim/usermgmt"
 )
 
-// routes registers every emulated endpoint. Each service family registers its
-// own routes in its own file.
-func (s *Sim) routes() {
-	s.routesIAMToken()  // iamtoken.go: /identity/token, keys, openid config
-	s.routesProfiles()  // profiles.go: trusted profiles, links, rules, account settings
-	s.routesResources() // resources.go: Resource Controller, Resource Manager, Search, Tagging
-	s.routesIdentity()  // identity.go: reports, API keys, service IDs, users, groups, policies
-	s.routesControl()   // control.go: /_sim/ introspection for `trustjob sim` users
+// Service is one emulated IBM Cloud service as New mounts it.
+type Service struct {
+	// Name says what it is (for people; the request log uses each route's
+	// core.Service* name).
+	Name string
+	// URLVars are the IBM SDK's endpoint variables that point a client at this
+	// service; Env sets each to the emulator's URL.
+	URLVars []string
+	// Mount registers the service's routes on srv, over the account w.
+	Mount func(srv *core.Server, w *account.World)
+}
+
+// Services are the emulated services, in mounting order. Adding one is one
+// entry here (see the package comment, "Mounting a service").
+var Services = []Service{
+	{Name: "IAM token (cr-token grant)", Mount: iamtoken.Mount},
+	{Name: "IAM Identity", URLVars: []string{"IAM_IDENTITY_URL"}, Mount: identity.Mount},
+	{Name: "IAM Access Groups and Policy Management", URLVars: []string{"IAM_ACCESS_GROUPS_URL", "IAM_POLICY_MANAGEMENT_URL"}, Mount: access.Mount},
+	{Name: "User Management", URLVars: []string{"USER_MANAGEMENT_URL"}, Mount: usermgmt.Mount},
+	{Name: "Usage Reports", URLVars: []string{"USAGE_REPORTS_URL"}, Mount: usage.Mount},
+	{Name: "Resource Controller and Manager, Global Search and Tagging",
+		URLVars: []string{"RESOURCE_CONTROLLER_URL", "RESOURCE_MANAGER_URL", "GLOBAL_SEARCH_URL", "GLOBAL_TAGGING_URL"},
+		Mount:   func(srv *core.Server, w *account.World) { resources.Mount(srv, &w.RWMutex, &w.Resources) }},
 }

@@ -200,7 +200,7 @@ func retrying(c *http.Client, maxRetries int, maxInterval time.Duration) *http.C
 	rc.RetryMax = maxRetries
 	rc.RetryWaitMax = maxInterval
 	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if errors.Is(err, ErrHostNotAllowed) {
+		if refused(err) {
 			return false, err
 		}
 		return core.IBMCloudSDKRetryPolicy(ctx, resp, err)
@@ -261,64 +261,12 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("%s request to %s refused: %w; add it to allowedHosts if it is yours", g.service, req.URL.Hostname(), ErrHostNotAllowed)
 	}
+	if err := CheckDryRun(g.service, req); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
 	g.counter.Add(g.service)
 	return g.base.RoundTrip(req)
-}
-
-// StatusCode returns the HTTP status of an SDK call, 0 when there was no
-// response (a network error).
-func StatusCode(resp *core.DetailedResponse) int {
-	if resp == nil {
-		return 0
-	}
-	return resp.StatusCode
-}
-
-// IsPermission reports whether an SDK call failed with 403 (the trusted profile
-// lacks an access policy).
-func IsPermission(resp *core.DetailedResponse, err error) bool {
-	return err != nil && StatusCode(resp) == http.StatusForbidden
-}
-
-// CallError is a failed SDK call with what was being done and the HTTP status
-// (0 without a response).
-type CallError struct {
-	Op     string
-	Status int
-	Err    error
-}
-
-func (e *CallError) Error() string {
-	if e.Status != 0 {
-		return fmt.Sprintf("%s: HTTP %d: %v", e.Op, e.Status, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", e.Op, e.Err)
-}
-
-func (e *CallError) Unwrap() error { return e.Err }
-
-// HTTPStatus is the status of the failed call.
-func (e *CallError) HTTPStatus() int { return e.Status }
-
-// Wrap returns nil for a nil err, else a *CallError with the response's status.
-func Wrap(op string, resp *core.DetailedResponse, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &CallError{Op: op, Status: StatusCode(resp), Err: err}
-}
-
-// HTTPStatus finds the HTTP status of a failed call in err's chain: an error
-// with an HTTPStatus() method (CallError, a task's own), else the SDK's
-// *core.HTTPProblem; 0 when there was no response.
-func HTTPStatus(err error) int {
-	var hs interface{ HTTPStatus() int }
-	if errors.As(err, &hs) {
-		return hs.HTTPStatus()
-	}
-	var hp *core.HTTPProblem
-	if errors.As(err, &hp) && hp.Response != nil {
-		return hp.Response.StatusCode
-	}
-	return 0
 }

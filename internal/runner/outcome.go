@@ -1,11 +1,6 @@
 package runner
 
 import (
-	"errors"
-	"net/http"
-
-	"github.com/IBM/go-sdk-core/v5/core"
-
 	"github.com/trustjob/trustjob/internal/exitcode"
 )
 
@@ -26,40 +21,6 @@ const (
 	// or because the run was cancelled first (a failure).
 	Skipped Status = "skipped"
 )
-
-// PermissionDenied can be implemented by task errors that know they mean
-// "the trusted profile lacks an IAM permission" without an HTTP status.
-type PermissionDenied interface {
-	PermissionDenied() bool
-}
-
-// IsPermission reports whether err comes from a 401 or 403 answer of an IBM
-// Cloud API: an IAM policy is missing or the profile's token was refused. The
-// SDK chains its problems (SDKProblem -> HTTPProblem) so errors.As finds the
-// HTTP status however the task wrapped the error.
-func IsPermission(err error) bool {
-	if err == nil {
-		return false
-	}
-	var pd PermissionDenied
-	if errors.As(err, &pd) && pd.PermissionDenied() {
-		return true
-	}
-	var auth *core.AuthenticationError
-	if errors.As(err, &auth) && auth.HTTPProblem != nil && deniedStatus(auth.HTTPProblem.Response) {
-		return true
-	}
-	var hp *core.HTTPProblem
-	return errors.As(err, &hp) && deniedStatus(hp.Response)
-}
-
-func deniedStatus(r *core.DetailedResponse) bool {
-	if r == nil {
-		return false
-	}
-	s := r.GetStatusCode()
-	return s == http.StatusUnauthorized || s == http.StatusForbidden
-}
 
 // ExitCode maps the task results of a run to the process exit code, in this
 // order:

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/logging"
@@ -141,20 +142,32 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	}
 	taskCtx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("task timeout %s reached", t.Timeout))
 	defer cancel()
+	// Dry-run is enforced twice below the task: the executor takes no action,
+	// and the HTTP transport refuses writes under the marked context.
+	dryRun := p.DryRun
+	if ro, ok := t.Opts.(tasks.ReadOnly); ok && ro.ReadOnly() {
+		dryRun = true
+	}
+	if dryRun {
+		taskCtx = ibmcloud.WithDryRun(taskCtx)
+	}
 	env := tasks.Env{
 		Logger: log, Clients: p.Clients, Account: p.Identity.Account, ProfileIAMID: p.Identity.ProfileIAMID,
-		TaskName: t.Name, Now: p.now(), DryRun: p.DryRun,
+		TaskName: t.Name, Now: p.now(), DryRun: dryRun,
+		Actions: action.New(action.Config{DryRun: dryRun, Logger: log}),
 	}
 	if p.OutputDir != "" {
 		env.StateDir = filepath.Join(p.OutputDir, t.Name)
 	}
-	log.Debug("task starting", "timeout", timeout.String(), "dry_run", p.DryRun)
+	log.Debug("task starting", "timeout", timeout.String(), "dry_run", dryRun)
 
-	runErr := safeRun(taskCtx, task, env, out, log)
+	res, runErr := safeRun(taskCtx, task, env, out, log)
+	out.SetSummary(res.ReportSummary())
 	written, closeErr := out.Close(runErr == nil)
 	r.Rows, r.Files, r.Summary = written.Rows, written.Files, written.Summary
-	r.Findings = findings(written.Summary)
-	if t.FailOn != nil && r.Findings != nil && *r.Findings > int64(*t.FailOn) {
+	n := int64(res.Findings.Failing())
+	r.Findings = &n
+	if t.FailOn != nil && n > int64(*t.FailOn) {
 		r.FailOnExceeded = true
 	}
 	switch {
@@ -177,7 +190,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 
 // safeRun runs the task and turns a panic into an error, so that one broken
 // task cannot take the other tasks (and the run summary) down with it.
-func safeRun(ctx context.Context, t tasks.Task, env tasks.Env, out report.Writer, log *slog.Logger) (err error) {
+func safeRun(ctx context.Context, t tasks.Task, env tasks.Env, out tasks.Output, log *slog.Logger) (res tasks.Result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			log.Error("task panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -196,31 +209,11 @@ func (p *Plan) now() func() time.Time {
 
 func (r *TaskResult) fail(err error) TaskResult {
 	r.Status, r.Error = Failed, redact(err)
-	r.PermissionDenied = IsPermission(err)
+	r.PermissionDenied = ibmcloud.IsPermission(err)
 	return *r
 }
 
 func redact(err error) string { return logging.RedactString(err.Error()) }
-
-// findings reads the "findings" count a task put in its summary.
-func findings(s report.Summary) *int64 {
-	var n int64
-	switch v := s["findings"].(type) {
-	case int:
-		n = int64(v)
-	case int64:
-		n = v
-	case int32:
-		n = int64(v)
-	case uint64:
-		n = int64(v)
-	case float64:
-		n = int64(v)
-	default:
-		return nil
-	}
-	return &n
-}
 
 func logTask(log *slog.Logger, r TaskResult) {
 	level := slog.LevelInfo

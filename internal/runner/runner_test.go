@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/IBM/go-sdk-core/v5/core"
+	"github.com/IBM/platform-services-go-sdk/resourcecontrollerv2"
 
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exitcode"
@@ -23,40 +27,50 @@ import (
 
 // behaviour is the fake task type's options: what the task does when run.
 type behaviour struct {
-	Rows     int
-	Findings *int
-	Err      error
-	Block    bool // wait for ctx, then return its error
-	Panic    bool
-	NewErr   error
-	Check    func(env tasks.Env) // inspect the Env the runner built
+	ReadOnlyOpt bool // the options ask for a dry run
+	Rows        int
+	Findings    *int
+	Err         error
+	Block       bool // wait for ctx, then return its error
+	Panic       bool
+	NewErr      error
+	Check       func(env tasks.Env) // inspect the Env the runner built
+	CheckCtx    func(ctx context.Context)
 }
 
 func (b *behaviour) Validate() []config.FieldError { return nil }
 
+func (b *behaviour) ReadOnly() bool { return b.ReadOnlyOpt }
+
 type fakeTask struct{ b *behaviour }
 
-func (f fakeTask) Run(ctx context.Context, env tasks.Env, out report.Writer) error {
+func (f fakeTask) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
 	if f.b.Check != nil {
 		f.b.Check(env)
 	}
+	if f.b.CheckCtx != nil {
+		f.b.CheckCtx(ctx)
+	}
+	var res tasks.Result
 	env.Logger.Debug("working", "token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
 	for i := range f.b.Rows {
 		if err := out.Write(report.Row{"n": i}); err != nil {
-			return err
+			return res, err
 		}
 	}
 	if f.b.Findings != nil {
-		out.SetSummary(report.Summary{"findings": *f.b.Findings})
+		res.Findings.AddN(tasks.Finding{Status: tasks.StatusFail, Severity: tasks.SeverityMedium}, *f.b.Findings)
+		// Passing findings are not what failOn counts.
+		res.Findings.AddN(tasks.Finding{Status: tasks.StatusPass}, 100)
 	}
 	if f.b.Panic {
 		panic("fake task bug")
 	}
 	if f.b.Block {
 		<-ctx.Done()
-		return fmt.Errorf("list things: %w", ctx.Err())
+		return res, fmt.Errorf("list things: %w", ctx.Err())
 	}
-	return f.b.Err
+	return res, f.b.Err
 }
 
 func fakeRegistry() *tasks.Registry {
@@ -128,10 +142,7 @@ func task(name string, b *behaviour, timeout time.Duration) config.Task {
 
 func intp(n int) *int { return &n }
 
-type permErr struct{}
-
-func (permErr) Error() string          { return "403 Forbidden" }
-func (permErr) PermissionDenied() bool { return true }
+var permErr = &ibmcloud.CallError{Op: "get report", Status: http.StatusForbidden, Err: errors.New("Forbidden")}
 
 func TestRun(t *testing.T) {
 	tests := []struct {
@@ -170,7 +181,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:     "only permission failures",
-			tasks:    []config.Task{task("a", &behaviour{Err: fmt.Errorf("get report: %w", permErr{})}, time.Minute), task("b", &behaviour{}, time.Minute)},
+			tasks:    []config.Task{task("a", &behaviour{Err: fmt.Errorf("task: %w", permErr)}, time.Minute), task("b", &behaviour{}, time.Minute)},
 			want:     []Status{Failed, Succeeded},
 			wantCode: exitcode.NoPerm,
 		},
@@ -202,9 +213,13 @@ func TestRun(t *testing.T) {
 			tasks:    []config.Task{withFailOn(task("a", &behaviour{Findings: intp(5)}, time.Minute), 4), withFailOn(task("b", &behaviour{Findings: intp(5)}, time.Minute), 5)},
 			want:     []Status{Succeeded, Succeeded},
 			wantCode: exitcode.Findings,
-			check: func(t *testing.T, s Summary, _ *fakeOutput) {
+			check: func(t *testing.T, s Summary, out *fakeOutput) {
 				if !s.Tasks[0].FailOnExceeded || s.Tasks[1].FailOnExceeded || *s.Tasks[0].Findings != 5 {
 					t.Errorf("failOn: %+v / %+v", s.Tasks[0], s.Tasks[1])
+				}
+				sum := out.reports["a"].summary
+				if sum["findings"] != 5 || fmt.Sprint(sum["findings_by_severity"]) != "map[medium:5]" {
+					t.Errorf("report summary %v", sum)
 				}
 			},
 		},
@@ -350,6 +365,52 @@ func TestRunEnvAndSummary(t *testing.T) {
 		if !bytes.Contains(data, []byte(key)) {
 			t.Errorf("run summary lacks %s:\n%s", key, data)
 		}
+	}
+}
+
+// sdkError makes a real SDK call against a server answering status, so the
+// classification is tested on the error chain the SDK actually builds.
+func sdkError(t *testing.T, status int) error {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"errors":[{"code":"x","message":"status %d"}],"status_code":%d}`, status, status)
+	}))
+	t.Cleanup(srv.Close)
+	rc, err := resourcecontrollerv2.NewResourceControllerV2(&resourcecontrollerv2.ResourceControllerV2Options{
+		URL: srv.URL, Authenticator: &core.NoAuthAuthenticator{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = rc.ListResourceInstancesWithContext(context.Background(), &resourcecontrollerv2.ListResourceInstancesOptions{})
+	if err == nil {
+		t.Fatal("no error from the SDK")
+	}
+	return fmt.Errorf("list resource instances: %w", err)
+}
+
+// TestRunMarksDryRun: the run's --dry-run and a task's own dryRun option both
+// reach the executor and mark the task's context, so the HTTP transport
+// refuses writes underneath.
+func TestRunMarksDryRun(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		runDry, opt bool
+		wantDry     bool
+	}{{"neither", false, false, false}, {"run --dry-run", true, false, true}, {"task dryRun", false, true, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var env tasks.Env
+			var ctxDry bool
+			b := &behaviour{ReadOnlyOpt: tt.opt, Check: func(e tasks.Env) { env = e },
+				CheckCtx: func(ctx context.Context) { ctxDry = ibmcloud.IsDryRun(ctx) }}
+			Run(context.Background(), Plan{Tasks: []config.Task{task("a", b, time.Minute)}, Types: fakeRegistry(),
+				Output: &fakeOutput{}, DryRun: tt.runDry})
+			if env.DryRun != tt.wantDry || env.Actions.DryRun() != tt.wantDry || ctxDry != tt.wantDry {
+				t.Errorf("env.DryRun %v, executor %v, context %v; want %v", env.DryRun, env.Actions.DryRun(), ctxDry, tt.wantDry)
+			}
+		})
 	}
 }
 

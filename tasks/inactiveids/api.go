@@ -2,14 +2,28 @@ package inactiveids
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/IBM/platform-services-go-sdk/iamaccessgroupsv2"
 	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
 	"github.com/IBM/platform-services-go-sdk/usermanagementv1"
+	"github.com/go-openapi/strfmt"
+
+	"github.com/trustjob/trustjob/internal/action"
+	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/wait"
 )
+
+// The calls the task makes: the inactive-identities report (create, poll),
+// the four listings that enrich it, the access-group memberships, and the
+// four writes the executor may ask for.
 
 // identityAPI is the part of IAM Identity the task calls.
 type identityAPI interface {
@@ -39,47 +53,6 @@ type groupsAPI interface {
 // Management and Access Groups accept.
 const pageSize = 100
 
-// httpStatus is the HTTP status of an SDK call: from the response when there is
-// one, else from the error's HTTP problem; 0 for transport errors.
-func httpStatus(resp *core.DetailedResponse, err error) int {
-	if resp != nil && resp.StatusCode != 0 {
-		return resp.StatusCode
-	}
-	var p *core.HTTPProblem
-	if errors.As(err, &p) && p.Response != nil {
-		return p.Response.StatusCode
-	}
-	return 0
-}
-
-// permissionError explains a 403: which access the trusted profile lacks.
-type permissionError struct {
-	what string // what was being done, e.g. "list API keys"
-	need string // the access that allows it
-	err  error
-}
-
-func (e *permissionError) Error() string {
-	return fmt.Sprintf("%s: permission denied (403): %s: %v", e.what, e.need, e.err)
-}
-
-func (e *permissionError) Unwrap() error { return e.err }
-
-// HTTPStatus lets callers (doctor) recognise a permission problem.
-func (e *permissionError) HTTPStatus() int { return 403 }
-
-// wrapCall wraps an SDK error with what was being done, and a 403 with the
-// access needed.
-func wrapCall(what, need string, resp *core.DetailedResponse, err error) error {
-	if httpStatus(resp, err) == 403 {
-		return &permissionError{what: what, need: need, err: err}
-	}
-	if s := httpStatus(resp, err); s != 0 {
-		return fmt.Errorf("%s: HTTP %d: %w", what, s, err)
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
 // What the trusted profile needs for each call, for 403 explanations.
 const (
 	needReport   = "the trusted profile needs a role with iam-identity.report.create and iam-identity.report.get on IAM Identity Service (IBM documents Administrator for managing inactive identities)"
@@ -96,4 +69,404 @@ var actionNeeds = map[string]string{
 	ActionLockAPIKey:       "the trusted profile needs Operator (or a custom role with iam-identity.apikey.lock) on IAM Identity Service",
 	ActionLockServiceID:    "the trusted profile needs Operator (or a custom role with iam-identity.serviceid.lock) on IAM Identity Service",
 	ActionRemoveFromGroups: "the trusted profile needs Editor (or a custom role with iam-groups.members.delete) on IAM Access Groups Service",
+}
+
+// ---- The inactive-identities report ----
+
+// reportResult is a fetched activity report and how it was obtained.
+type reportResult struct {
+	report    *iamidentityv1.Report
+	reference string
+	polls     int  // GETs answered 204 (not ready yet)
+	recreated bool // the first reference was replaced (404) and a new report created
+}
+
+// poller fetches the inactive-identities report: create, then poll until 200.
+// 204 means "still generating" (the SDK returns no result and no error, so the
+// status code decides); 404 means the report was replaced by a newer one, and
+// is answered by creating it again, once. Waits grow by half from interval up
+// to maxInterval, until ctx's deadline.
+type poller struct {
+	api         identityAPI
+	account     string
+	hours       int
+	interval    time.Duration
+	maxInterval time.Duration
+	log         *slog.Logger
+}
+
+func (p *poller) create(ctx context.Context) (string, error) {
+	opts := &iamidentityv1.CreateReportOptions{AccountID: &p.account}
+	opts.SetType("inactive").SetDuration(strconv.Itoa(p.hours))
+	ref, resp, err := p.api.CreateReportWithContext(ctx, opts)
+	if err != nil {
+		return "", ibmcloud.WrapNeed("create the inactive-identities report", needReport, resp, err)
+	}
+	if ref == nil || ref.Reference == nil || *ref.Reference == "" {
+		return "", fmt.Errorf("create the inactive-identities report: HTTP %d without a reference", ibmcloud.ResponseStatus(resp, nil))
+	}
+	return *ref.Reference, nil
+}
+
+func (p *poller) fetch(ctx context.Context) (reportResult, error) {
+	var res reportResult
+	ref, err := p.create(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.reference = ref
+	delay := p.interval
+	for {
+		rep, resp, err := p.api.GetReportWithContext(ctx, &iamidentityv1.GetReportOptions{AccountID: &p.account, Reference: &res.reference})
+		status := ibmcloud.ResponseStatus(resp, err)
+		switch {
+		case err != nil && status == http.StatusNotFound && !res.recreated:
+			// Only the newest report exists: someone (another run, the
+			// console) replaced ours. Ask for a fresh one, once.
+			p.log.Warn("inactive-identities report was replaced; creating it again", "reference", res.reference)
+			res.recreated = true
+			if res.reference, err = p.create(ctx); err != nil {
+				return res, err
+			}
+			delay = p.interval
+			continue
+		case err != nil:
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("inactive-identities report %s not ready after %d polls: %w", res.reference, res.polls, ctx.Err())
+			}
+			return res, ibmcloud.WrapNeed("get the inactive-identities report "+res.reference, needReport, resp, err)
+		case status == http.StatusOK && rep != nil:
+			res.report = rep
+			return res, nil
+		}
+		// 204 (or any other bodiless 2xx): not generated yet.
+		res.polls++
+		if err := wait.Sleep(ctx, untilDeadline(ctx, delay)); err != nil {
+			return res, fmt.Errorf("inactive-identities report %s not ready after %d polls: %w", res.reference, res.polls, ctx.Err())
+		}
+		delay = min(delay+delay/2, p.maxInterval)
+	}
+}
+
+// untilDeadline shortens a wait that would overrun ctx's deadline, so that the
+// last poll happens just before it rather than never.
+func untilDeadline(ctx context.Context, d time.Duration) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return d
+	}
+	// Past the last chance, wait the full d: ctx ends during it.
+	if rem := time.Until(dl) - 250*time.Millisecond; rem > 0 && rem < d {
+		return rem
+	}
+	return d
+}
+
+// ---- The listings ----
+//
+// The report names identities; the listings add what it lacks (creation time,
+// lock and disable state, descriptions for the exemption marker, owners'
+// iam_ids, user state). Each listing is paged at 100 and joined in memory, so
+// the request count grows with the account's identities / 100, never with the
+// number of inactive ones.
+
+type keyInfo struct {
+	name, description, iamID string
+	created                  time.Time
+	locked, disabled         bool
+}
+
+type entityInfo struct { // service IDs and trusted profiles
+	id, iamID, name, description string
+	created                      time.Time
+	locked                       bool
+}
+
+type userInfo struct {
+	iamID, state string
+	added        time.Time
+}
+
+// catalog is the joined listings.
+type catalog struct {
+	keys     map[string]keyInfo    // by API key id
+	sids     map[string]entityInfo // by service ID id
+	profiles map[string]entityInfo // by profile id
+	users    map[string]userInfo   // by iam_id
+}
+
+// lister pages through the listings.
+type lister struct {
+	iam     identityAPI
+	users   usersAPI
+	account string
+}
+
+// listAll runs the four listings concurrently (each sequential in its pages)
+// and returns the first error.
+func (l *lister) listAll(ctx context.Context) (*catalog, error) {
+	c := &catalog{}
+	fns := []func(context.Context, *catalog) error{l.listAPIKeys, l.listServiceIDs, l.listProfiles, l.listUsers}
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(ctx, c)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (l *lister) listAPIKeys(ctx context.Context, c *catalog) error {
+	keys := map[string]keyInfo{}
+	const what = "list API keys"
+	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
+		opts := &iamidentityv1.ListAPIKeysOptions{AccountID: &l.account, Pagetoken: tok}
+		opts.SetScope("account").SetPagesize(pageSize)
+		page, resp, err := l.iam.ListAPIKeysWithContext(ctx, opts)
+		if err != nil {
+			return nil, ibmcloud.WrapNeed(what, needAPIKeys, resp, err)
+		}
+		for _, k := range page.Apikeys {
+			keys[str(k.ID)] = keyInfo{name: str(k.Name), description: str(k.Description), iamID: str(k.IamID),
+				created: dt(k.CreatedAt), locked: boolv(k.Locked), disabled: boolv(k.Disabled)}
+		}
+		return ibmcloud.NextToken(page.Next, "pagetoken")
+	})
+	c.keys = keys
+	return err
+}
+
+func (l *lister) listServiceIDs(ctx context.Context, c *catalog) error {
+	sids := map[string]entityInfo{}
+	const what = "list service IDs"
+	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
+		opts := &iamidentityv1.ListServiceIdsOptions{AccountID: &l.account, Pagetoken: tok}
+		opts.SetPagesize(pageSize)
+		page, resp, err := l.iam.ListServiceIdsWithContext(ctx, opts)
+		if err != nil {
+			return nil, ibmcloud.WrapNeed(what, needSIDs, resp, err)
+		}
+		for _, s := range page.Serviceids {
+			sids[str(s.ID)] = entityInfo{id: str(s.ID), iamID: str(s.IamID), name: str(s.Name),
+				description: str(s.Description), created: dt(s.CreatedAt), locked: boolv(s.Locked)}
+		}
+		return ibmcloud.NextToken(page.Next, "pagetoken")
+	})
+	c.sids = sids
+	return err
+}
+
+func (l *lister) listProfiles(ctx context.Context, c *catalog) error {
+	profiles := map[string]entityInfo{}
+	const what = "list trusted profiles"
+	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
+		opts := &iamidentityv1.ListProfilesOptions{AccountID: &l.account, Pagetoken: tok}
+		opts.SetPagesize(pageSize)
+		page, resp, err := l.iam.ListProfilesWithContext(ctx, opts)
+		if err != nil {
+			return nil, ibmcloud.WrapNeed(what, needProfiles, resp, err)
+		}
+		for _, p := range page.Profiles {
+			profiles[str(p.ID)] = entityInfo{id: str(p.ID), iamID: str(p.IamID), name: str(p.Name),
+				description: str(p.Description), created: dt(p.CreatedAt)}
+		}
+		return ibmcloud.NextToken(page.Next, "pagetoken")
+	})
+	c.profiles = profiles
+	return err
+}
+
+func (l *lister) listUsers(ctx context.Context, c *catalog) error {
+	users := map[string]userInfo{}
+	const what = "list users"
+	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
+		opts := &usermanagementv1.ListUsersOptions{AccountID: &l.account, Start: tok}
+		opts.SetLimit(pageSize)
+		page, resp, err := l.users.ListUsersWithContext(ctx, opts)
+		if err != nil {
+			return nil, ibmcloud.WrapNeed(what, needUsers, resp, err)
+		}
+		for _, u := range page.Resources {
+			added, _ := parseTime(str(u.AddedOn))
+			users[str(u.IamID)] = userInfo{iamID: str(u.IamID), state: str(u.State), added: added}
+		}
+		return ibmcloud.NextToken(page.NextURL, "_start")
+	})
+	c.users = users
+	return err
+}
+
+// ---- Access-group memberships ----
+
+// members lists every access group's members: ⌈G/100⌉ + Σ⌈members/100⌉
+// requests, independent of how many identities are inactive.
+func members(ctx context.Context, groups groupsAPI, account string) (map[string]bool, error) {
+	in := map[string]bool{}
+	var groupIDs []string
+	const what = "list access groups"
+	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
+		opts := &iamaccessgroupsv2.ListAccessGroupsOptions{AccountID: &account}
+		opts.SetLimit(pageSize).SetHidePublicAccess(true)
+		if err := setOffset(tok, what, opts.SetOffset); err != nil {
+			return nil, err
+		}
+		page, resp, err := groups.ListAccessGroupsWithContext(ctx, opts)
+		if err != nil {
+			return nil, ibmcloud.WrapNeed(what, needGroups, resp, err)
+		}
+		for _, g := range page.Groups {
+			groupIDs = append(groupIDs, str(g.ID))
+		}
+		return nextHref(page.Next)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, gid := range groupIDs {
+		what := "list members of access group " + gid
+		err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
+			opts := &iamaccessgroupsv2.ListAccessGroupMembersOptions{AccessGroupID: &gid}
+			opts.SetLimit(pageSize)
+			if err := setOffset(tok, what, opts.SetOffset); err != nil {
+				return nil, err
+			}
+			page, resp, err := groups.ListAccessGroupMembersWithContext(ctx, opts)
+			if err != nil {
+				return nil, ibmcloud.WrapNeed(what, needGroups, resp, err)
+			}
+			for _, m := range page.Members {
+				in[str(m.IamID)] = true
+			}
+			return nextHref(page.Next)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// setOffset applies an offset page token (from a next href) to options.
+func setOffset[T any](tok *string, what string, set func(int64) T) error {
+	if tok == nil {
+		return nil
+	}
+	off, err := strconv.ParseInt(*tok, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s: bad offset %q in the next link", what, *tok)
+	}
+	set(off)
+	return nil
+}
+
+func nextHref(h *iamaccessgroupsv2.HrefStruct) (*string, error) {
+	if h == nil {
+		return nil, nil
+	}
+	return ibmcloud.NextToken(h.Href, "offset")
+}
+
+// ---- The writes ----
+
+// writer makes the one write request of a step, for the action executor.
+type writer struct {
+	iam     identityAPI
+	groups  groupsAPI
+	account string
+}
+
+func (w *writer) do(ctx context.Context, s *action.Step) error {
+	id := s.Ref.(*identity)
+	what := fmt.Sprintf("%s %s", s.Action, id.id)
+	need := actionNeeds[s.Action]
+	switch s.Action {
+	case ActionDisableAPIKey:
+		resp, err := w.iam.DisableAPIKeyWithContext(ctx, &iamidentityv1.DisableAPIKeyOptions{ID: &id.id})
+		return ibmcloud.WrapNeed(what, need, resp, err)
+	case ActionLockAPIKey:
+		resp, err := w.iam.LockAPIKeyWithContext(ctx, &iamidentityv1.LockAPIKeyOptions{ID: &id.id})
+		return ibmcloud.WrapNeed(what, need, resp, err)
+	case ActionLockServiceID:
+		resp, err := w.iam.LockServiceIDWithContext(ctx, &iamidentityv1.LockServiceIDOptions{ID: &id.id})
+		return ibmcloud.WrapNeed(what, need, resp, err)
+	case ActionRemoveFromGroups:
+		_, resp, err := w.groups.RemoveMemberFromAllAccessGroupsWithContext(ctx,
+			&iamaccessgroupsv2.RemoveMemberFromAllAccessGroupsOptions{AccountID: &w.account, IamID: &id.iamID})
+		switch status := ibmcloud.ResponseStatus(resp, err); {
+		case err != nil && status == http.StatusNotFound:
+			return action.AlreadyDone("not a member of any access group")
+		case err == nil && status == http.StatusMultiStatus:
+			return &ibmcloud.CallError{Op: what, Status: status, Err: fmt.Errorf("removed from some access groups only")}
+		}
+		return ibmcloud.WrapNeed(what, need, resp, err)
+	}
+	return fmt.Errorf("%s: unknown action", what)
+}
+
+// doneDetail is the report's detail of an action taken: what it did and how
+// to undo it.
+func doneDetail(name string) string {
+	switch name {
+	case ActionDisableAPIKey:
+		return "disabled (undo: EnableAPIKey, DELETE /v1/apikeys/{id}/disable)"
+	case ActionLockAPIKey:
+		return "locked (undo: UnlockAPIKey)"
+	case ActionLockServiceID:
+		return "locked (undo: UnlockServiceID)"
+	default:
+		return "removed from every access group"
+	}
+}
+
+// ---- Wire values ----
+
+func dt(t *strfmt.DateTime) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return time.Time(*t).UTC()
+}
+
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func boolv(b *bool) bool { return b != nil && *b }
+
+// timeLayouts are the forms IBM writes timestamps in: RFC 3339 (with or
+// without fractions), IAM's minute precision with a numeric zone
+// ("2024-01-01T12:00+0000"), and a bare date.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04Z0700",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04:05",
+	"2006-01-02",
+}
+
+// parseTime reads an IBM timestamp leniently; ok is false for "" or garbage.
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
 }

@@ -29,16 +29,13 @@ func BenchmarkRequests(b *testing.B) {
 	o := NewOptions()
 	o.PollInterval = config.Duration(100 * time.Millisecond)
 	o.PollMaxInterval = config.Duration(100 * time.Millisecond)
-	task, err := New(o)
-	if err != nil {
-		b.Fatal(err)
-	}
+	task := newTask(o)
 	var rows int
 	before := h.sim.Log().Counts()
 	b.ResetTimer()
 	for b.Loop() {
 		w := &countingWriter{}
-		if err := task.Run(context.Background(), h.env, w); err != nil {
+		if _, err := task.Run(context.Background(), h.env, w); err != nil {
 			b.Fatal(err)
 		}
 		rows = w.rows

@@ -197,3 +197,7 @@ func (o *Options) marker() string {
 	}
 	return o.Exemptions.DescriptionMarker
 }
+
+// ReadOnly tells the runner the task asks for a dry run (dryRun: true, the
+// default), so its context is marked and writes are refused underneath.
+func (o *Options) ReadOnly() bool { return o.DryRun }

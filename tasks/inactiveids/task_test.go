@@ -15,12 +15,16 @@ import (
 	"github.com/IBM/platform-services-go-sdk/iamaccessgroupsv2"
 	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
 	"github.com/IBM/platform-services-go-sdk/usermanagementv1"
+	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/tasks"
 )
+
+// newTask builds the task as the registry would.
+func newTask(o *Options) tasks.Task { return &task{opts: o} }
 
 // testNow is the clock of testdata/world.yaml.
 var testNow = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -126,7 +130,7 @@ func start(t testing.TB, w *cloudsim.World, opts cloudsim.Options, pinned bool) 
 		now = func() time.Time { return testNow }
 	}
 	env := tasks.Env{Logger: slog.New(slog.DiscardHandler), Clients: c, Account: account, ProfileIAMID: runner,
-		TaskName: "inactive", Now: now}
+		TaskName: "inactive", Now: now, Actions: action.New(action.Config{})}
 	return &harness{l: l, sim: l.Sim, env: env}
 }
 
@@ -155,14 +159,12 @@ func run(t testing.TB, h *harness, o *Options) (*memWriter, error) {
 	if errs := o.Validate(); len(errs) > 0 {
 		t.Fatalf("options invalid: %v", errs)
 	}
-	task, err := New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := &memWriter{}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return w, task.Run(ctx, h.env, w)
+	res, err := newTask(o).Run(ctx, h.env, w)
+	w.sum = res.ReportSummary()
+	return w, err
 }
 
 // requests counts logged requests by method and path fragment.
@@ -311,12 +313,13 @@ func TestReplacedReportIsCreatedAgainOnce(t *testing.T) {
 
 func TestReportNeverReadyStopsAtTheDeadline(t *testing.T) {
 	h := start(t, loadWorld(t), cloudsim.Options{ReportDelay: time.Hour}, true)
-	task, _ := New(testOptions())
+	task := newTask(testOptions())
 	w := &memWriter{}
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
 	defer cancel()
 	began := time.Now()
-	err := task.Run(ctx, h.env, w)
+	res, err := task.Run(ctx, h.env, w)
+	w.sum = res.ReportSummary()
 	if err == nil || !strings.Contains(err.Error(), "not ready after") || !strings.Contains(err.Error(), "deadline") {
 		t.Fatalf("err = %v", err)
 	}
@@ -337,6 +340,7 @@ func TestDryRunMakesNoWriteRequests(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := start(t, loadWorld(t), cloudsim.Options{}, true)
 			h.env.DryRun = tc.forcedDry
+			h.env.Actions = action.New(action.Config{DryRun: tc.forcedDry})
 			o := testOptions()
 			o.Actions, o.DryRun = allActions(), tc.taskDry
 			out, err := run(t, h, o)
@@ -348,16 +352,16 @@ func TestDryRunMakesNoWriteRequests(t *testing.T) {
 			}
 			acts := byID(out.records(RecordAction))
 			for key, want := range map[string]string{
-				"disable-apikey:apikey/ApiKey-alice-cli":                                         ResultWouldDo,
-				"disable-apikey:apikey/ApiKey-etl-1":                                             ResultWouldDo,
-				"disable-apikey:apikey/ApiKey-etl-old":                                           ResultSkippedAlready,
-				"disable-apikey:apikey/ApiKey-backup":                                            ResultSkippedExempt,
-				"lock-serviceid:serviceid/ServiceId-etl":                                         ResultWouldDo,
-				"lock-serviceid:serviceid/ServiceId-scanner":                                     ResultSkippedAlready,
-				"remove-from-access-groups:user/IBMid-100000BOB0":                                ResultWouldDo,
-				"remove-from-access-groups:profile/Profile-5f0e8a52-0002-4a00-a000-000000000002": ResultSkippedAlready,
-				"remove-from-access-groups:user/IBMid-100000DANA":                                ResultSkippedExempt,
-				"remove-from-access-groups:profile/Profile-5f0e8a52-0001-4a00-a000-000000000001": ResultWouldDo,
+				"disable-apikey:apikey/ApiKey-alice-cli":                                         string(action.WouldDo),
+				"disable-apikey:apikey/ApiKey-etl-1":                                             string(action.WouldDo),
+				"disable-apikey:apikey/ApiKey-etl-old":                                           string(action.SkippedAlready),
+				"disable-apikey:apikey/ApiKey-backup":                                            string(action.SkippedExempt),
+				"lock-serviceid:serviceid/ServiceId-etl":                                         string(action.WouldDo),
+				"lock-serviceid:serviceid/ServiceId-scanner":                                     string(action.SkippedAlready),
+				"remove-from-access-groups:user/IBMid-100000BOB0":                                string(action.WouldDo),
+				"remove-from-access-groups:profile/Profile-5f0e8a52-0002-4a00-a000-000000000002": string(action.SkippedAlready),
+				"remove-from-access-groups:user/IBMid-100000DANA":                                string(action.SkippedExempt),
+				"remove-from-access-groups:profile/Profile-5f0e8a52-0001-4a00-a000-000000000001": string(action.WouldDo),
 			} {
 				if got := acts[key]["result"]; got != want {
 					t.Errorf("%s: result %v, want %s", key, got, want)
@@ -386,7 +390,7 @@ func TestMaxActionsStopsEverything(t *testing.T) {
 	}
 	blocked := 0
 	for _, r := range out.records(RecordAction) {
-		if r["result"] == ResultBlocked {
+		if r["result"] == string(action.Blocked) {
 			blocked++
 		}
 	}
@@ -434,8 +438,8 @@ func TestActionsAreIdempotentAcrossRuns(t *testing.T) {
 	}
 	acts := byID(second.records(RecordAction))
 	for key, r := range byID(first.records(RecordAction)) {
-		if r["result"] == ResultDone && acts[key]["result"] != ResultSkippedAlready {
-			t.Errorf("%s: second run %v, want %s", key, acts[key]["result"], ResultSkippedAlready)
+		if r["result"] == string(action.Done) && acts[key]["result"] != string(action.SkippedAlready) {
+			t.Errorf("%s: second run %v, want %s", key, acts[key]["result"], string(action.SkippedAlready))
 		}
 	}
 	if second.sum["actions_taken"] != 0 {
@@ -456,7 +460,7 @@ func TestForbiddenActionExplainsThePermission(t *testing.T) {
 	acts := byID(out.records(RecordAction))
 	for _, id := range []string{"ApiKey-alice-cli", "ApiKey-etl-1"} {
 		r := acts["disable-apikey:apikey/"+id]
-		if r["result"] != ResultFailed || !strings.Contains(fmt.Sprint(r["detail"]), need) {
+		if r["result"] != string(action.Failed) || !strings.Contains(fmt.Sprint(r["detail"]), need) {
 			t.Errorf("%s: %v %v", id, r["result"], r["detail"])
 		}
 	}
@@ -512,7 +516,7 @@ func TestRunnerProfileIsNeverActedOn(t *testing.T) {
 	if self == nil || self["exempt"] != true || self["exempt_reason"] != "the trusted profile trustjob runs as" {
 		t.Fatalf("runner row = %v", self)
 	}
-	if r := rows["remove-from-access-groups:profile/"+runner.ID]; r["result"] != ResultSkippedExempt {
+	if r := rows["remove-from-access-groups:profile/"+runner.ID]; r["result"] != string(action.SkippedExempt) {
 		t.Errorf("runner action row = %v", r)
 	}
 	w.RLock()

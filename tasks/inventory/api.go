@@ -3,7 +3,6 @@ package inventory
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,9 @@ import (
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
+
+	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/wait"
 )
 
 // service is one IBM Cloud API the task calls. It keeps go-sdk-core's
@@ -53,27 +55,9 @@ func newCaller(log *slog.Logger) *caller {
 		backoffBase: 250 * time.Millisecond, backoffMax: 15 * time.Second}
 }
 
-// apiError is a call that failed for good.
-type apiError struct {
-	service string
-	op      string
-	status  int // 0 when no HTTP answer came back
-	err     error
-}
-
-func (e *apiError) Error() string {
-	if e.status > 0 {
-		return fmt.Sprintf("%s: %s answered %d: %v", e.op, e.service, e.status, e.err)
-	}
-	return fmt.Sprintf("%s: %v", e.op, e.err)
-}
-
-func (e *apiError) Unwrap() error { return e.err }
-
-// PermissionDenied tells the runner that a 401/403 means a missing IAM
-// policy, so the run exits 77 rather than 1.
-func (e *apiError) PermissionDenied() bool {
-	return e.status == http.StatusUnauthorized || e.status == http.StatusForbidden
+// failed is a call that failed for good, as the one API error type.
+func (s *service) failed(op string, status int, err error) error {
+	return &ibmcloud.CallError{Service: s.name, Op: op, Status: status, Err: err}
 }
 
 // request is one API call; decode reads a 2xx body (it may be called again on
@@ -92,7 +76,7 @@ func (c *caller) call(ctx context.Context, s *service, rq request) error {
 	for {
 		t, err := s.lim.acquire(ctx)
 		if err != nil {
-			return &apiError{service: s.name, op: rq.op, err: err}
+			return s.failed(rq.op, 0, err)
 		}
 		status, retryAfter, err := c.once(ctx, s, rq)
 		switch {
@@ -101,13 +85,12 @@ func (c *caller) call(ctx context.Context, s *service, rq request) error {
 			return nil
 		case ctx.Err() != nil:
 			s.lim.release(t, outcomeFailed)
-			return &apiError{service: s.name, op: rq.op, err: ctx.Err()}
+			return s.failed(rq.op, 0, ctx.Err())
 		case status == http.StatusTooManyRequests:
 			s.lim.release(t, outcomeThrottled)
 			throttled++
 			if throttled > c.maxThrottled {
-				return &apiError{service: s.name, op: rq.op, status: status,
-					err: fmt.Errorf("still rate limited after %d attempts: %w", throttled, err)}
+				return s.failed(rq.op, status, fmt.Errorf("still rate limited after %d attempts: %w", throttled, err))
 			}
 			wait := retryAfter
 			if wait <= 0 {
@@ -120,8 +103,7 @@ func (c *caller) call(ctx context.Context, s *service, rq request) error {
 			s.lim.release(t, outcomeFailed)
 			failed++
 			if failed >= c.maxAttempts {
-				return &apiError{service: s.name, op: rq.op, status: status,
-					err: fmt.Errorf("gave up after %d attempts: %w", failed, err)}
+				return s.failed(rq.op, status, fmt.Errorf("gave up after %d attempts: %w", failed, err))
 			}
 			wait := retryAfter
 			if wait <= 0 {
@@ -132,7 +114,7 @@ func (c *caller) call(ctx context.Context, s *service, rq request) error {
 			}
 		default:
 			s.lim.release(t, outcomeOK) // the service answered; it just said no
-			return &apiError{service: s.name, op: rq.op, status: status, err: err}
+			return s.failed(rq.op, status, err)
 		}
 	}
 }
@@ -146,14 +128,10 @@ func retryable(status int) bool {
 func (c *caller) wait(ctx context.Context, s *service, rq request, status int, d time.Duration) error {
 	c.retries.Add(1)
 	c.log.Debug("retrying", "service", s.name, "op", rq.op, "status", status, "after", d)
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-ctx.Done():
-		return &apiError{service: s.name, op: rq.op, err: ctx.Err()}
+	if wait.Sleep(ctx, d) != nil {
+		return s.failed(rq.op, 0, ctx.Err())
 	}
+	return nil
 }
 
 // backoff is exponential with full jitter, capped.
@@ -214,21 +192,13 @@ func (c *caller) once(ctx context.Context, s *service, rq request) (int, time.Du
 	return resp.StatusCode, 0, nil
 }
 
-// statusOf returns the HTTP status of a failed call (0 if none).
-func statusOf(err error) int {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae.status
-	}
-	return 0
-}
-
 func decodeJSON(out any) func(io.Reader) error {
 	return func(r io.Reader) error { return json.NewDecoder(r).Decode(out) }
 }
 
-// Wire shapes: only the fields the inventory reads (platform-apis.md §2, §3,
-// §5). encoding/json skips the rest of each record without building it.
+// Wire shapes: only the fields the inventory reads, as IBM documents them in
+// the Resource Controller v2, Resource Manager v2 and Global Search v3 API
+// references. encoding/json skips the rest of each record without building it.
 
 type rcInstance struct {
 	CRN             string `json:"crn"`

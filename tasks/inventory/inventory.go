@@ -37,18 +37,12 @@ const permissionHint = "the trusted profile lacks Viewer on the resource groups 
 
 // Type describes the inventory task type for the registry.
 func Type() tasks.Type {
-	return tasks.Type{
+	return tasks.Define(tasks.Spec[Options]{
 		Name:        Name,
 		Description: "Every resource instance of the account, with tags, reclamations and the changes since the previous run",
-		Schema:      Schema,
-		NewOptions:  func() tasks.Options { return NewOptions() },
-		New: func(o tasks.Options) (tasks.Task, error) {
-			opts, ok := o.(*Options)
-			if !ok {
-				return nil, fmt.Errorf("inventory: options of type %T, want *inventory.Options", o)
-			}
-			return &Task{opts: *opts}, nil
-		},
+		Columns:     columns,
+		Defaults:    NewOptions,
+		New:         func(o *Options) tasks.Task { return &Task{opts: *o} },
 		Permissions: []tasks.Permission{
 			{Service: "Resource groups (all)", Role: "Viewer",
 				Why: "list the resource groups (Resource Manager) to partition the listing and name each instance's group"},
@@ -56,7 +50,7 @@ func Type() tasks.Type {
 				Why: "list resource instances and reclamations (Resource Controller) and read tags (Global Search)"},
 		},
 		Probe: Probe,
-	}
+	})
 }
 
 // Probe makes the task's cheapest authorised read: list the resource groups.
@@ -80,27 +74,27 @@ type Task struct {
 }
 
 // Run lists the inventory to out. See the package comment.
-func (t *Task) Run(ctx context.Context, env tasks.Env, out report.Writer) error {
+func (t *Task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
 	r := &run{task: t, env: env, out: out, start: env.Now()}
 	err := r.do(ctx)
-	out.SetSummary(r.summary(err == nil))
+	res := r.result(err == nil)
 	if err == nil {
-		return nil
+		return res, nil
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("inventory incomplete after %d instances, the report is partial: %w", r.em.counts.instances, err)
+		return res, fmt.Errorf("inventory incomplete after %d instances, the report is partial: %w", r.em.counts.instances, err)
 	}
-	if statusOf(err) == 403 {
-		return fmt.Errorf("inventory: %w (%s)", err, permissionHint)
+	if ibmcloud.IsPermission(err) {
+		return res, fmt.Errorf("inventory: %w (%s)", err, permissionHint)
 	}
-	return fmt.Errorf("inventory: %w", err)
+	return res, fmt.Errorf("inventory: %w", err)
 }
 
 // run is the state of one Run.
 type run struct {
 	task  *Task
 	env   tasks.Env
-	out   report.Writer
+	out   tasks.Output
 	start time.Time
 
 	c      *caller
@@ -286,6 +280,15 @@ func (r *run) loadReclamations(ctx context.Context) error {
 	return nil
 }
 
+// result is the task's findings and summary, whether or not Run succeeded.
+// Each change since the previous run is a finding (see changeFinding).
+func (r *run) result(complete bool) tasks.Result {
+	c := r.em.counts
+	var f tasks.Findings
+	f.AddN(changeFinding, c.created+c.deleted+c.changed)
+	return tasks.Result{Findings: f, Summary: r.summary(complete)}
+}
+
 // summary is the task's summary; it is written whether or not Run succeeded.
 func (r *run) summary(complete bool) report.Summary {
 	c := r.em.counts
@@ -300,7 +303,6 @@ func (r *run) summary(complete bool) report.Summary {
 		"tags_fetched":       r.task.opts.IncludeTags && r.em.tags != nil,
 		"reclamations":       r.reclaims,
 		"baseline":           r.baselineNote,
-		"findings":           0,
 		"requests":           map[string]int64{"resource-controller": r.rc.requests.Load(), "resource-manager": r.rm.requests.Load(), "global-search": r.gs.requests.Load()},
 		"retries":            r.c.retries.Load(),
 		"skipped_by_filters": c.skippedFilter,
@@ -313,7 +315,6 @@ func (r *run) summary(complete bool) report.Summary {
 	}
 	if r.em.base != nil {
 		s["changes"] = map[string]int{"created": c.created, "deleted": c.deleted, "changed": c.changed}
-		s["findings"] = c.created + c.deleted + c.changed
 		if !complete {
 			// Without a complete listing, unseen instances are not known to be
 			// deleted; the deleted count is not computed.

@@ -44,7 +44,7 @@ func spec(instances, groups int, skew float64) cloudsim.Spec {
 	return s
 }
 
-// recorder is a report.Writer that keeps rows in memory (small accounts only).
+// recorder is a tasks.Output that keeps rows in memory (small accounts only).
 type recorder struct {
 	mu      sync.Mutex
 	rows    []report.Row
@@ -57,8 +57,6 @@ func (r *recorder) Write(row report.Row) error {
 	r.mu.Unlock()
 	return nil
 }
-
-func (r *recorder) SetSummary(s report.Summary) { r.summary = s }
 
 func (r *recorder) records(kind string) []report.Row {
 	var out []report.Row
@@ -81,7 +79,9 @@ func (f *fixture) run(t testing.TB, ctx context.Context, o *Options, split int) 
 	}
 	tk.(*Task).minSplitPages = split
 	rec := &recorder{}
-	return rec, tk.Run(ctx, f.env, rec)
+	res, err := tk.Run(ctx, f.env, rec)
+	rec.summary = res.ReportSummary()
+	return rec, err
 }
 
 // naive lists instances with the SDK's own pager, one page after another.

@@ -8,25 +8,29 @@ import (
 	"sync"
 
 	"github.com/trustjob/trustjob/internal/report"
+	"github.com/trustjob/trustjob/tasks"
 )
 
 // Columns, in output order. "record" says whether a row is an instance or a
 // change; change rows carry "change" (created, deleted, changed) and, for
 // changed, "changed_fields".
-var columns = []string{
+// Change rows also carry the finding columns (control, severity, status).
+var columns = append([]string{
 	"record", "change", "changed_fields",
 	"crn", "guid", "name", "service", "region", "resource_group_id", "resource_group_name",
 	"resource_plan_id", "state", "type", "created_at", "created_by", "updated_at", "locked",
 	"tags", "service_tags", "access_tags", "reclamation_id", "reclaim_at",
-}
+}, tasks.FindingColumns...)
 
-// Schema is the inventory report's columns.
-var Schema = report.Schema{Columns: columns}
+// changeFinding is what a change since the previous run is: the account
+// drifted from its last reviewed state. Informational; failOn can still make
+// any change fail the run.
+var changeFinding = tasks.Finding{Severity: tasks.SeverityInfo, Status: tasks.StatusFail}
 
 // emitter turns kept instances into rows: local filters, tags, reclamations,
 // change tracking, counts, and the writes.
 type emitter struct {
-	out         report.Writer
+	out         tasks.Output
 	groupNames  map[string]string
 	selected    map[string]bool // group IDs listed
 	services    map[string]bool // nil: all
@@ -232,6 +236,7 @@ func changeRow(row report.Row, change string, fields []string) report.Row {
 	if len(fields) > 0 {
 		c["changed_fields"] = strings.Join(fields, ",")
 	}
+	changeFinding.Fill(c)
 	return c
 }
 

@@ -92,8 +92,9 @@ func speed(n, groups int, skew float64, latency time.Duration, inFlight int) {
 	col := &collector{}
 	rcBefore = l.Sim.Log().Count(cloudsim.ServiceResourceCtl)
 	start = time.Now()
-	err = task.Run(context.Background(), simtest.Env(sess, "inventory"), col)
+	res, err := task.Run(context.Background(), simtest.Env(sess, "inventory"), col)
 	check(err)
+	col.summary = res.Summary
 	taskTime := time.Since(start)
 	taskReq := l.Sim.Log().Count(cloudsim.ServiceResourceCtl) - rcBefore
 	fmt.Printf("inventory:     %8.2fs  %6d instances  %5d requests (%d throttled by 429)\n",
@@ -124,8 +125,6 @@ func (c *collector) Write(r report.Row) error {
 	}
 	return nil
 }
-
-func (c *collector) SetSummary(s report.Summary) { c.summary = s }
 
 // memory runs the real trustjob binary against `trustjob sim` (a separate
 // process, so the emulator's memory is not counted) on a large account, with

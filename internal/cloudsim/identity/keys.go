@@ -1,0 +1,308 @@
+package identity
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/trustjob/trustjob/internal/cloudsim/account"
+	"github.com/trustjob/trustjob/internal/cloudsim/core"
+)
+
+// routesIdentityKeys serves IAM Identity API keys and service IDs: lists with
+// pagesize (1-100, default 20), an opaque pagetoken and an absolute next URL
+// (omitted on the last page), single reads, and lock/unlock, disable/enable
+// answering 204 (idempotent: already in the state is still 204).
+func (s *api) routesIdentityKeys() {
+	s.Handle(core.Route{Pattern: "GET /v1/apikeys", Service: core.ServiceIAMIdentity, Action: core.ActionAPIKeyList, Handler: s.listAPIKeys})
+	s.Handle(core.Route{Pattern: "GET /v1/apikeys/{id}", Service: core.ServiceIAMIdentity, Action: core.ActionAPIKeyGet, Handler: s.getAPIKey})
+	keyFlag := func(method, suffix, action string, set func(*account.APIKeyRecord) bool) core.Route {
+		return core.Route{Pattern: method + " /v1/apikeys/{id}/" + suffix, Service: core.ServiceIAMIdentity, Action: action,
+			Handler: func(w http.ResponseWriter, r *http.Request, c *core.Caller) {
+				s.world.Lock()
+				k := s.world.Identities.APIKeyByID(r.PathValue("id"))
+				if k != nil && set(k) {
+					k.Version++
+					k.ModifiedAt = s.Now()
+				}
+				s.world.Unlock()
+				if k == nil {
+					s.idNotFound(w, r, "API key", r.PathValue("id"))
+					return
+				}
+				w.WriteHeader(http.StatusNoContent)
+			}}
+	}
+	// Each setter reports whether the key changed (only then its version moves).
+	s.Handle(keyFlag("POST", "lock", core.ActionAPIKeyLock, func(k *account.APIKeyRecord) bool { return idSet(&k.Locked, true) }))
+	s.Handle(keyFlag("DELETE", "lock", core.ActionAPIKeyUnlock, func(k *account.APIKeyRecord) bool { return idSet(&k.Locked, false) }))
+	s.Handle(keyFlag("POST", "disable", core.ActionAPIKeyDisable, func(k *account.APIKeyRecord) bool { return idSet(&k.Disabled, true) }))
+	s.Handle(keyFlag("DELETE", "disable", core.ActionAPIKeyEnable, func(k *account.APIKeyRecord) bool { return idSet(&k.Disabled, false) }))
+
+	// The SDK calls the list with its trailing slash; {$} matches exactly that.
+	s.Handle(core.Route{Pattern: "GET /v1/serviceids/{$}", Service: core.ServiceIAMIdentity, Action: core.ActionServiceIDList, Handler: s.listServiceIDs})
+	s.Handle(core.Route{Pattern: "GET /v1/serviceids/{id}", Service: core.ServiceIAMIdentity, Action: core.ActionServiceIDGet, Handler: s.getServiceID})
+	sidLock := func(action, method string, on bool) core.Route {
+		return core.Route{Pattern: method + " /v1/serviceids/{id}/lock", Service: core.ServiceIAMIdentity, Action: action,
+			Handler: func(w http.ResponseWriter, r *http.Request, c *core.Caller) {
+				s.world.Lock()
+				sid := s.world.Identities.ServiceIDByID(r.PathValue("id"))
+				if sid != nil && idSet(&sid.Locked, on) {
+					sid.Version++
+					sid.ModifiedAt = s.Now()
+				}
+				s.world.Unlock()
+				if sid == nil {
+					s.idNotFound(w, r, "Service ID", r.PathValue("id"))
+					return
+				}
+				w.WriteHeader(http.StatusNoContent)
+			}}
+	}
+	s.Handle(sidLock(core.ActionServiceIDLock, "POST", true))
+	s.Handle(sidLock(core.ActionServiceIDUnlock, "DELETE", false))
+}
+
+func (s *api) idNotFound(w http.ResponseWriter, r *http.Request, what, id string) {
+	s.WriteError(w, r, core.ServiceIAMIdentity, http.StatusNotFound, "not_found", fmt.Sprintf("%s %s not found.", what, id))
+}
+
+// iamIdentityPage reads pagesize and pagetoken; on a bad value it answers 400.
+func (s *api) iamIdentityPage(w http.ResponseWriter, r *http.Request) (off, size int, ok bool) {
+	q := r.URL.Query()
+	size, err := core.IntParam(q, "pagesize", 20, 1, 100)
+	if err != nil {
+		s.BadRequest(w, r, core.ServiceIAMIdentity, err)
+		return 0, 0, false
+	}
+	if tok := q.Get("pagetoken"); tok != "" {
+		if off, ok = core.ParsePageToken(tok); !ok {
+			s.BadRequest(w, r, core.ServiceIAMIdentity, fmt.Errorf("invalid pagetoken %q", tok))
+			return 0, 0, false
+		}
+	}
+	return off, size, true
+}
+
+// iamIdentityList writes an IAM Identity list body: context, offset, limit,
+// first, previous and next (absolute URLs carrying pagetoken), and items.
+func (s *api) iamIdentityList(w http.ResponseWriter, r *http.Request, field string, off, size, n int, items []map[string]any) {
+	q := r.URL.Query()
+	q.Del("pagetoken")
+	link := func(o int) string {
+		lq := core.CloneQuery(q)
+		if o > 0 {
+			lq.Set("pagetoken", core.PageToken(o))
+		}
+		return core.SelfLink(r, true, lq)
+	}
+	body := map[string]any{"context": s.IdentityContext(r), "offset": off, "limit": size, "first": link(0), field: items}
+	if off > 0 {
+		body["previous"] = link(max(off-size, 0))
+	}
+	if off+size < n {
+		body["next"] = link(off + size)
+	}
+	core.WriteJSON(w, http.StatusOK, body)
+}
+
+func (s *api) listAPIKeys(w http.ResponseWriter, r *http.Request, c *core.Caller) {
+	q := r.URL.Query()
+	if !s.CheckAccount(w, r, core.ServiceIAMIdentity, q.Get("account_id"), c, false) {
+		return
+	}
+	off, size, ok := s.iamIdentityPage(w, r)
+	if !ok {
+		return
+	}
+	scope, typ := q.Get("scope"), q.Get("type")
+	if scope != "" && scope != "entity" && scope != "account" {
+		s.BadRequest(w, r, core.ServiceIAMIdentity, fmt.Errorf("invalid scope %q: use entity or account", scope))
+		return
+	}
+	if typ != "" && typ != "user" && typ != "serviceid" {
+		s.BadRequest(w, r, core.ServiceIAMIdentity, fmt.Errorf("invalid type %q: use user or serviceid", typ))
+		return
+	}
+	owner := q.Get("iam_id")
+	if scope != "account" && owner == "" {
+		owner = callerIAMID(c)
+	}
+	s.world.RLock()
+	defer s.world.RUnlock()
+	st := &s.world.Identities
+	keys := st.APIKeys
+	if owner != "" || typ != "" || scope != "account" {
+		keys = make([]*account.APIKeyRecord, 0, len(st.APIKeys))
+		for _, k := range st.APIKeys {
+			if (scope != "account" || owner != "") && k.OwnerIAMID != owner {
+				continue
+			}
+			if isSID := st.ServiceIDByIAMID(k.OwnerIAMID) != nil; (typ == "user" && isSID) || (typ == "serviceid" && !isSID) {
+				continue
+			}
+			keys = append(keys, k)
+		}
+	}
+	keys = idSorted(keys, q.Get("sort"), q.Get("order"), func(k *account.APIKeyRecord, field string) string {
+		switch field {
+		case "name":
+			return k.Name
+		case "description":
+			return k.Description
+		case "created_by":
+			return k.CreatedBy
+		case "created_at":
+			return core.FormatTime(k.CreatedAt)
+		}
+		return ""
+	})
+	lo, hi := core.PageBounds(len(keys), off, size)
+	items := make([]map[string]any, 0, hi-lo)
+	for _, k := range keys[lo:hi] {
+		items = append(items, apiKeyJSON(s.world, k, q.Get("include_history") == "true", false))
+	}
+	s.iamIdentityList(w, r, "apikeys", off, size, len(keys), items)
+}
+
+func (s *api) getAPIKey(w http.ResponseWriter, r *http.Request, c *core.Caller) {
+	s.world.RLock()
+	defer s.world.RUnlock()
+	k := s.world.Identities.APIKeyByID(r.PathValue("id"))
+	if k == nil {
+		s.idNotFound(w, r, "API key", r.PathValue("id"))
+		return
+	}
+	q := r.URL.Query()
+	core.WriteJSON(w, http.StatusOK, apiKeyJSON(s.world, k, q.Get("include_history") == "true", q.Get("include_activity") == "true"))
+}
+
+// apiKeyJSON renders an APIKey; the caller holds the world's lock. The secret
+// itself is never returned after creation, so "apikey" is absent.
+func apiKeyJSON(w *account.World, k *account.APIKeyRecord, history, activity bool) map[string]any {
+	m := map[string]any{
+		"id": k.ID, "entity_tag": fmt.Sprintf("%d-%s", k.Version, k.ID[len(k.ID)-8:]),
+		"crn":    "crn:v1:bluemix:public:iam-identity::a/" + w.AccountID + "::apikey:" + k.ID,
+		"locked": k.Locked, "disabled": k.Disabled,
+		"created_at": core.FormatTime(k.CreatedAt), "created_by": k.CreatedBy, "modified_at": core.FormatTime(k.ModifiedAt),
+		"name": k.Name, "description": k.Description, "support_sessions": false, "action_when_leaked": "none",
+		"iam_id": k.OwnerIAMID, "account_id": w.AccountID,
+	}
+	if k.ExpiresAt != nil {
+		m["expires_at"] = core.FormatIAMMinute(*k.ExpiresAt)
+	}
+	if history {
+		m["history"] = idHistory(k.CreatedBy, w.AccountID, "CREATE", k.CreatedAt)
+	}
+	if activity {
+		a := map[string]any{"authn_count": k.AuthnCount}
+		if k.LastAuthn != nil {
+			a["last_authn"] = core.FormatIAMMinute(*k.LastAuthn)
+		}
+		m["activity"] = a
+	}
+	return m
+}
+
+func (s *api) listServiceIDs(w http.ResponseWriter, r *http.Request, c *core.Caller) {
+	q := r.URL.Query()
+	// account_id is required unless a pagetoken (which carries it) is given.
+	if !s.CheckAccount(w, r, core.ServiceIAMIdentity, q.Get("account_id"), c, q.Get("pagetoken") == "") {
+		return
+	}
+	off, size, ok := s.iamIdentityPage(w, r)
+	if !ok {
+		return
+	}
+	s.world.RLock()
+	defer s.world.RUnlock()
+	sids := s.world.Identities.ServiceIDs
+	if name := q.Get("name"); name != "" {
+		sids = slices.DeleteFunc(slices.Clone(sids), func(x *account.ServiceIDRecord) bool { return x.Name != name })
+	}
+	sids = idSorted(sids, q.Get("sort"), q.Get("order"), func(x *account.ServiceIDRecord, field string) string {
+		switch field {
+		case "name":
+			return x.Name
+		case "description":
+			return x.Description
+		case "created_at":
+			return core.FormatTime(x.CreatedAt)
+		case "modified_at":
+			return core.FormatTime(x.ModifiedAt)
+		}
+		return ""
+	})
+	lo, hi := core.PageBounds(len(sids), off, size)
+	items := make([]map[string]any, 0, hi-lo)
+	for _, x := range sids[lo:hi] {
+		items = append(items, serviceIDJSON(s.world, x, q.Get("include_history") == "true", false))
+	}
+	s.iamIdentityList(w, r, "serviceids", off, size, len(sids), items)
+}
+
+func (s *api) getServiceID(w http.ResponseWriter, r *http.Request, c *core.Caller) {
+	s.world.RLock()
+	defer s.world.RUnlock()
+	x := s.world.Identities.ServiceIDByID(r.PathValue("id"))
+	if x == nil {
+		s.idNotFound(w, r, "Service ID", r.PathValue("id"))
+		return
+	}
+	q := r.URL.Query()
+	core.WriteJSON(w, http.StatusOK, serviceIDJSON(s.world, x, q.Get("include_history") == "true", q.Get("include_activity") == "true"))
+}
+
+// serviceIDJSON renders a ServiceID; the caller holds the world's lock.
+func serviceIDJSON(w *account.World, x *account.ServiceIDRecord, history, activity bool) map[string]any {
+	m := map[string]any{
+		"id": x.ID, "iam_id": x.IAMID, "entity_tag": fmt.Sprintf("%d-%s", x.Version, x.ID[len(x.ID)-8:]),
+		"crn":    "crn:v1:bluemix:public:iam-identity::a/" + w.AccountID + "::serviceid:" + x.ID,
+		"locked": x.Locked, "created_at": core.FormatTime(x.CreatedAt), "modified_at": core.FormatTime(x.ModifiedAt),
+		"account_id": w.AccountID, "name": x.Name, "description": x.Description,
+		"unique_instance_crns": []string{},
+	}
+	if history {
+		m["history"] = idHistory(x.IAMID, w.AccountID, "CREATE", x.CreatedAt)
+	}
+	if activity {
+		a := map[string]any{"authn_count": 0}
+		if x.LastAuthn != nil {
+			a["last_authn"], a["authn_count"] = core.FormatIAMMinute(*x.LastAuthn), 1
+		}
+		m["activity"] = a
+	}
+	return m
+}
+
+func idHistory(iamID, acct, action string, at interface{ Unix() int64 }) []map[string]any {
+	return []map[string]any{{
+		"timestamp": fmt.Sprint(at.Unix()), "iam_id": iamID, "iam_id_account": acct,
+		"action": action, "params": []string{}, "message": action,
+	}}
+}
+
+// idSorted returns items ordered by the sort field (stable, so equal keys keep
+// creation order), or items unchanged without a sort.
+func idSorted[T any](items []T, field, order string, key func(T, string) string) []T {
+	if field == "" {
+		return items
+	}
+	out := slices.Clone(items)
+	slices.SortStableFunc(out, func(a, b T) int {
+		c := cmp.Compare(key(a, field), key(b, field))
+		if order == "desc" {
+			return -c
+		}
+		return c
+	})
+	return out
+}
+
+// idSet sets *b to v and reports whether that changed it.
+func idSet(b *bool, v bool) bool {
+	changed := *b != v
+	*b = v
+	return changed
+}

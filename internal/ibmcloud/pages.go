@@ -1,0 +1,44 @@
+package ibmcloud
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/IBM/go-sdk-core/v5/core"
+)
+
+// Pages is the one paging loop for IBM Cloud listings: it calls fetch with
+// each page token (nil first) until fetch returns no next token. A token seen
+// twice (a listing that never ends) is an error, and so is ctx ending; what
+// names the listing in both.
+func Pages(ctx context.Context, what string, fetch func(token *string) (next *string, err error)) error {
+	seen := map[string]bool{}
+	var tok *string
+	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		next, err := fetch(tok)
+		if err != nil || next == nil || *next == "" {
+			return err
+		}
+		if seen[*next] {
+			return fmt.Errorf("%s: the service returned page token %q twice; stopping instead of looping", what, *next)
+		}
+		seen[*next] = true
+		tok = next
+	}
+}
+
+// NextToken reads a paging parameter (pagetoken, start, _start, offset) from a
+// next link, absolute or relative; nil at the end of the listing.
+func NextToken(link *string, param string) (*string, error) {
+	if link == nil || *link == "" {
+		return nil, nil
+	}
+	v, err := core.GetQueryParam(link, param)
+	if err != nil {
+		return nil, fmt.Errorf("read %s from next link %q: %w", param, *link, err)
+	}
+	return v, nil
+}

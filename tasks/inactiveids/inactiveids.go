@@ -1,0 +1,427 @@
+// Package inactiveids is the inactive-identities task: it creates IAM's
+// inactive-identities report, reports all four sections (users, API keys,
+// service IDs, trusted profiles) enriched from paged listings joined in memory,
+// honours exemptions, and plans remediations (disable or lock API keys, lock
+// service IDs, remove identities from every access group) that the action
+// executor takes: dry-run by default, capped by maxActions, every step a row
+// of the report.
+//
+// Files: options.go (options, Validate), api.go (the calls), inactiveids.go
+// (the logic), rows.go (columns, rows, findings, summary).
+package inactiveids
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
+
+	"github.com/trustjob/trustjob/internal/action"
+	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/tasks"
+)
+
+// TypeName is the task type's `type:` value.
+const TypeName = "inactive-identities"
+
+// Type is the inactive-identities task type, for tasks/builtin.
+func Type() tasks.Type {
+	return tasks.Define(tasks.Spec[Options]{
+		Name: TypeName,
+		Description: "Report users, API keys, service IDs and trusted profiles unused for inactiveFor " +
+			"(IAM's activity report), with exemptions; optionally disable/lock them (dry-run by default)",
+		Columns:     columns,
+		Defaults:    NewOptions,
+		New:         func(o *Options) tasks.Task { return &task{opts: o} },
+		Permissions: permissions,
+		Probe:       probe,
+	})
+}
+
+// permissions is the IAM access the trusted profile needs. The write roles are
+// only needed for the configured actions, and only when dryRun is false.
+var permissions = []tasks.Permission{
+	{Service: "iam-identity", Role: "Service Configuration Reader",
+		Why: "create and read the inactive-identities report (iam-identity.report.create/get); IBM's docs name Administrator for managing inactive identities, so grant that if the report answers 403"},
+	{Service: "iam-identity", Role: "Viewer", Why: "list service IDs and trusted profiles (ListServiceIds, ListProfiles)"},
+	{Service: "iam-identity", Role: "API key reviewer", Why: "list every API key of the account (ListAPIKeys scope=account)"},
+	{Service: "user-management", Role: "Viewer", Why: "list users (ListUsers) for when they were added"},
+	{Service: "iam-groups", Role: "Viewer", Why: "remove-from-access-groups only: list groups and members to skip identities in none"},
+	{Service: "iam-identity", Role: "Operator", Why: "disable-apikey, lock-apikey, lock-serviceid actions (iam-identity.apikey.disable, iam-identity.apikey.lock, iam-identity.serviceid.lock)"},
+	{Service: "iam-groups", Role: "Editor", Why: "remove-from-access-groups action (iam-groups.members.delete)"},
+}
+
+// probe makes one cheap authorised read: the first service ID of the account.
+func probe(ctx context.Context, env tasks.Env) error {
+	if env.Clients == nil || env.Clients.IAMIdentity == nil {
+		return errors.New("probe inactive-identities: no IAM Identity client")
+	}
+	opts := &iamidentityv1.ListServiceIdsOptions{AccountID: &env.Account}
+	opts.SetPagesize(1)
+	_, resp, err := env.Clients.IAMIdentity.ListServiceIdsWithContext(ctx, opts)
+	return ibmcloud.WrapNeed("probe inactive-identities (list service IDs)", needSIDs, resp, err)
+}
+
+// task is a configured inactive-identities task.
+type task struct{ opts *Options }
+
+// Run creates and polls the report, lists identities, joins them, writes one
+// row per inactive identity, plans the actions and hands them to the executor,
+// and writes one row per action step.
+func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.Result, error) {
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := time.Now
+	if env.Now != nil {
+		now = env.Now
+	}
+	c := env.Clients
+	if c == nil || c.IAMIdentity == nil || c.UserManagement == nil || (c.AccessGroups == nil && t.hasAction(ActionRemoveFromGroups)) {
+		return tasks.Result{}, errors.New("inactive-identities: missing IBM Cloud clients")
+	}
+	sum := summary{dryRun: t.opts.DryRun || env.DryRun || env.Actions.DryRun(), window: t.opts.InactiveFor.D()}
+	result := func() tasks.Result { return tasks.Result{Findings: sum.findings, Summary: sum.render()} }
+
+	// The report takes a while to generate; list meanwhile.
+	p := &poller{api: c.IAMIdentity, account: env.Account, hours: int(t.opts.InactiveFor.D() / time.Hour),
+		interval: t.opts.PollInterval.D(), maxInterval: t.opts.PollMaxInterval.D(), log: log}
+	l := &lister{iam: c.IAMIdentity, users: c.UserManagement, account: env.Account}
+	// Either failing cancels the other, so a 403 on the report does not wait
+	// for ten thousand API keys to be listed.
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		cat     *catalog
+		listErr error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		if cat, listErr = l.listAll(rctx); listErr != nil {
+			cancel()
+		}
+	}()
+	res, repErr := p.fetch(rctx)
+	if repErr != nil {
+		cancel()
+	}
+	<-done
+	sum.reference, sum.polls, sum.recreated = res.reference, res.polls, res.recreated
+	if err := firstCause(ctx, repErr, listErr); err != nil {
+		return result(), fmt.Errorf("inactive-identities: %w", err)
+	}
+	log.Info("inactive-identities report ready", "reference", res.reference, "polls", res.polls, "recreated", res.recreated)
+
+	ids := buildIdentities(res.report, cat)
+	ex := newExempter(t.opts, env.ProfileIAMID)
+	at := now()
+	for _, id := range ids {
+		ex.apply(id)
+		sum.addIdentity(id, at)
+		if err := out.Write(identityRow(id, at, sum.window)); err != nil {
+			return result(), fmt.Errorf("inactive-identities: write report row: %w", err)
+		}
+	}
+
+	var actErr error
+	if len(t.opts.Actions) > 0 {
+		steps := t.plan(ctx, ids, c.AccessGroups, env.Account, at, sum.window)
+		w := &writer{iam: c.IAMIdentity, groups: c.AccessGroups, account: env.Account}
+		o, err := env.Actions.Run(ctx, action.Batch{Steps: steps, Do: w.do, DryRun: t.opts.DryRun,
+			MaxActions: t.opts.MaxActions, Now: at, Success: doneDetail})
+		sum.addOutcome(o)
+		for _, s := range o.Steps {
+			if err := out.Write(actionRow(s, at, sum.window)); err != nil {
+				return result(), fmt.Errorf("inactive-identities: write action row: %w", err)
+			}
+		}
+		actErr = err
+	}
+	sum.complete = true
+	log.Info("inactive-identities done", "findings", sum.findings.Failing(), "exempt", sum.exempt,
+		"actions_taken", sum.actions[action.Done], "actions_failed", sum.actions[action.Failed], "dry_run", sum.dryRun)
+	if actErr != nil {
+		return result(), fmt.Errorf("inactive-identities: %w", actErr)
+	}
+	return result(), nil
+}
+
+// firstCause returns the first error that is not merely the cancellation one
+// failure caused in the other (ctx itself still live), else the first error.
+func firstCause(ctx context.Context, errs ...error) error {
+	var first error
+	for _, e := range errs {
+		if e == nil {
+			continue
+		}
+		if first == nil {
+			first = e
+		}
+		if ctx.Err() != nil || !errors.Is(e, context.Canceled) {
+			return e
+		}
+	}
+	return first
+}
+
+func (t *task) hasAction(name string) bool {
+	for _, a := range t.opts.Actions {
+		if a.Action == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- Planning ----
+
+// plan lists, per configured action in order, every identity of a kind it
+// applies to that has been inactive at least olderThan, and marks what the
+// executor must skip: exempt (including the runner's own profile), already in
+// the target state, or in doubt (group memberships could not be read).
+func (t *task) plan(ctx context.Context, ids []*identity, groups groupsAPI, account string, now time.Time, window time.Duration) []*action.Step {
+	var steps, needGroups []*action.Step
+	for _, cfg := range t.opts.Actions {
+		kinds := map[string]bool{}
+		for _, k := range actionKinds[cfg.Action] {
+			kinds[k] = true
+		}
+		for _, id := range ids {
+			inactive := id.inactiveFor(now, window)
+			if !kinds[id.kind] || inactive < cfg.OlderThan.D() {
+				continue
+			}
+			s := &action.Step{Action: cfg.Action, Kind: id.kind, Target: id.id, Ref: id,
+				Why: fmt.Sprintf("inactive %d days, olderThan %s", int(inactive/(24*time.Hour)), cfg.OlderThan)}
+			steps = append(steps, s)
+			switch {
+			case id.exempt:
+				s.Exempt = id.exemptReason
+			case !id.listed && id.kind != KindUser:
+				s.Already = "no longer in the account's listing (deleted since the report)"
+			case cfg.Action == ActionDisableAPIKey && id.disabled != nil && *id.disabled:
+				s.Already = "already disabled"
+			case (cfg.Action == ActionLockAPIKey || cfg.Action == ActionLockServiceID) && id.locked != nil && *id.locked:
+				s.Already = "already locked"
+			case cfg.Action == ActionRemoveFromGroups:
+				needGroups = append(needGroups, s)
+			}
+		}
+	}
+	if len(needGroups) > 0 {
+		// Only when remove-from-access-groups has candidates: the listing
+		// costs requests in proportion to groups and members.
+		in, err := members(ctx, groups, account)
+		for _, s := range needGroups {
+			switch {
+			case err != nil:
+				s.Doubt = "cannot tell whether it is in any access group: " + err.Error()
+			case !in[s.Ref.(*identity).iamID]:
+				s.Already = "not a member of any access group"
+			}
+		}
+	}
+	return steps
+}
+
+// ---- Identities ----
+
+// Identity kinds, as in the report's `kind` column.
+const (
+	KindUser      = "user"
+	KindAPIKey    = "apikey"
+	KindServiceID = "serviceid"
+	KindProfile   = "profile"
+)
+
+// identity is one inactive identity of the report, joined with the listings.
+type identity struct {
+	kind        string
+	id          string // users: their iam_id
+	iamID       string // API keys: the iam_id they authenticate as (their owner's)
+	name        string
+	owner       string // API keys: the owning user's e-mail or service ID's name
+	ownerIAMID  string
+	ownerID     string // API keys of service IDs: the ServiceId-...
+	login       string // users: e-mail (or login name), also matched by name globs
+	description string
+	created     time.Time // zero when unknown
+	lastAuthn   *time.Time
+	locked      *bool // nil where the kind has no such state
+	disabled    *bool
+	listed      bool // found in the listings (not deleted since the report)
+
+	exempt       bool
+	exemptReason string
+}
+
+// inactiveSince is when the identity's inactivity began: its last
+// authentication, or its creation when it never authenticated. ok is false when
+// neither is known.
+func (id *identity) inactiveSince() (time.Time, bool) {
+	if id.lastAuthn != nil {
+		return *id.lastAuthn, true
+	}
+	return id.created, !id.created.IsZero()
+}
+
+// inactiveFor is how long the identity has been inactive at now. Without a
+// known start, the report's window is the best lower bound.
+func (id *identity) inactiveFor(now time.Time, window time.Duration) time.Duration {
+	since, ok := id.inactiveSince()
+	if !ok {
+		return window
+	}
+	return max(now.Sub(since), 0)
+}
+
+// buildIdentities turns the report's four sections into identities, in report
+// order (users, API keys, service IDs, profiles), enriched from c.
+func buildIdentities(rep *iamidentityv1.Report, c *catalog) []*identity {
+	var out []*identity
+	for _, u := range rep.Users {
+		id := &identity{kind: KindUser, id: str(u.IamID), iamID: str(u.IamID), name: str(u.Name), lastAuthn: reportTime(u.LastAuthn)}
+		if id.name == "" {
+			id.name = str(u.Username)
+		}
+		id.login = str(u.Email)
+		if id.login == "" {
+			id.login = str(u.Username)
+		}
+		if info, ok := c.users[id.iamID]; ok {
+			id.listed, id.created = true, info.added
+		}
+		out = append(out, id)
+	}
+	for _, k := range rep.Apikeys {
+		id := &identity{kind: KindAPIKey, id: str(k.ID), name: str(k.Name), lastAuthn: reportTime(k.LastAuthn)}
+		switch {
+		case k.Serviceid != nil:
+			id.ownerID, id.owner = str(k.Serviceid.ID), str(k.Serviceid.Name)
+			if s, ok := c.sids[id.ownerID]; ok {
+				id.ownerIAMID = s.iamID
+			} else if id.ownerID != "" {
+				id.ownerIAMID = "iam-" + id.ownerID
+			}
+		case k.User != nil:
+			id.ownerIAMID, id.owner = str(k.User.IamID), str(k.User.Email)
+			if id.owner == "" {
+				id.owner = str(k.User.Username)
+			}
+		}
+		id.iamID = id.ownerIAMID
+		if info, ok := c.keys[id.id]; ok {
+			id.listed, id.created, id.description = true, info.created, info.description
+			id.locked, id.disabled = ptr(info.locked), ptr(info.disabled)
+			if info.iamID != "" {
+				id.iamID = info.iamID
+			}
+		}
+		out = append(out, id)
+	}
+	for _, s := range rep.Serviceids {
+		out = append(out, entityIdentity(KindServiceID, s, c.sids, true))
+	}
+	for _, p := range rep.Profiles {
+		out = append(out, entityIdentity(KindProfile, p, c.profiles, false))
+	}
+	return out
+}
+
+func entityIdentity(kind string, e iamidentityv1.EntityActivity, listed map[string]entityInfo, lockable bool) *identity {
+	id := &identity{kind: kind, id: str(e.ID), name: str(e.Name), lastAuthn: reportTime(e.LastAuthn)}
+	if info, ok := listed[id.id]; ok {
+		id.listed, id.iamID, id.created, id.description = true, info.iamID, info.created, info.description
+		if lockable {
+			id.locked = ptr(info.locked)
+		}
+	} else if id.id != "" {
+		id.iamID = "iam-" + id.id // service IDs and profiles: iam-<id>
+	}
+	return id
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func reportTime(s *string) *time.Time {
+	if s == nil {
+		return nil
+	}
+	t, ok := parseTime(*s)
+	if !ok {
+		return nil
+	}
+	return &t
+}
+
+// ---- Exemptions ----
+
+// exempter decides exemptions from the options and the runner's own identity.
+type exempter struct {
+	ids       map[string]string
+	iamIDs    map[string]string
+	names     []NameExemption
+	marker    string
+	selfIAMID string
+}
+
+func newExempter(o *Options, selfIAMID string) *exempter {
+	e := &exempter{ids: map[string]string{}, iamIDs: map[string]string{}, names: o.Exemptions.Names,
+		marker: o.marker(), selfIAMID: selfIAMID}
+	for _, x := range o.Exemptions.IDs {
+		e.ids[strings.TrimSpace(x.ID)] = x.Reason
+	}
+	for _, x := range o.Exemptions.IAMIDs {
+		e.iamIDs[strings.TrimSpace(x.IAMID)] = x.Reason
+	}
+	return e
+}
+
+// apply marks id exempt, with the first matching rule's reason: the runner's
+// own profile, then ids, iam_ids (its own, then an API key's owner's), name
+// globs, and the description marker.
+func (e *exempter) apply(id *identity) {
+	reason, ok := e.reason(id)
+	id.exempt, id.exemptReason = ok, reason
+}
+
+func (e *exempter) reason(id *identity) (string, bool) {
+	if e.selfIAMID != "" && (id.iamID == e.selfIAMID || "iam-"+id.id == e.selfIAMID) {
+		return "the trusted profile trustjob runs as", true
+	}
+	if r, ok := e.ids[id.id]; ok {
+		return "id exempt: " + r, true
+	}
+	if r, ok := e.iamIDs[id.iamID]; ok && id.kind != KindAPIKey {
+		return "iam_id exempt: " + r, true
+	}
+	if id.kind == KindAPIKey {
+		if r, ok := e.iamIDs[id.ownerIAMID]; ok {
+			return fmt.Sprintf("owner %s exempt: %s", id.ownerIAMID, r), true
+		}
+		if r, ok := e.ids[id.ownerID]; ok && id.ownerID != "" {
+			return fmt.Sprintf("owner %s exempt: %s", id.ownerID, r), true
+		}
+	}
+	for _, n := range e.names {
+		for _, candidate := range []string{id.name, id.login} {
+			if candidate == "" {
+				continue
+			}
+			if ok, _ := path.Match(n.Name, candidate); ok {
+				return fmt.Sprintf("name matches %q: %s", n.Name, n.Reason), true
+			}
+		}
+	}
+	if e.marker != "" && strings.Contains(id.description, e.marker) {
+		return fmt.Sprintf("description contains %q", e.marker), true
+	}
+	return "", false
+}
