@@ -88,6 +88,15 @@ func (c *checker) runtime(cfg *Config) {
 		return
 	}
 	if a.ComputeResource != ComputeVPC {
+		// The environment's VPC keys (an emulator exports
+		// TRUSTJOB_METADATA_URL for every run) do not apply here; the
+		// file's are a mistake worth saying.
+		if !c.has("auth.profileCRN") {
+			a.ProfileCRN = ""
+		}
+		if !c.has("auth.metadataURL") {
+			a.MetadataURL = ""
+		}
 		if a.ProfileCRN != "" {
 			c.add("auth.profileCRN", "profileCRN is only read on a VPC instance (computeResource: vpc)",
 				"name the profile with profileID or profileName; IAM's cr-token grant takes those")

@@ -205,3 +205,28 @@ func TestMetricsPush(t *testing.T) {
 		t.Errorf("the failed push was not logged once:\n%s", r.stderr)
 	}
 }
+
+// TestRuntimeVPCMounted: the emulator itself serves the metadata service
+// (cloudsim.Services), so `trustjob sim`'s environment covers VPC sign-in with
+// only TRUSTJOB_COMPUTE_RESOURCE and a profile ID added.
+func TestRuntimeVPCMounted(t *testing.T) {
+	h := newHarness(t, cloudsim.DefaultSpec(), cloudsim.Options{})
+	if h.env["TRUSTJOB_METADATA_URL"] == "" {
+		t.Fatal("the emulator's environment has no TRUSTJOB_METADATA_URL")
+	}
+	delete(h.env, "TRUSTJOB_PROFILE_NAME")
+	delete(h.env, "TRUSTJOB_CR_TOKEN_FILE")
+	h.env["TRUSTJOB_PROFILE_ID"] = h.l.ProfileID
+	h.env["TRUSTJOB_COMPUTE_RESOURCE"] = "vpc"
+	h.writeRuntimeConfig("", "60s", "")
+	r := h.run(nil)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if n := summaryNumber(t, r, "token_exchanges"); n != 1 {
+		t.Errorf("token_exchanges = %v, want 1", n)
+	}
+	if got := len(entries(h, vpcmeta.ServiceName)); got != 2 {
+		t.Errorf("%d metadata requests in the emulator's log, want 2", got)
+	}
+}
