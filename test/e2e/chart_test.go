@@ -23,6 +23,11 @@ import (
 
 const chartDir = "charts/trustjob"
 
+// kubeVersion is the cluster version helm template assumes: a helm built
+// with go install knows no default above v1.20, below the chart's
+// kubeVersion (podFailurePolicy and timeZone need newer clusters).
+const kubeVersion = "1.34.0"
+
 // helmPath is the helm the tests run: $HELM, else the one on PATH. Without
 // one the chart tests skip, unless TRUSTJOB_REQUIRE_HELM=1 (CI) makes that a
 // failure.
@@ -45,7 +50,7 @@ func helmPath(t *testing.T) string {
 func helmTemplate(t *testing.T, args ...string) []byte {
 	t.Helper()
 	var stderr bytes.Buffer
-	cmd := exec.Command(helmPath(t), append([]string{"template", "trustjob", repoRoot + "/" + chartDir, "--namespace", "trustjob"}, args...)...)
+	cmd := exec.Command(helmPath(t), append([]string{"template", "trustjob", repoRoot + "/" + chartDir, "--namespace", "trustjob", "--kube-version", kubeVersion}, args...)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -204,7 +209,7 @@ func TestChartSchemaRefuses(t *testing.T) {
 		"profile name and ID":  "config.auth.profileID=Profile-1",
 	} {
 		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(helmPath(t), "template", "trustjob", repoRoot+"/"+chartDir, "--set", set)
+			cmd := exec.Command(helmPath(t), "template", "trustjob", repoRoot+"/"+chartDir, "--kube-version", kubeVersion, "--set", set)
 			out, err := cmd.CombinedOutput()
 			if err == nil || !strings.Contains(string(out), "schema") {
 				t.Errorf("helm template --set %s: err %v\n%s", set, err, out)

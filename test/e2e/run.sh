@@ -29,6 +29,9 @@ RENDERED="$CACHE/rendered"
 
 KUBE_SCORE_VERSION=v1.20.0
 HELM_VERSION=v3.22.0
+# The cluster version helm template and lint assume (a go-installed helm
+# defaults to v1.20, below the chart's kubeVersion).
+HELM_KUBE_VERSION=1.34.0
 HCL_VERSION=v2.24.0
 
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
@@ -70,11 +73,13 @@ find_kubectl() {
 # helm: $HELM, else the pinned one installed into the cache with go install.
 find_helm() {
   if [ -n "${HELM:-}" ]; then return; fi
-  if [ ! -x "$BIN/helm" ] || ! "$BIN/helm" version --short 2>/dev/null | grep -q "^$HELM_VERSION"; then
+  # A go-installed helm prints no patch version: a stamp file says which.
+  if [ ! -x "$BIN/helm" ] || [ "$(cat "$BIN/helm.version" 2>/dev/null)" != "$HELM_VERSION" ]; then
     echo "installing helm $HELM_VERSION (go install)"
     mkdir -p "$BIN"
     local t0; t0=$(date +%s)
     GOBIN="$BIN" go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    echo "$HELM_VERSION" > "$BIN/helm.version"
     echo "installed in $(($(date +%s) - t0))s"
   fi
   HELM="$BIN/helm"
@@ -89,8 +94,8 @@ render_all() {
   done
   cp "$ROOT/manifests/job/job.yaml" "$RENDERED/job.yaml"
   find_helm
-  "$HELM" template trustjob "$ROOT/charts/trustjob" -n trustjob > "$RENDERED/chart-default.yaml"
-  "$HELM" template trustjob "$ROOT/charts/trustjob" -n trustjob --set oneOffJob.enabled=true \
+  "$HELM" template trustjob "$ROOT/charts/trustjob" -n trustjob --kube-version "$HELM_KUBE_VERSION" > "$RENDERED/chart-default.yaml"
+  "$HELM" template trustjob "$ROOT/charts/trustjob" -n trustjob --kube-version "$HELM_KUBE_VERSION" --set oneOffJob.enabled=true \
     --set reports.existingClaim=trustjob-reports > "$RENDERED/chart-options.yaml"
 }
 
@@ -128,8 +133,9 @@ run_kube_score() {
 run_chart() {
   step "chart (helm $HELM_VERSION lint)"
   find_helm
-  "$HELM" lint --strict "$ROOT/charts/trustjob"
-  "$HELM" lint --strict "$ROOT/charts/trustjob" --set oneOffJob.enabled=true --set config.metrics.pushgateway.url=http://pg:9091
+  "$HELM" lint --strict --kube-version "$HELM_KUBE_VERSION" "$ROOT/charts/trustjob"
+  "$HELM" lint --strict --kube-version "$HELM_KUBE_VERSION" "$ROOT/charts/trustjob" \
+    --set oneOffJob.enabled=true --set config.metrics.pushgateway.url=http://pg:9091
   done_step chart
 }
 
