@@ -29,6 +29,7 @@ func (a *app) demo(ctx context.Context, args []string) int {
 			"`trustjob run` would. Then prints each task's report and the run summary.\n"+
 			"Nothing leaves the machine.")
 	outDir := f.String("output-dir", "", "write reports to `DIR` (default: output.dir of the configuration, out/demo)")
+	compute := f.String("compute-resource", "", "sign in as on `RUNTIME`: kubernetes, code-engine or vpc (the emulator's metadata service)")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -61,6 +62,9 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	defer sim.Close()
 	// The emulator's address reaches the run the way it reaches a real one:
 	// through trustjob's and the IBM SDK's environment variables.
+	if err := demoRuntime(sim.Env, *compute, sim.ProfileID); err != nil {
+		return f.fail("%v", err)
+	}
 	restore := setenv(sim.Env)
 	defer restore()
 

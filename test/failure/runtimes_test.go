@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -228,5 +229,29 @@ func TestRuntimeVPCMounted(t *testing.T) {
 	}
 	if got := len(entries(h, vpcmeta.ServiceName)); got != 2 {
 		t.Errorf("%d metadata requests in the emulator's log, want 2", got)
+	}
+}
+
+// TestDemoRuntimes: `trustjob demo --compute-resource` signs in the Code
+// Engine and the VPC way against the built-in emulator.
+func TestDemoRuntimes(t *testing.T) {
+	for rt, want := range map[string]string{"code-engine": "iam-token 1", "vpc": "vpc-metadata 2"} {
+		t.Run(rt, func(t *testing.T) {
+			out := t.TempDir()
+			cmd := exec.Command(binary, "demo", "--compute-resource", rt, "--output-dir", out)
+			cmd.Dir = t.TempDir()
+			b, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("trustjob demo --compute-resource %s: %v\n%s", rt, err, b)
+			}
+			for _, w := range []string{"exit code 0", `"token_exchanges": 1`, want} {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("demo output lacks %q", w)
+				}
+			}
+			for _, f := range leaks(&result{stdout: string(b), files: readTree(out)}, nil) {
+				t.Errorf("LEAK: %s", f)
+			}
+		})
 	}
 }
