@@ -70,7 +70,9 @@ func (o *otherOpts) Validate() []config.FieldError { return nil }
 
 type task struct{ n int }
 
-func (task) Run(context.Context, tasks.Env, tasks.Output) (tasks.Result, error) { return tasks.Result{}, nil }
+func (task) Run(context.Context, tasks.Env, tasks.Output) (tasks.Result, error) {
+	return tasks.Result{}, nil
+}
 
 func TestDefine(t *testing.T) {
 	typ := tasks.Define(tasks.Spec[opts]{

@@ -256,10 +256,12 @@ func graceDetail(first, now time.Time, grace time.Duration) string {
 	return fmt.Sprintf("first reported %s; acts after a grace of %s (from %s)", first.UTC().Format(time.RFC3339), grace, first.Add(grace).UTC().Format(time.RFC3339))
 }
 
-// failures is the batch's error when steps failed or ended unknown.
+// failures is the batch's error when steps failed or ended unknown. When
+// every failure is a refusal (401/403), the error wraps one, so the run exits
+// with the permission code: retrying cannot help, a policy must change.
 func failures(steps []*Step) error {
-	failed, unknown, tried := 0, 0, 0
-	var denied string
+	failed, unknown, tried, denied := 0, 0, 0, 0
+	var refusal error
 	for _, s := range steps {
 		switch s.Result {
 		case Done:
@@ -267,8 +269,14 @@ func failures(steps []*Step) error {
 		case Failed:
 			failed++
 			tried++
-			if denied == "" && s.denied {
-				denied = s.Detail
+			if s.denied {
+				denied++
+				if refusal == nil {
+					refusal = s.err
+					if refusal == nil {
+						refusal = errors.New(s.Detail)
+					}
+				}
 			}
 		case Unknown:
 			unknown++
@@ -282,8 +290,11 @@ func failures(steps []*Step) error {
 	if unknown > 0 {
 		err = fmt.Errorf("%d of %d actions failed and %d were sent without an answer (result %q: check them by hand)", failed, tried, unknown, Unknown)
 	}
-	if denied != "" {
-		err = fmt.Errorf("%w (%s)", err, denied)
+	switch {
+	case refusal != nil && denied == failed && unknown == 0:
+		err = fmt.Errorf("%w (%w)", err, refusal)
+	case refusal != nil:
+		err = fmt.Errorf("%w (%v)", err, refusal)
 	}
 	return err
 }
@@ -325,7 +336,7 @@ func (e *Executor) take(ctx context.Context, b Batch, steps []*Step) {
 			if !first {
 				<-g.done
 				if g.denied != nil {
-					s.Result, s.Detail, s.denied = Failed, g.denied.Error(), true
+					s.Result, s.Detail, s.denied, s.err = Failed, g.denied.Error(), true, g.denied
 					return
 				}
 			}

@@ -78,6 +78,9 @@ func TestRun(t *testing.T) {
 		want      string // results in plan order
 		wantCalls int
 		wantErr   string
+		// wantDenied: every failure is a refusal, so the error classifies
+		// as a permission problem (exit 77)
+		wantDenied bool
 	}{
 		{
 			name:  "takes every qualifying step",
@@ -159,7 +162,7 @@ func TestRun(t *testing.T) {
 				}
 				return nil
 			},
-			want: "failed failed failed done done", wantCalls: 3,
+			want: "failed failed failed done done", wantCalls: 3, wantDenied: true,
 			wantErr: "3 of 5 actions failed; see the rows with result \"failed\" (disable apikey-0: permission denied (403): the trusted profile needs Operator",
 		},
 		{
@@ -200,6 +203,9 @@ func TestRun(t *testing.T) {
 			}
 			if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			}
+			if ibmcloud.IsPermission(err) != tt.wantDenied {
+				t.Errorf("IsPermission(err) = %v, want %v", !tt.wantDenied, tt.wantDenied)
 			}
 			total := 0
 			for _, n := range o.Counts {

@@ -34,27 +34,79 @@ const EnvConfig = "TRUSTJOB_CONFIG"
 
 var _ config.TaskTypes = (*tasks.Registry)(nil)
 
-// command is one subcommand. To add one, write its func(*app, ctx, args) int
-// in its own file (parse args with a.flagSet, which adds the common flags) and
-// add one line to commands.
+// command is one subcommand and its help. To add one, write its
+// func(*app, ctx, args) int in its own file (parse args with a.flagSet(name),
+// which adds the common flags and takes the help from here) and add its entry
+// to commands.
 type command struct {
 	name    string
-	summary string
+	summary string // one line for `trustjob help`
+	usage   string // the synopsis after "trustjob", for errors and -h
+	about   string // what the command does, for `trustjob help NAME` and -h
 	run     func(a *app, ctx context.Context, args []string) int
 }
 
 // commands is the dispatch table, in the order `trustjob help` lists them.
 func commands() []command {
 	return []command{
-		{"run", "run the tasks that are due, or those named with --task", (*app).run},
-		{"validate", "check configuration files offline and print every problem", (*app).validate},
-		{"tasks", "list the task types, their options and the IAM access they need", (*app).tasks},
-		{"schedule", "show which tasks are due now and their next fire times", (*app).schedule},
-		{"doctor", "diagnose the token file, sign-in and each task's permissions", (*app).doctor},
-		{"demo", "run config/demo.yaml against the built-in IBM Cloud emulator", (*app).demo},
-		{"sim", "serve the IBM Cloud emulator", (*app).sim},
-		{"version", "print the version", (*app).version},
-		{"help", "show help for a command", (*app).help},
+		{name: "run", summary: "run the tasks that are due, or those named with --task",
+			usage: "run [flags]",
+			about: "Signs in as the configured trusted profile and runs the tasks that are due (see\n" +
+				"`trustjob schedule`), or the tasks named with --task, one after the other.",
+			run: (*app).run},
+		{name: "validate", summary: "check configuration files offline and print every problem",
+			usage: "validate [flags] [FILE...]",
+			about: "Checks configuration files offline (no network) and prints every problem with its\n" +
+				"file, line, column, field path and a fix. Without FILE it checks --config.\n" +
+				"The environment is checked too (TRUSTJOB_* overrides, refused API-key variables).\n" +
+				"Exit 0 when every file is valid, 78 otherwise.",
+			run: (*app).validate},
+		{name: "tasks", summary: "list the task types, their options and the IAM access they need",
+			usage: "tasks [flags] [TYPE...]",
+			about: "Lists the task types this binary knows, each with a one-line description, its\n" +
+				"options with their defaults (as YAML to paste under a task's options:), and the\n" +
+				"IAM access the trusted profile needs for it. With TYPE, only those types.",
+			run: (*app).tasks},
+		{name: "schedule", summary: "show which tasks are due now and their next fire times",
+			usage: "schedule [flags]",
+			about: "Prints, for every configured task, whether `trustjob run` would run it now and\n" +
+				"its next fire times. A task is due when one of its fire times lies in this run's\n" +
+				"window (the top-level schedule's fire time before the current one, now].",
+			run: (*app).schedule},
+		{name: "doctor", summary: "diagnose the token file, sign-in and each task's permissions",
+			usage: "doctor [--json] [flags]",
+			about: "Walks the sign-in chain and says at each step what is wrong and how to fix it:\n" +
+				"the token file, its claims (audience, lifetime, expiry, clock skew, workload),\n" +
+				"the IAM endpoint (DNS, TCP, TLS, proxy), the token exchange, the access token,\n" +
+				"and one cheap authorised read per configured task. It never prints a token.\n" +
+				"Exit 0 when every check passes; 77 for a setup problem; 75 when IAM or a\n" +
+				"service is unreachable; 78 for an invalid configuration.",
+			run: (*app).doctor},
+		{name: "demo", summary: "run config/demo.yaml against the built-in IBM Cloud emulator",
+			usage: "demo [flags]",
+			about: "Starts the built-in IBM Cloud emulator on a loopback port with a generated demo\n" +
+				"account, mints a projected service-account token for it, and runs the demo\n" +
+				"configuration (config/demo.yaml, built in; --config replaces it) exactly as\n" +
+				"`trustjob run` would. Then prints a line per task and the path of the\n" +
+				"reports (index.html with the html format).\n" +
+				"Nothing leaves the machine.",
+			run: (*app).demo},
+		{name: "sim", summary: "serve the IBM Cloud emulator",
+			usage: "sim [--listen ADDR] [--fixture FILE | --generate K=V,...] [flags]",
+			about: "Serves the built-in IBM Cloud emulator (IAM token endpoint, IAM Identity, Resource\n" +
+				"Controller and Manager, Global Search and Tagging, User Management, Access Groups,\n" +
+				"Policy Management, Usage Reports) and keeps a projected service-account token\n" +
+				"for the trusted workload fresh in --token-dir. Prints the environment that\n" +
+				"points trustjob at it. GET /_sim/requests lists the requests served.",
+			run: (*app).sim},
+		{name: "version", summary: "print the version",
+			usage: "version",
+			about: "Prints trustjob's version, then the Go version and platform.",
+			run:   (*app).version},
+		{name: "help", summary: "show help for a command",
+			usage: "help [COMMAND]",
+			about: "Shows the commands, or one command's usage and flags.",
+			run:   (*app).help},
 	}
 }
 
@@ -75,7 +127,8 @@ type app struct {
 	environ        func() []string
 	clock          func() time.Time
 	registry       *tasks.Registry
-	services       services
+	signer         signer      // internal/auth
+	reports        reportStore // internal/report
 	// global holds common flags given before the subcommand.
 	global commonFlags
 }
@@ -88,7 +141,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{
 		stdin: stdin, stdout: stdout, stderr: stderr,
 		getenv: os.Getenv, environ: os.Environ, clock: time.Now,
-		registry: reg, services: realServices(),
+		registry: reg, signer: authSigner{}, reports: fileReports{},
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

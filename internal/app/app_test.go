@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exitcode"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
@@ -69,6 +69,7 @@ type harness struct {
 	signInErr      error
 	summary        *runner.Summary
 	summaryPath    string
+	settings       auth.Settings // what Preflight was given
 	lastEnv        tasks.Env
 	outDir         string
 	mu             sync.Mutex
@@ -101,38 +102,48 @@ func newHarness(t *testing.T) *harness {
 		clock:    func() time.Time { return time.Date(2026, 3, 10, 3, 0, 5, 0, time.UTC) },
 		registry: reg,
 	}
-	h.a.services = services{
-		preflight: func(signInSettings) error { h.preflights++; return h.preflightErr },
-		signIn: func(_ context.Context, s signInSettings, _ *slog.Logger) (*session, error) {
-			h.signIns++
-			if h.signInErr != nil {
-				return nil, h.signInErr
-			}
-			counter := ibmcloud.NewRequestCounter()
-			counter.Add("resource-controller")
-			return &session{
-				clients:        &ibmcloud.Clients{Requests: counter},
-				identity:       runner.Identity{Account: "acct1", ProfileName: s.ProfileName, ProfileIAMID: "iam-Profile-1"},
-				tokenExchanges: func() int64 { return 1 },
-			}, nil
-		},
-		signInExit: func(err error) (int, string) {
-			if strings.Contains(err.Error(), "token file") {
-				return exitcode.NoPerm, "mount the projected token"
-			}
-			return exitcode.TempFail, ""
-		},
-		newOutput: func(o outputOptions) (runner.Output, error) {
-			h.outDir = o.Dir
-			return &memOutput{}, nil
-		},
-		writeJSON: func(path string, v any) error {
-			s := v.(runner.Summary)
-			h.summary, h.summaryPath = &s, path
-			return nil
-		},
-	}
+	h.a.signer = fakeSigner{h}
+	h.a.reports = fakeReports{h: h, dir: t.TempDir()}
 	return h
+}
+
+// fakeSigner stands in for internal/auth: it counts calls and signs in with
+// empty clients.
+type fakeSigner struct{ h *harness }
+
+func (f fakeSigner) Preflight(s auth.Settings, _ time.Time) error {
+	f.h.preflights++
+	f.h.settings = s
+	return f.h.preflightErr
+}
+
+func (f fakeSigner) SignIn(_ context.Context, s auth.Settings, _ *slog.Logger) (*auth.Session, error) {
+	f.h.signIns++
+	if f.h.signInErr != nil {
+		return nil, f.h.signInErr
+	}
+	counter := ibmcloud.NewRequestCounter()
+	counter.Add("resource-controller")
+	return &auth.Session{Clients: &ibmcloud.Clients{Requests: counter}, Account: "acct1",
+		ProfileName: s.ProfileName, ProfileIAMID: "iam-Profile-1", Exchanges: func() int64 { return 1 }}, nil
+}
+
+// fakeReports writes the reports into a temporary directory instead of the
+// configured one, and keeps the run summary in memory.
+type fakeReports struct {
+	h   *harness
+	dir string
+}
+
+func (f fakeReports) NewRun(o report.Options) (*report.Run, error) {
+	f.h.outDir = o.Dir
+	o.Dir = f.dir
+	return report.NewRun(o)
+}
+
+func (f fakeReports) WriteSummary(path string, s runner.Summary) error {
+	f.h.summary, f.h.summaryPath = &s, path
+	return nil
 }
 
 func (h *harness) run(args ...string) int {
@@ -140,22 +151,6 @@ func (h *harness) run(args ...string) int {
 	h.stderr.Reset()
 	return h.a.main(context.Background(), args)
 }
-
-// memOutput is an in-memory runner.Output.
-type memOutput struct{}
-
-type memTask struct {
-	rows    int64
-	summary report.Summary
-}
-
-func (memOutput) Task(string, report.Schema) (runner.TaskOutput, error) { return &memTask{}, nil }
-func (m *memTask) Write(report.Row) error                               { m.rows++; return nil }
-func (m *memTask) SetSummary(s report.Summary)                          { m.summary = s }
-func (m *memTask) Close(bool) (runner.Written, error) {
-	return runner.Written{Rows: m.rows, Summary: m.summary}, nil
-}
-func (m *memTask) Abort() {}
 
 func writeConfig(t *testing.T, body string) string {
 	t.Helper()
@@ -438,17 +433,17 @@ func TestRunCommand(t *testing.T) {
 	})
 	t.Run("preflight failure", func(t *testing.T) {
 		h := newHarness(t)
-		h.preflightErr = errors.New("token file /var/run/secrets/tokens/sa-token: no such file")
+		h.preflightErr = &auth.PreflightError{Path: "/var/run/secrets/tokens/sa-token", Problem: "does not exist"}
 		if code := h.run("run", "--config", cfg); code != exitcode.NoPerm {
 			t.Errorf("exit %d", code)
 		}
-		if h.signIns > 0 || !strings.Contains(h.stderr.String(), "mount the projected token") {
+		if h.signIns > 0 || !strings.Contains(h.stderr.String(), "mount a projected service-account token") {
 			t.Errorf("stderr:\n%s", h.stderr.String())
 		}
 	})
 	t.Run("sign-in failure", func(t *testing.T) {
 		h := newHarness(t)
-		h.signInErr = errors.New("IAM unreachable after 5 attempts")
+		h.signInErr = &auth.SignInError{Message: "IAM unreachable after 5 attempts", Temporary: true}
 		if code := h.run("run", "--config", cfg); code != exitcode.TempFail {
 			t.Errorf("exit %d", code)
 		}
@@ -471,12 +466,12 @@ func TestRunCommand(t *testing.T) {
 	t.Run("auth settings from config and environment", func(t *testing.T) {
 		h := newHarness(t)
 		h.env["TRUSTJOB_PROFILE_ID"] = "Profile-env"
-		var got signInSettings
-		h.a.services.preflight = func(s signInSettings) error { got = s; return errors.New("stop") }
+		h.preflightErr = errors.New("stop")
 		h.run("run", "--config", cfg)
-		want := signInSettings{ProfileID: "Profile-env", CRTokenFile: config.DefaultCRTokenFile, IAMURL: config.DefaultIAMURL}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("settings %+v, want %+v", got, want)
+		got := h.settings
+		if got.ProfileID != "Profile-env" || got.CRTokenFile != config.DefaultCRTokenFile || got.IAMURL != config.DefaultIAMURL ||
+			got.ProfileName != "" || got.Private || got.Getenv == nil {
+			t.Errorf("settings %+v", got)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	democonfig "github.com/trustjob/trustjob/config"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
 	"gopkg.in/yaml.v3"
 )
@@ -22,12 +24,7 @@ import (
 // through exactly the code path of `trustjob run`: real HTTP on loopback, the
 // real SDK clients and the real trusted-profile authenticator.
 func (a *app) demo(ctx context.Context, args []string) int {
-	f := a.flagSet("demo", "demo [flags]",
-		"Starts the built-in IBM Cloud emulator on a loopback port with a generated demo\n"+
-			"account, mints a projected service-account token for it, and runs the demo\n"+
-			"configuration (config/demo.yaml, built in; --config replaces it) exactly as\n"+
-			"`trustjob run` would. Then prints each task's report and the run summary.\n"+
-			"Nothing leaves the machine.")
+	f := a.flagSet("demo")
 	outDir := f.String("output-dir", "", "write reports to `DIR` (default: output.dir of the configuration, out/demo)")
 	compute := f.String("compute-resource", "", "sign in as on `RUNTIME`: kubernetes, code-engine or vpc (the emulator's metadata service)")
 	if code, done := f.parse(args); done {
@@ -120,30 +117,83 @@ func (a *app) outputDirOf(path string) string {
 	return cfg.Output.Dir
 }
 
-// printDemoReports prints every task's latest human-readable report, then the
-// run summary.
+// printDemoReports prints a short summary per task and where the reports
+// are: index.html when the html format is on, else each task's latest
+// human-readable report. The full tables are in the files, not the terminal.
 func (a *app) printDemoReports(dir string) {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+	b, err := os.ReadFile(filepath.Join(dir, runner.SummaryFile))
+	var sum runner.Summary
+	if err == nil {
+		err = json.Unmarshal(b, &sum)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stdout, "demo: cannot read the run summary: %v\n", err)
+		return
+	}
+	for _, t := range sum.Tasks {
+		fmt.Fprintf(a.stdout, "%-22s %-10s %8s  %s\n", t.Name, t.Status, t.Duration, demoTaskLine(t))
+	}
+	abs := func(p string) string {
+		if q, err := filepath.Abs(p); err == nil {
+			return q
 		}
-		for _, name := range []string{"latest.md", "latest.markdown", "latest.jsonl"} {
-			b, err := os.ReadFile(filepath.Join(dir, e.Name(), name))
-			if err != nil {
-				continue
+		return p
+	}
+	fmt.Fprintf(a.stdout, "\nRun summary: %s\n", abs(filepath.Join(dir, runner.SummaryFile)))
+	if index := filepath.Join(dir, report.IndexFile); fileExists(index) {
+		fmt.Fprintf(a.stdout, "Open the report in a browser: %s\n", abs(index))
+		return
+	}
+	for _, t := range sum.Tasks {
+		for _, name := range []string{"latest.md", "latest.csv", "latest.jsonl"} {
+			if p := filepath.Join(dir, t.Name, name); fileExists(p) {
+				fmt.Fprintf(a.stdout, "Report of %s: %s\n", t.Name, abs(p))
+				break
 			}
-			fmt.Fprintf(a.stdout, "===== %s (%s) =====\n", e.Name(), filepath.Join(dir, e.Name(), name))
-			a.stdout.Write(b)
-			fmt.Fprintln(a.stdout)
-			break
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, runner.SummaryFile)); err == nil {
-		fmt.Fprintf(a.stdout, "===== run summary (%s) =====\n", filepath.Join(dir, runner.SummaryFile))
-		a.stdout.Write(b)
-		fmt.Fprintln(a.stdout)
+}
+
+// demoTaskLine is one line of numbers about a task: rows and findings, and
+// the totals its type reports (instances and changes, identities and actions).
+func demoTaskLine(t runner.TaskResult) string {
+	parts := []string{fmt.Sprintf("%d rows", t.Rows)}
+	if t.Findings != nil {
+		parts = append(parts, fmt.Sprintf("%d findings", *t.Findings))
 	}
+	s := t.Summary
+	num := func(k string) (float64, bool) { f, ok := s[k].(float64); return f, ok }
+	if n, ok := num("instances"); ok {
+		parts = append(parts, fmt.Sprintf("%.0f instances", n))
+	}
+	if m, ok := s["changes"].(map[string]any); ok {
+		parts = append(parts, fmt.Sprintf("changes: %v created, %v deleted, %v changed", m["created"], orZero(m["deleted"]), m["changed"]))
+	}
+	if n, ok := num("exempt"); ok {
+		parts = append(parts, fmt.Sprintf("%.0f exempt", n))
+	}
+	if _, ok := s["actions_planned"]; ok {
+		d, _ := num("actions_taken")
+		w, _ := num("actions_would_do")
+		f, _ := num("actions_failed")
+		parts = append(parts, fmt.Sprintf("actions: %.0f done, %.0f would do, %.0f failed", d, w, f))
+	}
+	if t.Error != "" {
+		parts = append(parts, "error: "+t.Error)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orZero(x any) any {
+	if x == nil {
+		return 0
+	}
+	return x
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // setenv sets every variable of env and returns a func that restores the

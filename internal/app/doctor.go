@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/trustjob/trustjob/internal/doctor"
 	"github.com/trustjob/trustjob/internal/exitcode"
@@ -12,13 +11,7 @@ import (
 )
 
 func (a *app) doctor(ctx context.Context, args []string) int {
-	f := a.flagSet("doctor", "doctor [--json] [flags]",
-		"Walks the sign-in chain and says at each step what is wrong and how to fix it:\n"+
-			"the token file, its claims (audience, lifetime, expiry, clock skew, workload),\n"+
-			"the IAM endpoint (DNS, TCP, TLS, proxy), the token exchange, the access token,\n"+
-			"and one cheap authorised read per configured task. It never prints a token.\n"+
-			"Exit 0 when every check passes; 77 for a setup problem; 75 when IAM or a\n"+
-			"service is unreachable; 78 for an invalid configuration.")
+	f := a.flagSet("doctor")
 	asJSON := f.Bool("json", false, "print the checks as JSON")
 	if code, done := f.parse(args); done {
 		return code
@@ -36,7 +29,7 @@ func (a *app) doctor(ctx context.Context, args []string) int {
 	}
 	logging.BridgeSDK(log)
 	rep := doctor.Run(ctx, doctor.Input{
-		Config: cfg, Types: a.registry, Getenv: os.Getenv, Now: a.clock(), Logger: log,
+		Config: cfg, Types: a.registry, Getenv: a.getenv, Now: a.clock(), Logger: log,
 	})
 	rep.Checks = append([]doctor.Check{{Name: "configuration", Status: doctor.OK,
 		Detail: fmt.Sprintf("%s: %d tasks", f.common.config, len(cfg.Tasks))}}, rep.Checks...)

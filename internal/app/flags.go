@@ -42,12 +42,16 @@ type cmdFlags struct {
 	about  string // what the command does, for -h
 }
 
-// flagSet starts the flag set of command name. usage is the synopsis after
-// "trustjob", about a paragraph for -h.
-func (a *app) flagSet(name, usage, about string) *cmdFlags {
+// flagSet starts the flag set of command name, with its usage and help from
+// the command table.
+func (a *app) flagSet(name string) *cmdFlags {
+	cmd, ok := lookup(name)
+	if !ok {
+		panic("app: flagSet of a command missing from the table: " + name)
+	}
 	fs := flag.NewFlagSet("trustjob "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors and help are printed by parse
-	f := &cmdFlags{FlagSet: fs, a: a, usage: usage, about: about}
+	f := &cmdFlags{FlagSet: fs, a: a, usage: cmd.usage, about: cmd.about}
 	f.common.register(fs, &a.global)
 	return f
 }

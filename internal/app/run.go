@@ -9,11 +9,44 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exitcode"
 	"github.com/trustjob/trustjob/internal/logging"
+	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
 )
+
+// signer is what a run needs from internal/auth: the offline check of the
+// token file and the sign-in. authSigner is the real one; tests use a fake,
+// or the real one against the emulator.
+type signer interface {
+	Preflight(s auth.Settings, now time.Time) error
+	SignIn(ctx context.Context, s auth.Settings, log *slog.Logger) (*auth.Session, error)
+}
+
+type authSigner struct{}
+
+func (authSigner) Preflight(s auth.Settings, now time.Time) error { return auth.Preflight(s, now) }
+
+func (authSigner) SignIn(ctx context.Context, s auth.Settings, log *slog.Logger) (*auth.Session, error) {
+	return auth.SignIn(ctx, s, log)
+}
+
+// reportStore is what a run needs from internal/report: the run's reports
+// and its summary file. fileReports is the real one.
+type reportStore interface {
+	NewRun(o report.Options) (*report.Run, error)
+	WriteSummary(path string, s runner.Summary) error
+}
+
+type fileReports struct{}
+
+func (fileReports) NewRun(o report.Options) (*report.Run, error) { return report.NewRun(o) }
+
+func (fileReports) WriteSummary(path string, s runner.Summary) error {
+	return report.WriteJSONAtomic(path, s)
+}
 
 // runOptions is one `trustjob run`. demo and tests build it directly.
 type runOptions struct {
@@ -28,9 +61,7 @@ type runOptions struct {
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
-	f := a.flagSet("run", "run [flags]",
-		"Signs in as the configured trusted profile and runs the tasks that are due (see\n"+
-			"`trustjob schedule`), or the tasks named with --task, one after the other.")
+	f := a.flagSet("run")
 	var names multiFlag
 	f.Var(&names, "task", "run the task `NAME` now, whatever its schedule (repeatable)")
 	dryRun := f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken")
@@ -80,32 +111,34 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	defer cancel()
 	logging.BridgeSDK(log)
 
-	settings := signInSettings{
+	// The IBM SDK's per-service URL variables are read from the environment,
+	// as the SDK itself would.
+	settings := auth.Settings{
 		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
-		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts,
+		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
 		ComputeResource: cfg.Auth.ComputeResource, ProfileCRN: cfg.Auth.ProfileCRN, MetadataURL: cfg.Auth.MetadataURL,
 	}
 	started := time.Now()
-	if err := a.services.preflight(settings); err != nil {
-		code := a.signInFailed(log, "preflight failed", err)
+	if err := a.signer.Preflight(settings, time.Now()); err != nil {
+		code := signInFailed(log, "preflight failed", err)
 		publishMetrics(ctx, cfg, o.reportDir(cfg), failedRunSummary(o, started, code), log)
 		return code
 	}
-	sess, err := a.services.signIn(ctx, settings, log)
+	sess, err := a.signer.SignIn(ctx, settings, log)
 	if err != nil {
-		code := a.signInFailed(log, "sign-in failed", err)
+		code := signInFailed(log, "sign-in failed", err)
 		publishMetrics(ctx, cfg, o.reportDir(cfg), failedRunSummary(o, started, code), log)
 		return code
 	}
-	log.Info("signed in", "account", sess.identity.Account, "profile_name", sess.identity.ProfileName,
-		"profile_id", sess.identity.ProfileID, "profile_iam_id", sess.identity.ProfileIAMID, "endpoints", cfg.Endpoints)
+	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
+		"profile_id", sess.ProfileID, "profile_iam_id", sess.ProfileIAMID, "endpoints", cfg.Endpoints)
 
 	dir := cfg.Output.Dir
 	if o.outputDir != "" {
 		dir = o.outputDir
 	}
-	out, err := a.services.newOutput(outputOptions{
+	out, err := a.reports.NewRun(report.Options{
 		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
 	})
 	if err != nil {
@@ -117,20 +150,25 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		taskNow = func() time.Time { return o.now }
 	}
 	sum := runner.Run(ctx, runner.Plan{
-		RunID: o.runID, Version: Version(), Tasks: selected, Skipped: skipped,
-		Types: a.registry, Output: out, OutputDir: dir,
-		Clients: sess.clients, Identity: sess.identity, TokenExchanges: sess.tokenExchanges,
-		Logger: log, DryRun: o.dryRun, Now: taskNow,
+		RunID: o.runID, Version: Version(), Tasks: selected, Skipped: skipped, Types: a.registry,
+		OpenReport: func(task string, s report.Schema) (runner.TaskOutput, error) { return out.Task(task, s) },
+		OutputDir:  dir,
+		Clients:    sess.Clients,
+		Identity: runner.Identity{Account: sess.Account, ProfileIAMID: sess.ProfileIAMID,
+			ProfileName: sess.ProfileName, ProfileID: sess.ProfileID},
+		TokenExchanges: sess.Exchanges,
+		Logger:         log, DryRun: o.dryRun, Now: taskNow,
 	})
 	if dir != "" {
 		path := filepath.Join(dir, runner.SummaryFile)
-		if err := a.services.writeJSON(path, sum); err != nil {
+		if err := a.reports.WriteSummary(path, sum); err != nil {
 			log.Error("cannot write the run summary", "path", path, "err", err)
 			if sum.ExitCode == exitcode.OK {
 				sum.ExitCode = exitcode.TaskFailed
 			}
 		}
 	}
+	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
 	publishMetrics(ctx, cfg, dir, sum, log)
 	return sum.ExitCode
 }
@@ -154,8 +192,8 @@ func (a *app) loadForRun(path string, log *slog.Logger) (*config.Config, bool) {
 }
 
 // signInFailed logs a preflight or sign-in error and returns its exit code.
-func (a *app) signInFailed(log *slog.Logger, msg string, err error) int {
-	code, hint := a.services.signInExit(err)
+func signInFailed(log *slog.Logger, msg string, err error) int {
+	code, hint := auth.ExitCode(err)
 	log.Error(msg, "err", err, "hint", hint, "exit_code", code)
 	return code
 }

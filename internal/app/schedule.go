@@ -16,10 +16,7 @@ import (
 const nextFireTimes = 3
 
 func (a *app) schedule(_ context.Context, args []string) int {
-	f := a.flagSet("schedule", "schedule [flags]",
-		"Prints, for every configured task, whether `trustjob run` would run it now and\n"+
-			"its next fire times. A task is due when one of its fire times lies in this run's\n"+
-			"window (the top-level schedule's fire time before the current one, now].")
+	f := a.flagSet("schedule")
 	nowFlag := f.String("now", "", "evaluate at this RFC3339 `time` instead of the clock")
 	if code, done := f.parse(args); done {
 		return code

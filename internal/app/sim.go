@@ -17,16 +17,10 @@ import (
 // sim serves the emulator as a process until SIGTERM/SIGINT, so trustjob (or
 // anything using the IBM SDKs) can be pointed at it from another shell.
 func (a *app) sim(ctx context.Context, args []string) int {
-	f := a.flagSet("sim", "sim [--listen ADDR] [--fixture FILE | --generate K=V,...] [flags]",
-		"Serves the built-in IBM Cloud emulator (IAM token endpoint, IAM Identity, Resource\n"+
-			"Controller and Manager, Global Search and Tagging, User Management, Access Groups,\n"+
-			"Policy Management, Usage Reports) and keeps a projected service-account token\n"+
-			"for the trusted workload fresh in --token-dir. Prints the environment that\n"+
-			"points trustjob at it. GET /_sim/requests lists the requests served.\n\n"+
-			"--generate keys: "+strings.Join(generateKeys(), ", "))
+	f := a.flagSet("sim")
 	listen := f.String("listen", "127.0.0.1:8080", "serve on `ADDR` (host:port; port 0 picks a free one)")
 	fixture := f.String("fixture", "", "load the account from the YAML fixture `FILE`")
-	generate := f.String("generate", "", "generate the account: comma-separated `K=V` (e.g. resources=100000,groups=20)")
+	generate := f.String("generate", "", "generate the account: comma-separated `K=V` (e.g. resources=100000,groups=20); keys: "+strings.Join(generateKeys(), ", "))
 	tokenDir := f.String("token-dir", "", "write the projected token under `DIR` (default: a new temporary directory)")
 	latency := f.Duration("latency", 0, "add this much latency to every request")
 	inFlight := f.Int("max-in-flight", 0, "answer 429 beyond this many requests at once (0: no limit)")

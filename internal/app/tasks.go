@@ -13,10 +13,7 @@ import (
 )
 
 func (a *app) tasks(_ context.Context, args []string) int {
-	f := a.flagSet("tasks", "tasks [flags] [TYPE...]",
-		"Lists the task types this binary knows, each with a one-line description, its\n"+
-			"options with their defaults (as YAML to paste under a task's options:), and the\n"+
-			"IAM access the trusted profile needs for it. With TYPE, only those types.")
+	f := a.flagSet("tasks")
 	if code, done := f.parse(args); done {
 		return code
 	}

@@ -10,11 +10,7 @@ import (
 )
 
 func (a *app) validate(_ context.Context, args []string) int {
-	f := a.flagSet("validate", "validate [flags] [FILE...]",
-		"Checks configuration files offline (no network) and prints every problem with its\n"+
-			"file, line, column, field path and a fix. Without FILE it checks --config.\n"+
-			"The environment is checked too (TRUSTJOB_* overrides, refused API-key variables).\n"+
-			"Exit 0 when every file is valid, 78 otherwise.")
+	f := a.flagSet("validate")
 	if code, done := f.parse(args); done {
 		return code
 	}

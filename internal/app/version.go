@@ -31,7 +31,7 @@ func Version() string {
 }
 
 func (a *app) version(_ context.Context, args []string) int {
-	f := a.flagSet("version", "version", "Prints trustjob's version, then the Go version and platform.")
+	f := a.flagSet("version")
 	if code, done := f.parse(args); done {
 		return code
 	}

@@ -12,12 +12,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/wait"
 )
 
 // Default IAM endpoints.
@@ -140,14 +140,5 @@ func firstLine(s string) string {
 	return s
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
+// sleep waits d or until ctx ends (the one shared helper).
+var sleep = wait.Sleep

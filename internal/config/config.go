@@ -34,7 +34,7 @@ const (
 )
 
 // Formats lists the report formats output.formats accepts, in documentation order.
-var Formats = []string{"jsonl", "json", "csv", "markdown"}
+var Formats = []string{"jsonl", "json", "csv", "markdown", "html"}
 
 // Config is one validated trustjob configuration with defaults and environment
 // overrides applied.

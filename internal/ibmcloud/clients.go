@@ -1,8 +1,10 @@
 // Package ibmcloud builds the IBM Cloud SDK clients trustjob uses: one shared
 // trusted-profile authenticator, endpoints (public, private, per-service
-// overrides), retries, deadlines, request counting, and the allow-list of hosts
-// the IAM access token may be sent to. It also holds fast streaming helpers over
-// the SDK's raw responses.
+// overrides), retries, deadlines, request counting, the allow-list of hosts
+// the IAM access token may be sent to, and the refusal of writes in a dry run
+// (dryrun.go). It also holds what every task shares when calling them: the one
+// API error type and its classifier (errors.go) and the paging loop
+// (pages.go).
 package ibmcloud
 
 import (

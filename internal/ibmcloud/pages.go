@@ -42,3 +42,20 @@ func NextToken(link *string, param string) (*string, error) {
 	}
 	return v, nil
 }
+
+// EachPage is Pages for an SDK listing: fetch gets the page for a token, a
+// failed call is wrapped as a *CallError naming what and the access it needs,
+// and use takes the page's items and returns the next token.
+func EachPage[P any](ctx context.Context, what, need string,
+	fetch func(token *string) (*P, *core.DetailedResponse, error), use func(page *P) (next *string, err error)) error {
+	return Pages(ctx, what, func(tok *string) (*string, error) {
+		page, resp, err := fetch(tok)
+		if err != nil {
+			return nil, WrapNeed(what, need, resp, err)
+		}
+		if page == nil {
+			return nil, fmt.Errorf("%s: HTTP %d without a body", what, ResponseStatus(resp, nil))
+		}
+		return use(page)
+	})
+}

@@ -2,8 +2,11 @@ package ibmcloud_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/IBM/go-sdk-core/v5/core"
 
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
@@ -42,5 +45,46 @@ func TestPages(t *testing.T) {
 	cancel()
 	if err := ibmcloud.Pages(ctx, "list things", nil); err == nil || !strings.HasPrefix(err.Error(), "list things: ") {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestEachPage(t *testing.T) {
+	type page struct {
+		items []int
+		next  *string
+	}
+	s := func(v string) *string { return &v }
+	pages := map[string]*page{"": {[]int{1, 2}, s("/x?start=b")}, "b": {[]int{3}, nil}}
+	var got []int
+	err := ibmcloud.EachPage(context.Background(), "list things", "Viewer",
+		func(tok *string) (*page, *core.DetailedResponse, error) {
+			k := ""
+			if tok != nil {
+				k = *tok
+			}
+			return pages[k], &core.DetailedResponse{StatusCode: 200}, nil
+		},
+		func(p *page) (*string, error) {
+			got = append(got, p.items...)
+			return ibmcloud.NextToken(p.next, "start")
+		})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("items %v, err %v", got, err)
+	}
+	err = ibmcloud.EachPage(context.Background(), "list things", "the trusted profile needs Viewer",
+		func(*string) (*page, *core.DetailedResponse, error) {
+			return nil, &core.DetailedResponse{StatusCode: 403}, errors.New("Forbidden")
+		},
+		func(*page) (*string, error) { t.Fatal("use called after a failed call"); return nil, nil })
+	if !ibmcloud.IsPermission(err) || !strings.Contains(err.Error(), "list things: permission denied (403): the trusted profile needs Viewer") {
+		t.Errorf("err = %v", err)
+	}
+	err = ibmcloud.EachPage(context.Background(), "list things", "",
+		func(*string) (*page, *core.DetailedResponse, error) {
+			return nil, &core.DetailedResponse{StatusCode: 204}, nil
+		},
+		func(*page) (*string, error) { return nil, nil })
+	if err == nil || !strings.Contains(err.Error(), "HTTP 204 without a body") {
+		t.Errorf("bodiless page: %v", err)
 	}
 }

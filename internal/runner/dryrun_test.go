@@ -45,16 +45,14 @@ func (rogueTask) Run(ctx context.Context, env tasks.Env, _ tasks.Output) (tasks.
 	return tasks.Result{}, ibmcloud.Wrap("disable API key", resp, err)
 }
 
-type nullOutput struct{}
-
-func (nullOutput) Task(string, report.Schema) (runner.TaskOutput, error) { return nullReport{}, nil }
+func nullOutput(string, report.Schema) (runner.TaskOutput, error) { return nullReport{}, nil }
 
 type nullReport struct{}
 
-func (nullReport) Write(report.Row) error             { return nil }
-func (nullReport) SetSummary(report.Summary)          {}
-func (nullReport) Close(bool) (runner.Written, error) { return runner.Written{}, nil }
-func (nullReport) Abort()                             {}
+func (nullReport) Write(report.Row) error            { return nil }
+func (nullReport) SetSummary(report.Summary)         {}
+func (nullReport) Close(bool) (report.Result, error) { return report.Result{}, nil }
+func (nullReport) Abort()                            {}
 
 // TestDryRunRefusesWritesUnderneath runs a task that bypasses the executor
 // and ignores DryRun through the real runner, sign-in and clients against the
@@ -82,7 +80,7 @@ func TestDryRunRefusesWritesUnderneath(t *testing.T) {
 			l.Sim.Log().Reset()
 			s := runner.Run(context.Background(), runner.Plan{
 				Tasks: []config.Task{{Name: "r", Type: "rogue", Timeout: config.Duration(time.Minute), Opts: &rogueOptions{DryRun: tt.optDry}}},
-				Types: reg, Output: nullOutput{}, Clients: sess.Clients, DryRun: tt.runDry,
+				Types: reg, OpenReport: nullOutput, Clients: sess.Clients, DryRun: tt.runDry,
 				Identity: runner.Identity{Account: sess.Account},
 			})
 			if n := l.Sim.Log().Writes(); n != tt.wantWrites {

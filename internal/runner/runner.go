@@ -21,27 +21,15 @@ type Types interface {
 	Lookup(name string) (tasks.Type, bool)
 }
 
-// Output opens one report per task. app adapts internal/report's *report.Run
-// to it; tests use a fake.
-type Output interface {
-	Task(name string, schema report.Schema) (TaskOutput, error)
-}
-
-// TaskOutput is one task's report while it is written.
+// TaskOutput is one task's report while it is written; *report.TaskReport is
+// one.
 type TaskOutput interface {
 	report.Writer
 	// Close finishes the report; complete=false marks it incomplete (the task
 	// failed or was cut short) but keeps what was written.
-	Close(complete bool) (Written, error)
+	Close(complete bool) (report.Result, error)
 	// Abort drops the report without writing files.
 	Abort()
-}
-
-// Written is what a closed report holds.
-type Written struct {
-	Rows    int64
-	Files   []string
-	Summary report.Summary
 }
 
 // Identity is who the run signed in as.
@@ -65,7 +53,8 @@ type Plan struct {
 	Tasks   []config.Task
 	Skipped []Skip
 	Types   Types
-	Output  Output
+	// OpenReport opens one task's report (report.Run.Task in production).
+	OpenReport func(task string, schema report.Schema) (TaskOutput, error)
 	// OutputDir is the report directory ("" for stdout only); a task's
 	// Env.StateDir is OutputDir/<task>.
 	OutputDir      string
@@ -132,7 +121,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	if err != nil {
 		return r.fail(fmt.Errorf("build task: %w", err))
 	}
-	out, err := p.Output.Task(t.Name, typ.Schema)
+	out, err := p.OpenReport(t.Name, typ.Schema)
 	if err != nil {
 		return r.fail(fmt.Errorf("open report: %w", err))
 	}
@@ -166,7 +155,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	written, closeErr := out.Close(runErr == nil)
 	r.Rows, r.Files, r.Summary = written.Rows, written.Files, written.Summary
 	n := int64(res.Findings.Failing())
-	r.Findings = &n
+	r.Findings, r.FindingsBySeverity = &n, res.Findings.BySeverity(tasks.StatusFail)
 	if t.FailOn != nil && n > int64(*t.FailOn) {
 		r.FailOnExceeded = true
 	}

@@ -20,11 +20,14 @@ type TaskResult struct {
 	Started  time.Time `json:"started,omitzero"`
 	Duration string    `json:"duration,omitempty"`
 	// DurationMS is Duration in milliseconds, for machines.
-	DurationMS int64  `json:"duration_ms"`
-	Rows       int64  `json:"rows"`
-	Complete   bool   `json:"complete"`
-	Findings   *int64 `json:"findings,omitempty"`
-	FailOn     *int   `json:"fail_on,omitempty"`
+	DurationMS int64 `json:"duration_ms"`
+	Rows       int64 `json:"rows"`
+	Complete   bool  `json:"complete"`
+	// Findings is the task's failing findings (what failOn compares);
+	// FindingsBySeverity splits them by severity.
+	Findings           *int64         `json:"findings,omitempty"`
+	FindingsBySeverity map[string]int `json:"findings_by_severity,omitempty"`
+	FailOn             *int           `json:"fail_on,omitempty"`
 	// FailOnExceeded is true when Findings > FailOn (exit 3).
 	FailOnExceeded bool `json:"fail_on_exceeded,omitempty"`
 	// Error is the failure, redacted of anything that looks like a token.

@@ -226,83 +226,71 @@ func (l *lister) listAll(ctx context.Context) (*catalog, error) {
 }
 
 func (l *lister) listAPIKeys(ctx context.Context, c *catalog) error {
-	keys := map[string]keyInfo{}
-	const what = "list API keys"
-	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
-		opts := &iamidentityv1.ListAPIKeysOptions{AccountID: &l.account, Pagetoken: tok}
-		opts.SetScope("account").SetPagesize(pageSize)
-		page, resp, err := l.iam.ListAPIKeysWithContext(ctx, opts)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed(what, needAPIKeys, resp, err)
-		}
-		for _, k := range page.Apikeys {
-			keys[str(k.ID)] = keyInfo{name: str(k.Name), description: str(k.Description), iamID: str(k.IamID),
-				created: dt(k.CreatedAt), locked: boolv(k.Locked), disabled: boolv(k.Disabled)}
-		}
-		return ibmcloud.NextToken(page.Next, "pagetoken")
-	})
-	c.keys = keys
-	return err
+	c.keys = map[string]keyInfo{}
+	return ibmcloud.EachPage(ctx, "list API keys", needAPIKeys,
+		func(tok *string) (*iamidentityv1.APIKeyList, *core.DetailedResponse, error) {
+			opts := &iamidentityv1.ListAPIKeysOptions{AccountID: &l.account, Pagetoken: tok}
+			opts.SetScope("account").SetPagesize(pageSize)
+			return l.iam.ListAPIKeysWithContext(ctx, opts)
+		},
+		func(page *iamidentityv1.APIKeyList) (*string, error) {
+			for _, k := range page.Apikeys {
+				c.keys[str(k.ID)] = keyInfo{name: str(k.Name), description: str(k.Description), iamID: str(k.IamID),
+					created: dt(k.CreatedAt), locked: boolv(k.Locked), disabled: boolv(k.Disabled)}
+			}
+			return ibmcloud.NextToken(page.Next, "pagetoken")
+		})
 }
 
 func (l *lister) listServiceIDs(ctx context.Context, c *catalog) error {
-	sids := map[string]entityInfo{}
-	const what = "list service IDs"
-	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
-		opts := &iamidentityv1.ListServiceIdsOptions{AccountID: &l.account, Pagetoken: tok}
-		opts.SetPagesize(pageSize)
-		page, resp, err := l.iam.ListServiceIdsWithContext(ctx, opts)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed(what, needSIDs, resp, err)
-		}
-		for _, s := range page.Serviceids {
-			sids[str(s.ID)] = entityInfo{id: str(s.ID), iamID: str(s.IamID), name: str(s.Name),
-				description: str(s.Description), created: dt(s.CreatedAt), locked: boolv(s.Locked)}
-		}
-		return ibmcloud.NextToken(page.Next, "pagetoken")
-	})
-	c.sids = sids
-	return err
+	c.sids = map[string]entityInfo{}
+	return ibmcloud.EachPage(ctx, "list service IDs", needSIDs,
+		func(tok *string) (*iamidentityv1.ServiceIDList, *core.DetailedResponse, error) {
+			opts := &iamidentityv1.ListServiceIdsOptions{AccountID: &l.account, Pagetoken: tok}
+			opts.SetPagesize(pageSize)
+			return l.iam.ListServiceIdsWithContext(ctx, opts)
+		},
+		func(page *iamidentityv1.ServiceIDList) (*string, error) {
+			for _, s := range page.Serviceids {
+				c.sids[str(s.ID)] = entityInfo{id: str(s.ID), iamID: str(s.IamID), name: str(s.Name),
+					description: str(s.Description), created: dt(s.CreatedAt), locked: boolv(s.Locked)}
+			}
+			return ibmcloud.NextToken(page.Next, "pagetoken")
+		})
 }
 
 func (l *lister) listProfiles(ctx context.Context, c *catalog) error {
-	profiles := map[string]entityInfo{}
-	const what = "list trusted profiles"
-	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
-		opts := &iamidentityv1.ListProfilesOptions{AccountID: &l.account, Pagetoken: tok}
-		opts.SetPagesize(pageSize)
-		page, resp, err := l.iam.ListProfilesWithContext(ctx, opts)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed(what, needProfiles, resp, err)
-		}
-		for _, p := range page.Profiles {
-			profiles[str(p.ID)] = entityInfo{id: str(p.ID), iamID: str(p.IamID), name: str(p.Name),
-				description: str(p.Description), created: dt(p.CreatedAt)}
-		}
-		return ibmcloud.NextToken(page.Next, "pagetoken")
-	})
-	c.profiles = profiles
-	return err
+	c.profiles = map[string]entityInfo{}
+	return ibmcloud.EachPage(ctx, "list trusted profiles", needProfiles,
+		func(tok *string) (*iamidentityv1.TrustedProfilesList, *core.DetailedResponse, error) {
+			opts := &iamidentityv1.ListProfilesOptions{AccountID: &l.account, Pagetoken: tok}
+			opts.SetPagesize(pageSize)
+			return l.iam.ListProfilesWithContext(ctx, opts)
+		},
+		func(page *iamidentityv1.TrustedProfilesList) (*string, error) {
+			for _, p := range page.Profiles {
+				c.profiles[str(p.ID)] = entityInfo{id: str(p.ID), iamID: str(p.IamID), name: str(p.Name),
+					description: str(p.Description), created: dt(p.CreatedAt)}
+			}
+			return ibmcloud.NextToken(page.Next, "pagetoken")
+		})
 }
 
 func (l *lister) listUsers(ctx context.Context, c *catalog) error {
-	users := map[string]userInfo{}
-	const what = "list users"
-	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
-		opts := &usermanagementv1.ListUsersOptions{AccountID: &l.account, Start: tok}
-		opts.SetLimit(pageSize)
-		page, resp, err := l.users.ListUsersWithContext(ctx, opts)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed(what, needUsers, resp, err)
-		}
-		for _, u := range page.Resources {
-			added, _ := parseTime(str(u.AddedOn))
-			users[str(u.IamID)] = userInfo{iamID: str(u.IamID), state: str(u.State), added: added}
-		}
-		return ibmcloud.NextToken(page.NextURL, "_start")
-	})
-	c.users = users
-	return err
+	c.users = map[string]userInfo{}
+	return ibmcloud.EachPage(ctx, "list users", needUsers,
+		func(tok *string) (*usermanagementv1.UserList, *core.DetailedResponse, error) {
+			opts := &usermanagementv1.ListUsersOptions{AccountID: &l.account, Start: tok}
+			opts.SetLimit(pageSize)
+			return l.users.ListUsersWithContext(ctx, opts)
+		},
+		func(page *usermanagementv1.UserList) (*string, error) {
+			for _, u := range page.Resources {
+				added, _ := parseTime(str(u.AddedOn))
+				c.users[str(u.IamID)] = userInfo{iamID: str(u.IamID), state: str(u.State), added: added}
+			}
+			return ibmcloud.NextToken(page.NextURL, "_start")
+		})
 }
 
 // ---- Access-group memberships ----
@@ -313,41 +301,41 @@ func members(ctx context.Context, groups groupsAPI, account string) (map[string]
 	in := map[string]bool{}
 	var groupIDs []string
 	const what = "list access groups"
-	err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
-		opts := &iamaccessgroupsv2.ListAccessGroupsOptions{AccountID: &account}
-		opts.SetLimit(pageSize).SetHidePublicAccess(true)
-		if err := setOffset(tok, what, opts.SetOffset); err != nil {
-			return nil, err
-		}
-		page, resp, err := groups.ListAccessGroupsWithContext(ctx, opts)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed(what, needGroups, resp, err)
-		}
-		for _, g := range page.Groups {
-			groupIDs = append(groupIDs, str(g.ID))
-		}
-		return nextHref(page.Next)
-	})
+	err := ibmcloud.EachPage(ctx, what, needGroups,
+		func(tok *string) (*iamaccessgroupsv2.GroupsList, *core.DetailedResponse, error) {
+			opts := &iamaccessgroupsv2.ListAccessGroupsOptions{AccountID: &account}
+			opts.SetLimit(pageSize).SetHidePublicAccess(true)
+			if err := setOffset(tok, what, opts.SetOffset); err != nil {
+				return nil, nil, err
+			}
+			return groups.ListAccessGroupsWithContext(ctx, opts)
+		},
+		func(page *iamaccessgroupsv2.GroupsList) (*string, error) {
+			for _, g := range page.Groups {
+				groupIDs = append(groupIDs, str(g.ID))
+			}
+			return nextHref(page.Next)
+		})
 	if err != nil {
 		return nil, err
 	}
 	for _, gid := range groupIDs {
 		what := "list members of access group " + gid
-		err := ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
-			opts := &iamaccessgroupsv2.ListAccessGroupMembersOptions{AccessGroupID: &gid}
-			opts.SetLimit(pageSize)
-			if err := setOffset(tok, what, opts.SetOffset); err != nil {
-				return nil, err
-			}
-			page, resp, err := groups.ListAccessGroupMembersWithContext(ctx, opts)
-			if err != nil {
-				return nil, ibmcloud.WrapNeed(what, needGroups, resp, err)
-			}
-			for _, m := range page.Members {
-				in[str(m.IamID)] = true
-			}
-			return nextHref(page.Next)
-		})
+		err := ibmcloud.EachPage(ctx, what, needGroups,
+			func(tok *string) (*iamaccessgroupsv2.GroupMembersList, *core.DetailedResponse, error) {
+				opts := &iamaccessgroupsv2.ListAccessGroupMembersOptions{AccessGroupID: &gid}
+				opts.SetLimit(pageSize)
+				if err := setOffset(tok, what, opts.SetOffset); err != nil {
+					return nil, nil, err
+				}
+				return groups.ListAccessGroupMembersWithContext(ctx, opts)
+			},
+			func(page *iamaccessgroupsv2.GroupMembersList) (*string, error) {
+				for _, m := range page.Members {
+					in[str(m.IamID)] = true
+				}
+				return nextHref(page.Next)
+			})
 		if err != nil {
 			return nil, err
 		}

@@ -47,9 +47,9 @@ var readJSONL = report.ReadJSONL
 // isInstanceRow: instance rows of an inventory report (change rows are not
 // part of the baseline).
 func isInstanceRow(r report.Row) bool {
-	rec, _ := r["record"].(string)
-	crn, _ := r["crn"].(string)
-	return (rec == "" || rec == "instance") && crn != ""
+	rec, _ := r[colRecord].(string)
+	crn, _ := r[colCRN].(string)
+	return (rec == "" || rec == recordInstance) && crn != ""
 }
 
 // loadBaseline indexes the previous report at path. A missing file is no
@@ -60,10 +60,10 @@ func loadBaseline(path string) (*baseline, error) {
 		if !isInstanceRow(r) {
 			return nil
 		}
-		if r["tags"] != nil {
+		if r[colTags] != nil {
 			b.tagsKnown = true
 		}
-		b.keys = append(b.keys, crnHash(r["crn"].(string)))
+		b.keys = append(b.keys, crnHash(r[colCRN].(string)))
 		b.fields = append(b.fields, hashFields(r))
 		return nil
 	})
@@ -120,7 +120,7 @@ func (b *baseline) unseen(fn func(report.Row) error) error {
 		if !isInstanceRow(r) {
 			return nil
 		}
-		k := b.find(crnHash(r["crn"].(string)))
+		k := b.find(crnHash(r[colCRN].(string)))
 		if k < 0 || b.isSeen(k) {
 			return nil
 		}
@@ -137,10 +137,10 @@ func (b *baseline) unseen(fn func(report.Row) error) error {
 // decoded file (strings, []any) or from this run ([]string).
 func hashFields(r report.Row) fieldHashes {
 	var h fieldHashes
-	h[fName] = hash32(str(r["name"]))
-	h[fState] = hash32(str(r["state"]))
-	h[fPlan] = hash32(str(r["resource_plan_id"]))
-	h[fGroup] = hash32(str(r["resource_group_id"]))
+	h[fName] = hash32(str(r[colName]))
+	h[fState] = hash32(str(r[colState]))
+	h[fPlan] = hash32(str(r[colResourcePlanID]))
+	h[fGroup] = hash32(str(r[colResourceGroupID]))
 	h[fTags] = hash32(tagKey(r))
 	return h
 }
@@ -153,7 +153,7 @@ func str(v any) string {
 // tagKey is a canonical form of a row's three tag lists.
 func tagKey(r report.Row) string {
 	var b strings.Builder
-	for _, col := range []string{"tags", "service_tags", "access_tags"} {
+	for _, col := range []string{colTags, colServiceTags, colAccessTags} {
 		list := stringList(r[col])
 		slices.Sort(list)
 		b.WriteString(strings.Join(list, "\x1f"))

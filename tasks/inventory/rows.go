@@ -11,15 +11,47 @@ import (
 	"github.com/trustjob/trustjob/tasks"
 )
 
-// Columns, in output order. "record" says whether a row is an instance or a
-// change; change rows carry "change" (created, deleted, changed) and, for
-// changed, "changed_fields".
-// Change rows also carry the finding columns (control, severity, status).
+// Columns, declared once: rows are built and read with these names only.
+// "record" says whether a row is an instance or a change; change rows carry
+// "change" (created, deleted, changed) and, for changed, "changed_fields".
+const (
+	colRecord            = "record"
+	colChange            = "change"
+	colChangedFields     = "changed_fields"
+	colCRN               = "crn"
+	colGUID              = "guid"
+	colName              = "name"
+	colService           = "service"
+	colRegion            = "region"
+	colResourceGroupID   = "resource_group_id"
+	colResourceGroupName = "resource_group_name"
+	colResourcePlanID    = "resource_plan_id"
+	colState             = "state"
+	colType              = "type"
+	colCreatedAt         = "created_at"
+	colCreatedBy         = "created_by"
+	colUpdatedAt         = "updated_at"
+	colLocked            = "locked"
+	colTags              = "tags"
+	colServiceTags       = "service_tags"
+	colAccessTags        = "access_tags"
+	colReclamationID     = "reclamation_id"
+	colReclaimAt         = "reclaim_at"
+)
+
+// Record kinds, in the "record" column.
+const (
+	recordInstance = "instance"
+	recordChange   = "change"
+)
+
+// columns is the report's schema, in output order. Change rows also carry the
+// finding columns (control, severity, status).
 var columns = append([]string{
-	"record", "change", "changed_fields",
-	"crn", "guid", "name", "service", "region", "resource_group_id", "resource_group_name",
-	"resource_plan_id", "state", "type", "created_at", "created_by", "updated_at", "locked",
-	"tags", "service_tags", "access_tags", "reclamation_id", "reclaim_at",
+	colRecord, colChange, colChangedFields,
+	colCRN, colGUID, colName, colService, colRegion, colResourceGroupID, colResourceGroupName,
+	colResourcePlanID, colState, colType, colCreatedAt, colCreatedBy, colUpdatedAt, colLocked,
+	colTags, colServiceTags, colAccessTags, colReclamationID, colReclaimAt,
 }, tasks.FindingColumns...)
 
 // changeFinding is what a change since the previous run is: the account
@@ -104,21 +136,21 @@ func (e *emitter) keep(ins *rcInstance, service, region string) bool {
 
 func (e *emitter) row(ins *rcInstance, h uint64, service, region string) report.Row {
 	r := report.Row{
-		"record": "instance", "crn": ins.CRN, "guid": ins.GUID, "name": ins.Name,
-		"service": service, "region": region,
-		"resource_group_id": ins.ResourceGroupID, "resource_group_name": e.groupNames[ins.ResourceGroupID],
-		"resource_plan_id": ins.ResourcePlanID, "state": ins.State, "type": ins.Type,
-		"created_at": ins.CreatedAt, "created_by": ins.CreatedBy, "updated_at": ins.UpdatedAt,
-		"locked": ins.Locked,
+		colRecord: recordInstance, colCRN: ins.CRN, colGUID: ins.GUID, colName: ins.Name,
+		colService: service, colRegion: region,
+		colResourceGroupID: ins.ResourceGroupID, colResourceGroupName: e.groupNames[ins.ResourceGroupID],
+		colResourcePlanID: ins.ResourcePlanID, colState: ins.State, colType: ins.Type,
+		colCreatedAt: ins.CreatedAt, colCreatedBy: ins.CreatedBy, colUpdatedAt: ins.UpdatedAt,
+		colLocked: ins.Locked,
 	}
 	if e.tags != nil {
 		ts := e.tags.lookup(h)
-		r["tags"], r["service_tags"], r["access_tags"] = ts.user, ts.service, ts.access
+		r[colTags], r[colServiceTags], r[colAccessTags] = ts.user, ts.service, ts.access
 	}
 	if rc := e.reclaims[ins.GUID]; rc != nil {
-		r["reclamation_id"], r["reclaim_at"] = rc.ID, rc.TargetTime
+		r[colReclamationID], r[colReclaimAt] = rc.ID, rc.TargetTime
 	} else if rc := e.reclaims[ins.CRN]; rc != nil {
-		r["reclamation_id"], r["reclaim_at"] = rc.ID, rc.TargetTime
+		r[colReclamationID], r[colReclaimAt] = rc.ID, rc.TargetTime
 	}
 	return r
 }
@@ -214,27 +246,27 @@ func (e *emitter) freeze() {
 func (e *emitter) count(row report.Row) {
 	c := &e.counts
 	c.instances++
-	c.byService[str(row["service"])]++
-	c.byRegion[str(row["region"])]++
-	group := str(row["resource_group_name"])
+	c.byService[str(row[colService])]++
+	c.byRegion[str(row[colRegion])]++
+	group := str(row[colResourceGroupName])
 	if group == "" {
-		group = str(row["resource_group_id"])
+		group = str(row[colResourceGroupID])
 	}
 	c.byGroup[group]++
-	c.byState[str(row["state"])]++
-	if len(stringList(row["tags"]))+len(stringList(row["service_tags"]))+len(stringList(row["access_tags"])) > 0 {
+	c.byState[str(row[colState])]++
+	if len(stringList(row[colTags]))+len(stringList(row[colServiceTags]))+len(stringList(row[colAccessTags])) > 0 {
 		c.tagged++
 	}
-	if row["reclamation_id"] != nil {
+	if row[colReclamationID] != nil {
 		c.reclaimable++
 	}
 }
 
 func changeRow(row report.Row, change string, fields []string) report.Row {
 	c := maps.Clone(row)
-	c["record"], c["change"] = "change", change
+	c[colRecord], c[colChange] = recordChange, change
 	if len(fields) > 0 {
-		c["changed_fields"] = strings.Join(fields, ",")
+		c[colChangedFields] = strings.Join(fields, ",")
 	}
 	changeFinding.Fill(c)
 	return c

@@ -69,8 +69,7 @@ func TestRunSignsInThroughAuth(t *testing.T) {
 			}
 			before := l.Sim.Log().Count(cloudsim.ServiceIAMToken)
 			h := newHarness(t)
-			real := authServices()
-			h.a.services.preflight, h.a.services.signIn, h.a.services.signInExit = real.preflight, real.signIn, real.signInExit
+			h.a.signer = authSigner{}
 			deadline := ""
 			if tt.deadline != "" {
 				deadline = "deadline: " + tt.deadline + "\n"

@@ -529,3 +529,46 @@ func TestRunnerProfileIsNeverActedOn(t *testing.T) {
 		t.Error("the runner was removed from its access group")
 	}
 }
+
+// TestWriteWithoutAnswerIsUnknown: SIGTERM arrives while a disable request
+// hangs in IBM Cloud. The write keeps its context for the executor's grace,
+// then is recorded as unknown (it may have taken effect), not failed; the
+// steps not yet sent are not attempted.
+func TestWriteWithoutAnswerIsUnknown(t *testing.T) {
+	h := start(t, loadWorld(t), cloudsim.Options{}, true)
+	h.sim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceIAMIdentity, PathPrefix: "/v1/apikeys/", Method: "POST", Hang: true})
+	h.env.Actions = action.New(action.Config{WriteGrace: 300 * time.Millisecond, Concurrency: 1})
+	o := testOptions()
+	o.Actions, o.DryRun = []ActionConfig{{Action: ActionDisableAPIKey, OlderThan: config.Duration(180 * 24 * time.Hour)}}, false
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	go func() { // SIGTERM once the first write is on the wire
+		for ctx.Err() == nil && requests(h.sim, "POST", "/disable") == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel(fmt.Errorf("received SIGTERM"))
+	}()
+	w := &memWriter{}
+	began := time.Now()
+	res, err := newTask(o).Run(ctx, h.env, w)
+	if err == nil || !strings.Contains(err.Error(), "1 were sent without an answer") {
+		t.Fatalf("err = %v", err)
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("took %v: the write grace does not bound a hanging request", took)
+	}
+	acts := byID(w.records(RecordAction))
+	first, second := acts["disable-apikey:apikey/ApiKey-alice-cli"], acts["disable-apikey:apikey/ApiKey-etl-1"]
+	if first["result"] != string(action.Unknown) || !strings.HasPrefix(fmt.Sprint(first["detail"]), "sent, no answer") {
+		t.Errorf("in-flight write: %v %v", first["result"], first["detail"])
+	}
+	if second["result"] != string(action.Failed) || !strings.Contains(fmt.Sprint(second["detail"]), "not attempted: received SIGTERM") {
+		t.Errorf("next write: %v %v", second["result"], second["detail"])
+	}
+	if n := requests(h.sim, "POST", "/disable"); n != 1 {
+		t.Errorf("%d disable requests, want the one in flight", n)
+	}
+	if s := res.ReportSummary(); s["actions_unknown"] != 1 || s["actions_taken"] != 0 {
+		t.Errorf("summary %v", s)
+	}
+}
