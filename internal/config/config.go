@@ -34,7 +34,7 @@ const (
 )
 
 // Formats lists the report formats output.formats accepts, in documentation order.
-var Formats = []string{"jsonl", "json", "csv", "markdown", "html"}
+var Formats = []string{"jsonl", "json", "csv", "markdown", "html", "ocsf"}
 
 // Config is one validated trustjob configuration with defaults and environment
 // overrides applied.
@@ -60,7 +60,9 @@ type Config struct {
 	// service endpoint override. Exact names, no wildcards, no ports.
 	AllowedHosts []string `yaml:"allowedHosts"`
 	Output       Output   `yaml:"output"`
-	Tasks        []Task   `yaml:"tasks"`
+	// Notify says who is told how a run went (docs/delivery.md).
+	Notify Notify `yaml:"notify"`
+	Tasks  []Task `yaml:"tasks"`
 	// Metrics says where the run's metrics go (metrics.go).
 	Metrics Metrics `yaml:"metrics"`
 
@@ -93,6 +95,12 @@ type Output struct {
 	// run-summary.json. Empty: rows go to stdout only.
 	Dir     string   `yaml:"dir"`
 	Formats []string `yaml:"formats"`
+	// COS, when set, also writes every report to a Cloud Object Storage
+	// bucket (docs/delivery.md).
+	COS *COS `yaml:"cos"`
+	// Keep prunes each task's time-stamped reports after a run: a count
+	// ("keep: 30", the default), an age ("keep: 90d") or "all".
+	Keep Keep `yaml:"keep"`
 }
 
 // Task is one configured task instance.
@@ -102,9 +110,9 @@ type Task struct {
 	// Schedule is optional; without one the task runs on every run.
 	Schedule string   `yaml:"schedule"`
 	Timeout  Duration `yaml:"timeout"`
-	// FailOn, when set, makes the run exit 3 when the task's "findings" summary
-	// count exceeds it.
-	FailOn *int `yaml:"failOn"`
+	// FailOn, when set, makes the run exit 3 when the task's failing findings
+	// (of at least FailOn.Severity, when set) exceed FailOn.Count.
+	FailOn *FailOn `yaml:"failOn"`
 	// Options is the raw `options:` node, decoded strictly into Opts.
 	Options yaml.Node `yaml:"options"`
 

@@ -28,7 +28,11 @@ type TaskResult struct {
 	Findings           *int64         `json:"findings,omitempty"`
 	FindingsBySeverity map[string]int `json:"findings_by_severity,omitempty"`
 	FailOn             *int           `json:"fail_on,omitempty"`
-	// FailOnExceeded is true when Findings > FailOn (exit 3).
+	// FailOnSeverity, when set, is the lowest severity failOn counts, and
+	// FailOnFindings how many failing findings had it or a higher one.
+	FailOnSeverity string `json:"fail_on_severity,omitempty"`
+	FailOnFindings *int64 `json:"fail_on_findings,omitempty"`
+	// FailOnExceeded is true when the counted findings exceed FailOn (exit 3).
 	FailOnExceeded bool `json:"fail_on_exceeded,omitempty"`
 	// Error is the failure, redacted of anything that looks like a token.
 	Error string `json:"error,omitempty"`
@@ -71,6 +75,10 @@ type Summary struct {
 	// Requests counts HTTP requests per IBM Cloud service.
 	Requests       map[string]int64 `json:"requests"`
 	TokenExchanges int64            `json:"token_exchanges"`
+	// Delivery is output.cos and notify (nil when neither is configured).
+	Delivery *Delivery `json:"delivery,omitempty"`
+	// Error says why no task ran (invalid configuration, sign-in), redacted.
+	Error string `json:"error,omitempty"`
 }
 
 func (p *Plan) summary(results []TaskResult, started, finished time.Time) Summary {
