@@ -42,11 +42,3 @@ func failedRunSummary(o runOptions, started time.Time, code int) runner.Summary 
 		Tasks: []runner.TaskResult{}, Requests: map[string]int64{},
 	}
 }
-
-// reportDir is the run's report directory: --output-dir, else output.dir.
-func (o runOptions) reportDir(cfg *config.Config) string {
-	if o.outputDir != "" {
-		return o.outputDir
-	}
-	return cfg.Output.Dir
-}
