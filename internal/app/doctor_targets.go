@@ -49,7 +49,7 @@ func (a *app) doctorTargets(ctx context.Context, cfg *config.Config, names []str
 	var codes []int
 	for _, t := range picked {
 		tc := *cfg
-		tc.Auth.ProfileID, tc.Auth.ProfileName = t.ProfileID, ""
+		tc.Auth.ProfileID, tc.Auth.ProfileName, tc.Auth.ProfileCRN = t.ProfileID, "", ""
 		tc.Tasks = t.filterTasks(cfg.Tasks)
 		rep := doctor.Run(ctx, doctor.Input{
 			Config: &tc, Types: a.registry, Getenv: a.getenv, Now: a.clock(), Logger: log.With("target", t.Account),

@@ -214,11 +214,17 @@ type accountRun struct {
 // IAM URL, endpoints and allowed hosts. The IBM SDK's per-service URL
 // variables are read from the environment, as the SDK itself would.
 func (a *app) authSettings(cfg *config.Config, profileID, profileName string) auth.Settings {
-	return auth.Settings{
+	s := auth.Settings{
 		ProfileID: profileID, ProfileName: profileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
 		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
+		ComputeResource: cfg.Auth.ComputeResource, MetadataURL: cfg.Auth.MetadataURL,
 	}
+	// auth.profileCRN names auth's profile only, never a target's.
+	if profileID == cfg.Auth.ProfileID && profileName == cfg.Auth.ProfileName {
+		s.ProfileCRN = cfg.Auth.ProfileCRN
+	}
+	return s
 }
 
 // accountResult is how one account's run ended: the exit code, and either
@@ -238,10 +244,13 @@ func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, 
 		log = t.log
 	}
 	dir, started := t.dir, t.started
-	// A target's failure summary is written by runTarget, with the fix.
-	failureSummary := func(code int, err error) {
+	// A target's failure summary is written by runTarget, with the fix;
+	// metrics are the single-account run's (a target's would overwrite
+	// another's in the Pushgateway group).
+	failed := func(code int, err error) {
 		if t.account == "" {
 			a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
+			publishMetrics(ctx, cfg, dir, failedRunSummary(o, started, code), log)
 		}
 	}
 	// The IBM SDK's per-service URL variables are read from the environment,
@@ -249,13 +258,13 @@ func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, 
 	settings := a.authSettings(cfg, t.profileID, t.profileName)
 	if err := a.signer.Preflight(settings, time.Now()); err != nil {
 		code := signInFailed(log, "preflight failed", err)
-		failureSummary(code, err)
+		failed(code, err)
 		return accountResult{code: code, err: err}
 	}
 	sess, err := a.signer.SignIn(ctx, settings, log)
 	if err != nil {
 		code := signInFailed(log, "sign-in failed", err)
-		failureSummary(code, err)
+		failed(code, err)
 		return accountResult{code: code, err: err}
 	}
 	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
@@ -329,12 +338,16 @@ func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, 
 		if err := a.reports.WriteSummary(path, sum); err != nil {
 			log.Error("cannot write the run summary", "path", path, "err", err)
 			if sum.ExitCode == exitcode.OK {
-				return accountResult{code: exitcode.TaskFailed, sum: &sum}
+				sum.ExitCode = exitcode.TaskFailed
 			}
 		}
 	}
 	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
-	return accountResult{code: del.publishIndex(ctx, dir, sum.ExitCode), sum: &sum}
+	sum.ExitCode = del.publishIndex(ctx, dir, sum.ExitCode)
+	if t.account == "" {
+		publishMetrics(ctx, cfg, dir, sum, log)
+	}
+	return accountResult{code: sum.ExitCode, sum: &sum}
 }
 
 // loadForRun loads the configuration and logs every problem, one line each.
