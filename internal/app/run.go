@@ -262,7 +262,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 			}
 		}
 	}
-	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
+	writeRunPages(ctx, dir, cfg.Output.Formats, report.Stamp(o.now, o.runID), sum, del.history(), log)
 	return del.publishIndex(ctx, dir, sum.ExitCode)
 }
 

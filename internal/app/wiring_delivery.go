@@ -111,6 +111,15 @@ func (d *delivery) previous() report.Previous {
 	return d.cos
 }
 
+// history is where the trend reads earlier runs besides the output
+// directory: the bucket's run summaries (nil without output.cos).
+func (d *delivery) history() report.History {
+	if d == nil || d.cos == nil {
+		return nil
+	}
+	return d.cos
+}
+
 func (d *delivery) record(keys []string, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
