@@ -66,7 +66,7 @@ type History interface {
 }
 
 // Histories reads several sources (the output directory and the bucket) as
-// one: the newest n runs of all of them, each run once (by run ID), oldest
+// one: the newest n runs of all of them, each run once (by run ID and start), oldest
 // first. A source that fails costs its points, not the others'; its error is
 // returned alongside.
 type Histories []History
@@ -85,10 +85,9 @@ func (hs Histories) Recent(ctx context.Context, n int) ([]RunPoint, error) {
 			errs = append(errs, err)
 		}
 		for _, p := range pts {
-			id := p.RunID
-			if id == "" {
-				id = p.Started.UTC().Format(time.RFC3339Nano)
-			}
+			// A run ID given from outside may repeat; with the start time
+			// it names one run.
+			id := p.RunID + " " + p.Started.UTC().Format(time.RFC3339Nano)
 			if !seen[id] {
 				seen[id] = true
 				all = append(all, p)
