@@ -46,9 +46,11 @@ func (c *Client) Recent(ctx context.Context, n int) ([]report.RunPoint, error) {
 func (c *Client) newestSummaries(ctx context.Context, n int) ([]string, error) {
 	folder := c.Key(SummaryFolder, "")
 	var keys []string
-	err := c.s3.ListObjectsV2PagesWithContext(ctx, &s3.ListObjectsV2Input{
-		Bucket: aws.String(c.bucket), Prefix: aws.String(folder),
-	}, func(page *s3.ListObjectsV2Output, _ bool) bool {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(c.bucket), Prefix: aws.String(folder)}
+	if c.listPage > 0 {
+		in.MaxKeys = aws.Int64(c.listPage)
+	}
+	err := c.s3.ListObjectsV2PagesWithContext(ctx, in, func(page *s3.ListObjectsV2Output, _ bool) bool {
 		for _, o := range page.Contents {
 			key := aws.StringValue(o.Key)
 			if !isStampedSummary(strings.TrimPrefix(key, folder)) {

@@ -52,9 +52,17 @@ func TestRecentFromBucket(t *testing.T) {
 	// Two runs in one second: both kept, in stamp order.
 	publishSummary(t, c, report.Stamp(start.Add(4*time.Hour), "run4b"), summary(5))
 
+	// Pages of two keys: the newest are on the last page, the window
+	// slides across pages.
+	cos.SetListPage(c, 2)
+	lists := f.srv.Counts()[simcos.OpList]
 	pts, err := c.Recent(context.Background(), 3)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Six stamped summaries and latest.json: four pages.
+	if n := f.srv.Counts()[simcos.OpList] - lists; n != 4 {
+		t.Errorf("%d list requests, want 4 pages of 2 keys", n)
 	}
 	var got []string
 	for _, p := range pts {
