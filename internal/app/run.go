@@ -342,7 +342,7 @@ func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, 
 			}
 		}
 	}
-	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
+	writeRunPages(ctx, dir, cfg.Output.Formats, report.Stamp(o.now, o.runID), sum, del.history(), log)
 	sum.ExitCode = del.publishIndex(ctx, dir, sum.ExitCode)
 	if t.account == "" {
 		publishMetrics(ctx, cfg, dir, sum, log)
