@@ -30,6 +30,7 @@ func (a *app) sim(ctx context.Context, args []string) int {
 	latency := f.Duration("latency", 0, "add this much latency to every request")
 	inFlight := f.Int("max-in-flight", 0, "answer 429 beyond this many requests at once (0: no limit)")
 	reportDelay := f.Duration("report-delay", 2*time.Second, "how long IAM Identity reports stay in generation (GET answers 204)")
+	accounts := f.Int("enterprise", 0, "serve an enterprise of `N` child accounts behind the one URL instead of one account (docs/enterprise.md)")
 	allowRemote := f.Bool("allow-remote", false, "allow --listen on an address other hosts can reach (the emulator mints tokens for anyone)")
 	if code, done := f.parse(args); done {
 		return code
@@ -69,6 +70,9 @@ func (a *app) sim(ctx context.Context, args []string) int {
 		defer os.RemoveAll(dir)
 	}
 	opts := cloudsim.Options{Latency: *latency, MaxInFlight: *inFlight, RetryAfter: 1, ReportDelay: *reportDelay}
+	if *accounts > 0 {
+		return a.simEnterprise(ctx, *accounts, *listen, opts, filepath.Clean(dir)) // sim_enterprise.go
+	}
 	l, err := cloudsim.StartLocalAt(world, spec, opts, filepath.Clean(dir), *listen)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "sim: %v\n", err)

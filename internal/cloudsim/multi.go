@@ -338,6 +338,15 @@ type EnterpriseLocal struct {
 // and writes a one-hour token for the hub spec's namespace and service
 // account into dir.
 func StartEnterpriseLocal(spec EnterpriseSpec, opts Options, dir string) (*EnterpriseLocal, error) {
+	return StartEnterpriseLocalAt(spec, opts, dir, "127.0.0.1:0")
+}
+
+// RunKubelet keeps TokenFile fresh, as the kubelet would, until ctx ends.
+func (l *EnterpriseLocal) RunKubelet(ctx context.Context) error { return l.kubelet.Run(ctx, time.Minute) }
+
+// StartEnterpriseLocalAt is StartEnterpriseLocal listening on addr
+// (`trustjob sim --enterprise`).
+func StartEnterpriseLocalAt(spec EnterpriseSpec, opts Options, dir, addr string) (*EnterpriseLocal, error) {
 	if dir == "" {
 		return nil, errors.New("start enterprise: token directory required")
 	}
@@ -345,7 +354,7 @@ func StartEnterpriseLocal(spec EnterpriseSpec, opts Options, dir string) (*Enter
 	if err != nil {
 		return nil, err
 	}
-	if err := e.Start("127.0.0.1:0"); err != nil {
+	if err := e.Start(addr); err != nil {
 		return nil, fmt.Errorf("start enterprise: %w", err)
 	}
 	hs := specDefaults(spec.Hub)
