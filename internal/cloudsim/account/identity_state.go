@@ -20,8 +20,11 @@ type IdentityState struct {
 
 	Users        []*UserRecord
 	ServiceIDs   []*ServiceIDRecord
-	APIKeys      []*APIKeyRecord
-	AccessGroups []*AccessGroupRecord
+	// ServiceIDGroups are the service-ID groups besides the default one,
+	// which every account has (see serviceid_groups.go).
+	ServiceIDGroups []*ServiceIDGroupRecord
+	APIKeys         []*APIKeyRecord
+	AccessGroups    []*AccessGroupRecord
 	Policies     []*PolicyRecord
 	// PublicAccessEnabled is the Access Groups account setting.
 	PublicAccessEnabled bool
@@ -66,6 +69,8 @@ type ServiceIDRecord struct {
 	ModifiedAt  time.Time
 	LastAuthn   *time.Time
 	Version     int // entity_tag counter, bumped on every change
+	// GroupID is the service-ID group; "" is the account's default group.
+	GroupID string
 }
 
 // APIKeyRecord is an API key of a user or a service ID.
@@ -125,6 +130,10 @@ type PolicyRecord struct {
 type IdentitiesFixture struct {
 	// Anchor replaces the generation day as the origin of relative times.
 	Anchor       string               `yaml:"anchor"`
+
+	// ServiceIDGroups are service-ID groups besides the default one.
+	ServiceIDGroups []ServiceIDGroupFixture `yaml:"serviceIDGroups"`
+
 	Users        []UserFixture        `yaml:"users"`
 	ServiceIDs   []ServiceIDFixture   `yaml:"serviceIDs"`
 	APIKeys      []APIKeyFixture      `yaml:"apiKeys"`
@@ -149,7 +158,9 @@ type UserFixture struct {
 
 // ServiceIDFixture is one service ID in a fixture.
 type ServiceIDFixture struct {
-	ID          string `yaml:"id"`
+	ID string `yaml:"id"`
+	// Group is a serviceIDGroups id; empty: the default group.
+	Group       string `yaml:"group"`
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
 	Locked      bool   `yaml:"locked"`

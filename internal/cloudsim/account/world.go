@@ -67,6 +67,9 @@ type Spec struct {
 	// older than 90 days or missing.
 	InactiveShare float64 `yaml:"inactiveShare"`
 	AccessGroups  int     `yaml:"accessGroups"`
+	// ServiceIDGroups is how many service-ID groups the account has besides
+	// the default one; generated service IDs are spread over all of them.
+	ServiceIDGroups int `yaml:"serviceIDGroups"`
 }
 
 // DefaultSpec is a small account for demos and quick tests.
@@ -75,6 +78,7 @@ func DefaultSpec() Spec {
 		Seed: 1, Namespace: "trustjob", ServiceAccount: "trustjob", ProfileName: "trustjob-runner",
 		Instances: 60, Groups: 4, LargestGroupShare: 0.4, NonDefaultStates: 0.1, Reclamations: 3,
 		Users: 12, ServiceIDs: 6, APIKeys: 15, Profiles: 3, InactiveShare: 0.4, AccessGroups: 3,
+		ServiceIDGroups: 1,
 	}
 }
 
