@@ -2,15 +2,17 @@ package inactiveids
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/trustjob/trustjob/internal/config"
+	"github.com/trustjob/trustjob/internal/exemption"
 )
 
 // Action names, as written in `actions[].action`.
+// A lock stops changes, not authentication: only disable-apikey (and
+// remove-from-access-groups, for access) take an unused credential out of use.
 const (
 	ActionDisableAPIKey    = "disable-apikey"
 	ActionLockAPIKey       = "lock-apikey"
@@ -52,8 +54,10 @@ type Exemptions struct {
 	// IAMIDs match an identity's iam_id; an exempt user or service ID also
 	// exempts its API keys.
 	IAMIDs []IAMIDExemption `yaml:"iamIDs"`
-	// Names match names (and a user's e-mail or login) with shell globs
-	// (path.Match: *, ?, [a-z]).
+	// Names match names (and a user's e-mail or login) in full with globs:
+	// `*` any run of characters, `/` and spaces included (so "break-glass-*"
+	// covers "break-glass-ops/primary"), `?` one character, `[a-z]` and
+	// `[^a-z]` classes, `\` escapes (internal/exemption.MatchGlob).
 	Names []NameExemption `yaml:"names"`
 	// DescriptionMarker exempts API keys, service IDs and trusted profiles
 	// whose description contains it. Default "trustjob:exempt"; "none" turns
@@ -80,11 +84,23 @@ type NameExemption struct {
 }
 
 // ActionConfig is one remediation.
+//
+// disable-apikey stops a key from authenticating. lock-apikey and
+// lock-serviceid only stop changes and deletion: a locked key or service ID
+// still signs in, so a lock is no remediation for an unused credential. Use
+// disable-apikey (configured together, keys are disabled before they are
+// locked, as IAM refuses any change to a locked key).
 type ActionConfig struct {
 	Action string `yaml:"action"`
 	// OlderThan is the minimum inactivity (since last authentication, or since
 	// creation for identities never used) before the action applies.
 	OlderThan config.Duration `yaml:"olderThan"`
+	// IncludeUserAPIKeys lets disable-apikey and lock-apikey try users' own
+	// API keys too. IAM lets only the user manage their own keys, so for a
+	// trusted profile these writes are expected to be refused (403); by
+	// default the actions apply to service IDs' keys only, and users' keys
+	// are reported as skipped-unsafe.
+	IncludeUserAPIKeys bool `yaml:"includeUserAPIKeys"`
 }
 
 // NewOptions returns options with their defaults.
@@ -154,8 +170,8 @@ func (o *Options) Validate() []config.FieldError {
 		p := fmt.Sprintf("exemptions.names[%d]", i)
 		if strings.TrimSpace(e.Name) == "" {
 			add(p+".name", "must not be empty", `a name or glob, e.g. "backup-*"`)
-		} else if _, err := path.Match(e.Name, ""); err != nil {
-			add(p+".name", fmt.Sprintf("invalid glob %q: %v", e.Name, err), "use *, ? and [a-z] classes")
+		} else if err := exemption.CheckGlob(e.Name); err != nil {
+			add(p+".name", fmt.Sprintf("invalid glob %q: %v", e.Name, err), `use * (any characters, / included), ?, [a-z] classes and \ to escape`)
 		}
 		if strings.TrimSpace(e.Reason) == "" {
 			add(p+".reason", "every exemption needs a reason", "say why it is exempt; it lands in the report")
@@ -170,6 +186,9 @@ func (o *Options) Validate() []config.FieldError {
 			add(p+".action", fmt.Sprintf("action %q is already configured in actions[%d]", a.Action, j), "configure each action once")
 		} else {
 			seen[a.Action] = i
+		}
+		if a.IncludeUserAPIKeys && a.Action != ActionDisableAPIKey && a.Action != ActionLockAPIKey {
+			add(p+".includeUserAPIKeys", fmt.Sprintf("applies to %s and %s only", ActionDisableAPIKey, ActionLockAPIKey), "remove it from this action")
 		}
 		if a.OlderThan.D() <= 0 {
 			add(p+".olderThan", "is required: the minimum inactivity before the action applies", "e.g. olderThan: 180d")
