@@ -18,13 +18,14 @@ import (
 type IdentityState struct {
 	Anchor time.Time
 
-	Users        []*UserRecord
-	ServiceIDs   []*ServiceIDRecord
 	// ServiceIDGroups are the service-ID groups besides the default one,
 	// which every account has (see serviceid_groups.go).
 	ServiceIDGroups []*ServiceIDGroupRecord
-	APIKeys         []*APIKeyRecord
-	AccessGroups    []*AccessGroupRecord
+
+	Users        []*UserRecord
+	ServiceIDs   []*ServiceIDRecord
+	APIKeys      []*APIKeyRecord
+	AccessGroups []*AccessGroupRecord
 	Policies     []*PolicyRecord
 	// PublicAccessEnabled is the Access Groups account setting.
 	PublicAccessEnabled bool
@@ -128,12 +129,11 @@ type PolicyRecord struct {
 // added to whatever the generate: part produced. Times are RFC 3339, or
 // "now-45d" (relative to the world's anchor), or empty / "never".
 type IdentitiesFixture struct {
-	// Anchor replaces the generation day as the origin of relative times.
-	Anchor       string               `yaml:"anchor"`
-
 	// ServiceIDGroups are service-ID groups besides the default one.
 	ServiceIDGroups []ServiceIDGroupFixture `yaml:"serviceIDGroups"`
 
+	// Anchor replaces the generation day as the origin of relative times.
+	Anchor       string               `yaml:"anchor"`
 	Users        []UserFixture        `yaml:"users"`
 	ServiceIDs   []ServiceIDFixture   `yaml:"serviceIDs"`
 	APIKeys      []APIKeyFixture      `yaml:"apiKeys"`

@@ -24,6 +24,7 @@ type Fault struct {
 	Status     int           // HTTP status to answer (with the service's error body)
 	RetryAfter int           // Retry-After seconds sent with Status
 	Body       string        // raw body instead of the service's error body
+	NoBody     bool          // answer Status with no body at all (e.g. a 200 or 204 where a page was expected)
 	Delay      time.Duration // wait this long first (a slow or hanging endpoint)
 	Drop       bool          // close the connection without an answer
 	Malformed  bool          // answer 200 with a truncated JSON body
@@ -114,6 +115,9 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, rt Route) bool {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write([]byte(`{"rows_count": 1, "resources": [{"id": "crn:v1:`))
+		case f.Status != 0 && f.NoBody:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(f.Status)
 		case f.Status != 0:
 			if f.RetryAfter > 0 {
 				w.Header().Set("Retry-After", Itoa(f.RetryAfter))
