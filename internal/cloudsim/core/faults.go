@@ -29,6 +29,10 @@ type Fault struct {
 	Drop       bool          // close the connection without an answer
 	Malformed  bool          // answer 200 with a truncated JSON body
 	Hang       bool          // never answer until the client gives up
+	// LateAnswer serves the request (a write takes effect) and then holds
+	// its answer this long, or until the client gives up: a write applied
+	// whose answer never arrives.
+	LateAnswer time.Duration
 
 	mu      sync.Mutex
 	matched int
@@ -88,7 +92,7 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, rt Route) bool {
 	faults := append([]*Fault(nil), s.faults...)
 	s.mu.Unlock()
 	for _, f := range faults {
-		if !f.matches(r, rt.Service) || !f.fire() {
+		if f.LateAnswer > 0 || !f.matches(r, rt.Service) || !f.fire() {
 			continue
 		}
 		if f.Delay > 0 {
@@ -137,4 +141,24 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, rt Route) bool {
 		return true
 	}
 	return false
+}
+
+// holdAnswer, after the handler served r, holds its answer (still buffered,
+// as handlers write small bodies) for the first matching LateAnswer fault.
+func (s *Server) holdAnswer(r *http.Request, rt Route) {
+	s.mu.Lock()
+	faults := append([]*Fault(nil), s.faults...)
+	s.mu.Unlock()
+	for _, f := range faults {
+		if f.LateAnswer <= 0 || !f.matches(r, rt.Service) || !f.fire() {
+			continue
+		}
+		t := time.NewTimer(f.LateAnswer)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		return
+	}
 }

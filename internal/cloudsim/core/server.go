@@ -207,6 +207,7 @@ func (s *Server) serve(w *statusRecorder, r *http.Request, rt Route) {
 		caller = c
 	}
 	rt.Handler(w, r, caller)
+	s.holdAnswer(r, rt)
 }
 
 func (s *Server) sleep(ctx context.Context) bool {
