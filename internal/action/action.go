@@ -394,6 +394,14 @@ func (e *Executor) take(ctx context.Context, b Batch, steps []*Step) {
 // one takes one step.
 func (e *Executor) one(ctx context.Context, b Batch, s *Step) {
 	log := e.cfg.Logger.With("action", s.Action, "kind", s.Kind, "target", s.Target)
+	defer func() {
+		// A panic in a task's Do must not end the process without its
+		// report; the write may have been sent, so the step is unknown.
+		if r := recover(); r != nil {
+			s.Result, s.Detail = Unknown, fmt.Sprintf("internal error while sending (a bug; please report it): %v", r)
+			log.Error("action panicked; check it by hand", "panic", fmt.Sprint(r))
+		}
+	}()
 	if err := context.Cause(ctx); err != nil {
 		s.Result, s.Detail = Failed, "not attempted: "+err.Error()
 		return

@@ -353,3 +353,20 @@ func TestAfterOrdersSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestPanicInDoIsUnknown: a panicking Do ends its step unknown (it may have
+// sent the write) instead of the process (issue 12.9).
+func TestPanicInDoIsUnknown(t *testing.T) {
+	s := steps("disable", "apikey", 2)
+	do := func(ctx context.Context, st *Step) error {
+		if st.Target == "apikey-0" {
+			var m map[string]int
+			m["boom"]++ // nil map: panics
+		}
+		return nil
+	}
+	o, err := New(Config{}).Run(context.Background(), Batch{Steps: s, Do: do, MaxActions: 2})
+	if err == nil || s[0].Result != Unknown || !strings.Contains(s[0].Detail, "internal error") || s[1].Result != Done {
+		t.Fatalf("err %v; %s", err, results(o))
+	}
+}

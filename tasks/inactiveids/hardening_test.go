@@ -429,3 +429,42 @@ func TestLockIsNotSoldAsARemediation(t *testing.T) {
 		}
 	}
 }
+
+// 12.5: IAM applies the disable but its answer never arrives before the
+// executor's write grace ends (after SIGTERM): the row is unknown (sent, no
+// answer), not failed, and actions_taken stays honest.
+func TestAppliedWriteWithoutAnswerIsUnknown(t *testing.T) {
+	h := start(t, loadWorld(t), cloudsim.Options{}, true)
+	h.sim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceIAMIdentity, PathPrefix: "/v1/apikeys/", Method: http.MethodPost, LateAnswer: time.Minute})
+	h.env.Actions = action.New(action.Config{WriteGrace: 300 * time.Millisecond})
+	o := testOptions()
+	o.Actions, o.DryRun = []ActionConfig{{Action: ActionDisableAPIKey, OlderThan: days(180)}}, false
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	go func() {
+		for ctx.Err() == nil && requests(h.sim, "POST", "/disable") == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		cancel(errors.New("received SIGTERM"))
+	}()
+	w := &memWriter{}
+	res, err := newTask(o).Run(ctx, h.env, w)
+	if err == nil || !strings.Contains(err.Error(), "sent without an answer") {
+		t.Fatalf("err = %v", err)
+	}
+	r := byID(w.records(RecordAction))["disable-apikey:apikey/ApiKey-etl-1"]
+	if r["result"] != string(action.Unknown) || !strings.HasPrefix(fmt.Sprint(r["detail"]), "sent, no answer") {
+		t.Errorf("row: %v %v", r["result"], r["detail"])
+	}
+	wd := h.sim.World()
+	wd.RLock()
+	applied := wd.Identities.APIKeyByID("ApiKey-etl-1").Disabled
+	wd.RUnlock()
+	if !applied {
+		t.Error("the emulator did not apply the write; the case needs it applied")
+	}
+	if s := res.ReportSummary(); s["actions_unknown"] != 1 || s["actions_failed"] != 0 || s["actions_taken"] != 0 {
+		t.Errorf("summary %v", s)
+	}
+}

@@ -105,6 +105,13 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	)
 	go func() {
 		defer close(done)
+		defer func() {
+			// A panic here would end the process without a summary.
+			if r := recover(); r != nil {
+				cat, listErr = nil, fmt.Errorf("listing failed unexpectedly (a bug; please report it): %v", r)
+				cancel()
+			}
+		}()
 		if cat, listErr = l.listAll(rctx); listErr != nil {
 			cancel()
 		}
