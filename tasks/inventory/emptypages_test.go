@@ -44,6 +44,7 @@ func TestEmptyNullAnd204Pages(t *testing.T) {
 				if why, ok := open[c.name+"/"+a.name]; ok {
 					t.Skip("open (issue 12.9): " + why)
 				}
+				t.Parallel() // each waits out the inventory's retries
 				f := newFixture(t, spec(150, 3, 0), cloudsim.Options{})
 				f.l.Sim.AddFault(&cloudsim.Fault{Service: c.service, PathPrefix: c.path, Method: c.method,
 					Status: a.status, Body: a.body, NoBody: a.body == ""})
