@@ -87,7 +87,8 @@ func commands() []command {
 			about: "Starts the built-in IBM Cloud emulator on a loopback port with a generated demo\n" +
 				"account, mints a projected service-account token for it, and runs the demo\n" +
 				"configuration (config/demo.yaml, built in; --config replaces it) exactly as\n" +
-				"`trustjob run` would. Then prints each task's report and the run summary.\n" +
+				"`trustjob run` would. Then prints a line per task and the path of the\n" +
+				"reports (index.html with the html format).\n" +
 				"Nothing leaves the machine.",
 			run: (*app).demo},
 		{name: "sim", summary: "serve the IBM Cloud emulator",

@@ -1,3 +1,5 @@
+//go:build !release
+
 package app
 
 import (
@@ -14,7 +16,6 @@ import (
 	democonfig "github.com/trustjob/trustjob/config"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/exitcode"
-	"github.com/trustjob/trustjob/internal/runner"
 	"gopkg.in/yaml.v3"
 )
 
@@ -54,10 +55,18 @@ func (a *app) demo(ctx context.Context, args []string) int {
 		return exitcode.TaskFailed
 	}
 	defer sim.Close()
+	ds, err := startDeliverySim(sim)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "demo: %v\n", err)
+		return exitcode.TaskFailed
+	}
+	defer ds.Close()
 	// The emulator's address reaches the run the way it reaches a real one:
 	// through trustjob's and the IBM SDK's environment variables.
 	restore := setenv(sim.Env)
 	defer restore()
+	restoreDelivery := setenv(ds.Env())
+	defer restoreDelivery()
 
 	dir := *outDir
 	if dir == "" {
@@ -79,6 +88,8 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(a.stdout, "\ntrustjob demo: exit code %d; %d requests to the emulator (%s)\n",
 		code, total, formatCounts(counts))
+	fmt.Fprintf(a.stdout, "trustjob demo: COS bucket %s holds %d objects (%s); %d notifications sent to Event Notifications\n",
+		SimBucket, len(ds.COS.Keys(SimBucket)), formatCounts(ds.COS.Counts()), len(ds.Events.Sent()))
 	return code
 }
 
@@ -109,32 +120,6 @@ func (a *app) outputDirOf(path string) string {
 	}
 	_ = yaml.Unmarshal(b, &cfg) // a broken file is reported by runWith
 	return cfg.Output.Dir
-}
-
-// printDemoReports prints every task's latest human-readable report, then the
-// run summary.
-func (a *app) printDemoReports(dir string) {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		for _, name := range []string{"latest.md", "latest.markdown", "latest.jsonl"} {
-			b, err := os.ReadFile(filepath.Join(dir, e.Name(), name))
-			if err != nil {
-				continue
-			}
-			fmt.Fprintf(a.stdout, "===== %s (%s) =====\n", e.Name(), filepath.Join(dir, e.Name(), name))
-			a.stdout.Write(b)
-			fmt.Fprintln(a.stdout)
-			break
-		}
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, runner.SummaryFile)); err == nil {
-		fmt.Fprintf(a.stdout, "===== run summary (%s) =====\n", filepath.Join(dir, runner.SummaryFile))
-		a.stdout.Write(b)
-		fmt.Fprintln(a.stdout)
-	}
 }
 
 // setenv sets every variable of env and returns a func that restores the

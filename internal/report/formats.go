@@ -30,6 +30,15 @@ import (
 // whose "complete" is false in an incomplete report.
 var Formats = []string{"jsonl", "json", "csv", "markdown"}
 
+// HTML is the page format (html.go): a self-contained page with charts and
+// sortable tables that holds every total but caps its tables, so it is not
+// one of Formats, whose golden files pin every row; its structure has golden
+// files of its own. AllFormats lists both kinds.
+const HTML = "html"
+
+// AllFormats are every format output.formats accepts.
+var AllFormats = append(slices.Clip(Formats), HTML)
+
 // encoder streams one report in one format: begin, a row at a time, end.
 // Nothing is buffered beyond the bufio.Writer and one row, so memory does not
 // grow with rows. row receives both the row and obj, the row already encoded as
@@ -51,8 +60,10 @@ func newEncoder(format string) (encoder, error) {
 		return &csvEncoder{}, nil
 	case "markdown":
 		return &markdownEncoder{}, nil
+	case HTML:
+		return &htmlEncoder{}, nil
 	}
-	return nil, fmt.Errorf("unknown report format %q (known: %s)", format, strings.Join(Formats, ", "))
+	return nil, fmt.Errorf("unknown report format %q (known: %s)", format, strings.Join(AllFormats, ", "))
 }
 
 // values encodes row values. It reuses its buffers, so it is not safe for

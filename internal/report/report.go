@@ -1,5 +1,5 @@
 // Package report turns the rows and summary a task produces into files and
-// terminal output: the formats (jsonl, json, csv, markdown, table), atomic writes
+// terminal output: the formats (jsonl, json, csv, markdown, html, table), atomic writes
 // (temp file + rename, never a half-written report), the latest.<format> copies,
 // and reading a previous run back for change reports.
 package report

@@ -161,6 +161,9 @@ func (r *Run) Task(name string, schema Schema) (*TaskReport, error) {
 
 func (t *TaskReport) open(format string) error {
 	enc, _ := newEncoder(format)
+	if h, ok := enc.(*htmlEncoder); ok {
+		h.dir, h.now = t.dir, t.run.opts.Now
+	}
 	stamped := filepath.Join(t.dir, t.run.stamp+"."+Extension[format])
 	tmp, err := os.CreateTemp(t.dir, "."+t.run.stamp+"-"+format+"-*.tmp")
 	if err != nil {
@@ -363,6 +366,9 @@ func (t *TaskReport) discardFiles() {
 }
 
 func discard(f *fileOut) {
+	if h, ok := f.enc.(*htmlEncoder); ok {
+		h.cleanup()
+	}
 	f.tmp.Close()
 	os.Remove(f.tmp.Name())
 }

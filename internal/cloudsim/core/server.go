@@ -61,8 +61,9 @@ type Server struct {
 	mux     *http.ServeMux
 	log     *RequestLog
 
-	mu     sync.Mutex
-	faults []*Fault
+	mu           sync.Mutex
+	faults       []*Fault
+	errorWriters map[string]ErrorWriter // by service; see SetErrorWriter
 
 	inFlight atomic.Int64
 	rate     *rateLimiter
