@@ -244,31 +244,10 @@ func (l *lister) listAll(ctx context.Context) (*catalog, error) {
 	return c, nil
 }
 
-// listGroups lists the service-ID groups. ListServiceIds and ListAPIKeys
-// without group_id answer for the default group only, so every group is
-// listed on its own. A 404 means the account (or an older IAM) has no groups:
-// the listings without group_id then cover every service ID.
-func (l *lister) listGroups(ctx context.Context, c *catalog) error {
-	const what = "list service-ID groups"
-	page, resp, err := l.iam.ListServiceIDGroupWithContext(ctx, &iamidentityv1.ListServiceIDGroupOptions{AccountID: &l.account})
-	switch status := ibmcloud.ResponseStatus(resp, err); {
-	case err != nil && status == http.StatusNotFound:
-		return nil
-	case err != nil:
-		return ibmcloud.WrapNeed(what, needSIDGroups, resp, err)
-	case page == nil:
-		return fmt.Errorf("%s: HTTP %d without a body", what, status)
-	}
-	for _, g := range page.ServiceidGroups {
-		if id := str(g.ID); id != "" {
-			c.groups = append(c.groups, id)
-		}
-	}
-	// One group is the default one: the listings without group_id cover it.
-	if len(c.groups) < 2 {
-		c.groups = nil
-	}
-	return nil
+// listGroups lists the service-ID groups (ibmcloud.ServiceIDGroups).
+func (l *lister) listGroups(ctx context.Context, c *catalog) (err error) {
+	c.groups, err = ibmcloud.ServiceIDGroups(ctx, l.iam, l.account, needSIDGroups)
+	return err
 }
 
 // listAPIKeys lists every API key: without groups in one listing; with
