@@ -21,7 +21,7 @@ const (
 )
 
 // DefaultMarker is the default exemption marker looked for in descriptions.
-const DefaultMarker = "trustjob:exempt"
+const DefaultMarker = exemption.DefaultMarker
 
 // Options configure an inactive-identities task.
 type Options struct {
@@ -46,42 +46,22 @@ type Options struct {
 }
 
 // Exemptions list identities to leave alone, each with the reason that lands in
-// the report.
-type Exemptions struct {
-	// IDs match an identity's id (ApiKey-..., ServiceId-..., Profile-..., or a
-	// user's IBMid-...).
-	IDs []IDExemption `yaml:"ids"`
-	// IAMIDs match an identity's iam_id; an exempt user or service ID also
-	// exempts its API keys.
-	IAMIDs []IAMIDExemption `yaml:"iamIDs"`
-	// Names match names (and a user's e-mail or login) in full with globs:
-	// `*` any run of characters, `/` and spaces included (so "break-glass-*"
-	// covers "break-glass-ops/primary"), `?` one character, `[a-z]` and
-	// `[^a-z]` classes, `\` escapes (internal/exemption.MatchGlob).
-	Names []NameExemption `yaml:"names"`
-	// DescriptionMarker exempts API keys, service IDs and trusted profiles
-	// whose description contains it. Default "trustjob:exempt"; "none" turns
-	// the marker off.
-	DescriptionMarker string `yaml:"descriptionMarker"`
-}
+// the report: the exemption rules every acting task shares
+// (internal/exemption). Here, ids match an identity's id (ApiKey-...,
+// ServiceId-..., Profile-..., or a user's IBMid-...); iamIDs an identity's
+// iam_id, and an exempt user or service ID also exempts its API keys (as does
+// an ids entry naming a ServiceId-...); names match names, and a user's
+// e-mail or login, in full with globs whose `*` spans every character, `/`
+// and spaces included; the description marker exempts API keys, service IDs
+// and trusted profiles ("none" turns it off).
+type Exemptions = exemption.Rules
 
-// IDExemption exempts one identity by id.
-type IDExemption struct {
-	ID     string `yaml:"id"`
-	Reason string `yaml:"reason"`
-}
-
-// IAMIDExemption exempts one identity (and its API keys) by iam_id.
-type IAMIDExemption struct {
-	IAMID  string `yaml:"iamID"`
-	Reason string `yaml:"reason"`
-}
-
-// NameExemption exempts identities whose name matches a glob.
-type NameExemption struct {
-	Name   string `yaml:"name"`
-	Reason string `yaml:"reason"`
-}
+// The exemption entries, by id, iam_id and name glob.
+type (
+	IDExemption    = exemption.ByID
+	IAMIDExemption = exemption.ByIAMID
+	NameExemption  = exemption.ByName
+)
 
 // ActionConfig is one remediation.
 //
@@ -107,7 +87,7 @@ type ActionConfig struct {
 func NewOptions() *Options {
 	return &Options{
 		InactiveFor:     config.Duration(30 * 24 * time.Hour),
-		Exemptions:      Exemptions{DescriptionMarker: DefaultMarker},
+		Exemptions:      exemption.Defaults(),
 		DryRun:          true,
 		MaxActions:      25,
 		PollInterval:    config.Duration(5 * time.Second),
@@ -148,35 +128,7 @@ func (o *Options) Validate() []config.FieldError {
 	case d > maxInactiveFor:
 		add("inactiveFor", fmt.Sprintf("must be at most %s, got %s", config.Duration(maxInactiveFor), o.InactiveFor), "use e.g. 365d")
 	}
-	for i, e := range o.Exemptions.IDs {
-		p := fmt.Sprintf("exemptions.ids[%d]", i)
-		if strings.TrimSpace(e.ID) == "" {
-			add(p+".id", "must not be empty", "the identity's id, e.g. ApiKey-... or ServiceId-...")
-		}
-		if strings.TrimSpace(e.Reason) == "" {
-			add(p+".reason", "every exemption needs a reason", "say why it is exempt; it lands in the report")
-		}
-	}
-	for i, e := range o.Exemptions.IAMIDs {
-		p := fmt.Sprintf("exemptions.iamIDs[%d]", i)
-		if strings.TrimSpace(e.IAMID) == "" {
-			add(p+".iamID", "must not be empty", "an iam_id, e.g. iam-ServiceId-... or IBMid-...")
-		}
-		if strings.TrimSpace(e.Reason) == "" {
-			add(p+".reason", "every exemption needs a reason", "say why it is exempt; it lands in the report")
-		}
-	}
-	for i, e := range o.Exemptions.Names {
-		p := fmt.Sprintf("exemptions.names[%d]", i)
-		if strings.TrimSpace(e.Name) == "" {
-			add(p+".name", "must not be empty", `a name or glob, e.g. "backup-*"`)
-		} else if err := exemption.CheckGlob(e.Name); err != nil {
-			add(p+".name", fmt.Sprintf("invalid glob %q: %v", e.Name, err), `use * (any characters, / included), ?, [a-z] classes and \ to escape`)
-		}
-		if strings.TrimSpace(e.Reason) == "" {
-			add(p+".reason", "every exemption needs a reason", "say why it is exempt; it lands in the report")
-		}
-	}
+	errs = append(errs, o.Exemptions.Validate("exemptions")...)
 	seen := map[string]int{}
 	for i, a := range o.Actions {
 		p := fmt.Sprintf("actions[%d]", i)

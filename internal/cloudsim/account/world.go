@@ -67,6 +67,9 @@ type Spec struct {
 	// older than 90 days or missing.
 	InactiveShare float64 `yaml:"inactiveShare"`
 	AccessGroups  int     `yaml:"accessGroups"`
+	// Policies, when larger than what the groups and identities get, adds
+	// access-group policies up to this many (a large account's policy count).
+	Policies int `yaml:"policies"`
 	// ServiceIDGroups is how many service-ID groups the account has besides
 	// the default one; generated service IDs are spread over all of them.
 	ServiceIDGroups int `yaml:"serviceIDGroups"`

@@ -30,5 +30,6 @@ func Mount(srv *core.Server, w *account.World) {
 	s.routesProfiles()
 	s.routesIdentityReports()
 	s.routesIdentityKeys()
+	s.routesPosture()
 	s.routesServiceIDGroups()
 }
