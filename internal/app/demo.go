@@ -24,6 +24,7 @@ import (
 func (a *app) demo(ctx context.Context, args []string) int {
 	f := a.flagSet("demo")
 	outDir := f.String("output-dir", "", "write reports to `DIR` (default "+DemoOutputDir+", whatever output.dir the configuration names)")
+	compute := f.String("compute-resource", "", "sign in as on `RUNTIME`: kubernetes, code-engine or vpc (the emulator's metadata service)")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -62,6 +63,9 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	defer ds.Close()
 	// The emulator's address reaches the run the way it reaches a real one:
 	// through trustjob's and the IBM SDK's environment variables.
+	if err := demoRuntime(sim.Env, *compute, sim.ProfileID); err != nil {
+		return f.fail("%v", err)
+	}
 	restore := setenv(sim.Env)
 	defer restore()
 	restoreDelivery := setenv(ds.Env())
