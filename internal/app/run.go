@@ -195,14 +195,14 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	if err := a.signer.Preflight(settings, time.Now()); err != nil {
 		code := signInFailed(log, "preflight failed", err)
 		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
-		publishMetrics(ctx, cfg, dir, failedRunSummary(o, started, code), log)
+		publishMetrics(ctx, cfg, dir, nil, failedRunSummary(o, started, code), log)
 		return code
 	}
 	sess, err := a.signer.SignIn(ctx, settings, log)
 	if err != nil {
 		code := signInFailed(log, "sign-in failed", err)
 		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
-		publishMetrics(ctx, cfg, dir, failedRunSummary(o, started, code), log)
+		publishMetrics(ctx, cfg, dir, nil, failedRunSummary(o, started, code), log)
 		return code
 	}
 	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
@@ -267,7 +267,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	}
 	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
 	sum.ExitCode = del.publishIndex(ctx, dir, sum.ExitCode)
-	publishMetrics(ctx, cfg, dir, sum, log)
+	publishMetrics(ctx, cfg, dir, del, sum, log)
 	return sum.ExitCode
 }
 
