@@ -10,9 +10,14 @@ import (
 	"github.com/trustjob/trustjob/internal/logging"
 )
 
+// declareDoctorFlags declares --json, for the command and its help.
+func declareDoctorFlags(f *cmdFlags) (asJSON *bool) {
+	return f.Bool("json", false, "print the checks as JSON")
+}
+
 func (a *app) doctor(ctx context.Context, args []string) int {
 	f := a.flagSet("doctor")
-	asJSON := f.Bool("json", false, "print the checks as JSON")
+	asJSON := declareDoctorFlags(f)
 	if code, done := f.parse(args); done {
 		return code
 	}

@@ -103,14 +103,30 @@ type runOptions struct {
 // the output directory before it exits 75 (a later run can succeed).
 const defaultLockWait = 10 * time.Second
 
+// runFlags are run's own flags, declared once for the command and its help.
+type runFlags struct {
+	names       *multiFlag
+	dryRun      *bool
+	outDir, now *string
+	lockWait    *time.Duration
+}
+
+func declareRunFlags(f *cmdFlags) runFlags {
+	names := new(multiFlag)
+	f.Var(names, "task", "run the task `NAME` now, whatever its schedule (repeatable)")
+	return runFlags{
+		names:    names,
+		dryRun:   f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken"),
+		outDir:   f.String("output-dir", "", "write reports to `DIR` (overrides output.dir)"),
+		now:      f.String("now", "", "evaluate schedules at this RFC3339 `time` instead of the clock"),
+		lockWait: f.Duration("lock-wait", defaultLockWait, "wait this `long` for another run to release the output directory, then exit 75"),
+	}
+}
+
 func (a *app) run(ctx context.Context, args []string) int {
 	f := a.flagSet("run")
-	var names multiFlag
-	f.Var(&names, "task", "run the task `NAME` now, whatever its schedule (repeatable)")
-	dryRun := f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken")
-	outDir := f.String("output-dir", "", "write reports to `DIR` (overrides output.dir)")
-	nowFlag := f.String("now", "", "evaluate schedules at this RFC3339 `time` instead of the clock")
-	lockWait := f.Duration("lock-wait", defaultLockWait, "wait this `long` for another run to release the output directory, then exit 75")
+	fl := declareRunFlags(f)
+	names, dryRun, outDir, nowFlag, lockWait := fl.names, fl.dryRun, fl.outDir, fl.now, fl.lockWait
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -123,7 +139,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	log, id := f.logger()
 	return a.runWith(ctx, runOptions{
-		configPath: f.common.config, tasks: names, dryRun: *dryRun, outputDir: *outDir,
+		configPath: f.common.config, tasks: *names, dryRun: *dryRun, outputDir: *outDir,
 		now: now, fixedNow: fixed, log: log, runID: id, lockWait: *lockWait,
 	})
 }

@@ -15,9 +15,14 @@ import (
 // nextFireTimes is how many upcoming fire times `trustjob schedule` shows.
 const nextFireTimes = 3
 
+// declareScheduleFlags declares --now, for the command and its help.
+func declareScheduleFlags(f *cmdFlags) (now *string) {
+	return f.String("now", "", "evaluate at this RFC3339 `time` instead of the clock")
+}
+
 func (a *app) schedule(_ context.Context, args []string) int {
 	f := a.flagSet("schedule")
-	nowFlag := f.String("now", "", "evaluate at this RFC3339 `time` instead of the clock")
+	nowFlag := declareScheduleFlags(f)
 	if code, done := f.parse(args); done {
 		return code
 	}
