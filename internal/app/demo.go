@@ -36,11 +36,8 @@ func declareDemoFlags(f *cmdFlags) (outDir, compute *string) {
 func (a *app) demo(ctx context.Context, args []string) int {
 	f := a.flagSet("demo")
 	outDir, compute := declareDemoFlags(f)
-	if code, done := f.parse(args); done {
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	log, id := f.logger()
 

@@ -18,11 +18,8 @@ func declareDoctorFlags(f *cmdFlags) (asJSON *bool) {
 func (a *app) doctor(ctx context.Context, args []string) int {
 	f := a.flagSet("doctor")
 	asJSON := declareDoctorFlags(f)
-	if code, done := f.parse(args); done {
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	log, _ := f.logger()
 	cfg, ok := a.loadForRun(f.common.config, log)

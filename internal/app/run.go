@@ -127,11 +127,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 	f := a.flagSet("run")
 	fl := declareRunFlags(f)
 	names, dryRun, outDir, nowFlag, lockWait := fl.names, fl.dryRun, fl.outDir, fl.now, fl.lockWait
-	if code, done := f.parse(args); done {
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	now, fixed, err := parseNow(*nowFlag, a.clock)
 	if err != nil {

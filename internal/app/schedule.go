@@ -23,11 +23,8 @@ func declareScheduleFlags(f *cmdFlags) (now *string) {
 func (a *app) schedule(_ context.Context, args []string) int {
 	f := a.flagSet("schedule")
 	nowFlag := declareScheduleFlags(f)
-	if code, done := f.parse(args); done {
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	now, _, err := parseNow(*nowFlag, a.clock)
 	if err != nil {

@@ -50,11 +50,8 @@ func (a *app) sim(ctx context.Context, args []string) int {
 	fl := declareSimFlags(f)
 	listen, fixture, generate, tokenDir := fl.listen, fl.fixture, fl.generate, fl.tokenDir
 	latency, inFlight, reportDelay, allowRemote := fl.latency, fl.inFlight, fl.reportDelay, fl.allowRemote
-	if code, done := f.parse(args); done {
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
