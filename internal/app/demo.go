@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	democonfig "github.com/trustjob/trustjob/config"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/report"
 )
 
 // emulatorBuilt: this build has demo and sim (not a release build).
@@ -95,16 +97,48 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	if dir != "" {
 		a.printDemoReports(dir)
 	}
-	counts := sim.Sim.Log().Counts()
-	var total int64
-	for _, n := range counts {
-		total += n
+	fmt.Fprintln(a.stdout)
+	for _, line := range demoClosing(code, sim.Sim.Log().Counts(), ds.COS.Keys(SimBucket), ds.COS.Counts(), len(ds.Events.Sent())) {
+		fmt.Fprintln(a.stdout, "trustjob demo: "+line)
 	}
-	fmt.Fprintf(a.stdout, "\ntrustjob demo: exit code %d; %d requests to the emulator (%s)\n",
-		code, total, formatCounts(counts))
-	fmt.Fprintf(a.stdout, "trustjob demo: COS bucket %s holds %d objects (%s); %d notifications sent to Event Notifications\n",
-		SimBucket, len(ds.COS.Keys(SimBucket)), formatCounts(ds.COS.Counts()), len(ds.Events.Sent()))
 	return code
+}
+
+// demoClosing is the demo's last lines: the exit code and the requests to
+// the emulated IBM Cloud APIs, what the emulated bucket holds (and where the
+// run's page is in it), and the notifications sent.
+func demoClosing(code int, api map[string]int64, keys []string, cosRequests map[string]int64, sent int) []string {
+	bucket := fmt.Sprintf("COS bucket %s holds %s", SimBucket, plural(int64(len(keys)), "object", "objects"))
+	if n := sumCounts(cosRequests); n > 0 {
+		bucket += fmt.Sprintf(" (%s: %s)", plural(n, "request", "requests"), formatCounts(cosRequests))
+	}
+	for _, k := range keys {
+		if path.Base(k) == report.IndexFile {
+			bucket += "; the run's page is cos://" + SimBucket + "/" + k
+			break
+		}
+	}
+	return []string{
+		fmt.Sprintf("exit code %d; %s to the emulated IBM Cloud APIs (%s)", code, plural(sumCounts(api), "request", "requests"), formatCounts(api)),
+		bucket,
+		plural(int64(sent), "notification", "notifications") + " sent to Event Notifications",
+	}
+}
+
+// plural is "1 object", "2 objects", "0 objects".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func sumCounts(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // DemoOutputDir is where the demo writes without --output-dir.

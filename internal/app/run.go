@@ -278,7 +278,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 			}
 		}
 	}
-	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
+	writeRunPages(ctx, dir, cfg.Output.Formats, report.Stamp(o.now, o.runID), sum, del.history(), log)
 	sum.ExitCode = del.publishIndex(ctx, dir, sum.ExitCode)
 	publishMetrics(ctx, cfg, dir, del, sum, log)
 	return sum.ExitCode
