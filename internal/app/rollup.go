@@ -13,12 +13,18 @@ import (
 	"github.com/trustjob/trustjob/internal/rollup"
 )
 
+// declareRollupFlags declares rollup's flags, for the command and its help.
+func declareRollupFlags(f *cmdFlags) (outDir, format *string, fail *bool) {
+	outDir = f.String("output-dir", "", "write rollup.json and rollup.html to `DIR` (default: the first DIR)")
+	format = f.String("format", "json,html", "`formats` to write: json, html or both")
+	fail = f.Bool("fail", false, "exit with the accounts' aggregated code (0, 1, 3, 75, 77, 78)")
+	return outDir, format, fail
+}
+
 // rollup merges the account folders of one or more runs into one view.
 func (a *app) rollup(_ context.Context, args []string) int {
 	f := a.flagSet("rollup")
-	outDir := f.String("output-dir", "", "write rollup.json and rollup.html to `DIR` (default: the first DIR)")
-	format := f.String("format", "json,html", "`formats` to write: json, html or both")
-	fail := f.Bool("fail", false, "exit with the accounts' aggregated code (0, 1, 3, 75, 77, 78)")
+	outDir, format, fail := declareRollupFlags(f)
 	if code, done := f.parse(args); done {
 		return code
 	}

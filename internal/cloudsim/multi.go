@@ -342,7 +342,9 @@ func StartEnterpriseLocal(spec EnterpriseSpec, opts Options, dir string) (*Enter
 }
 
 // RunKubelet keeps TokenFile fresh, as the kubelet would, until ctx ends.
-func (l *EnterpriseLocal) RunKubelet(ctx context.Context) error { return l.kubelet.Run(ctx, time.Minute) }
+func (l *EnterpriseLocal) RunKubelet(ctx context.Context) error {
+	return l.kubelet.Run(ctx, time.Minute)
+}
 
 // StartEnterpriseLocalAt is StartEnterpriseLocal listening on addr
 // (`trustjob sim --enterprise`).

@@ -46,6 +46,10 @@ type Options struct {
 	// MaxLogEntries bounds the request log kept in memory (default 1,000,000);
 	// counters keep counting past it.
 	MaxLogEntries int
+	// AllowLockedKeyChanges lets a locked API key be disabled or enabled.
+	// IAM's SDK says a locked key "cannot be changed", so by default the
+	// emulator refuses (409); whether IAM does is unverified.
+	AllowLockedKeyChanges bool
 }
 
 // Server is the emulator's HTTP front: one ServeMux behind the common chain
@@ -210,6 +214,7 @@ func (s *Server) serve(w *statusRecorder, r *http.Request, rt Route) {
 		caller = c
 	}
 	rt.Handler(w, r, caller)
+	s.holdAnswer(r, rt)
 }
 
 func (s *Server) sleep(ctx context.Context) bool {
