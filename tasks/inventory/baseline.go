@@ -22,7 +22,8 @@ import (
 // without holding either in memory: the previous file is read twice, first
 // into a compact index (per instance: a 64-bit CRN hash and a 16-bit hash of
 // each compared field, 18 bytes, kept as sorted parallel arrays sized exactly
-// from a count of the file's lines), and at the end again to write the
+// from a count of the file's lines, mapped outside the Go heap so that the
+// collector's headroom does not double them), and at the end again to write the
 // instances no current row matched (deleted). A bit set marks which previous
 // instances were seen. At 1,000,000 instances the index is 18 MB
 // (BENCHMARKS.md). Rows are decoded into a struct of the compared fields only;
@@ -55,6 +56,15 @@ type baseline struct {
 	// from Global Search; sources are the sources its rows came from.
 	fromSearch []uint64
 	sources    map[string]bool
+	free       []func() // unmaps keys and fields (offheap_unix.go)
+}
+
+// release returns the index's memory; the baseline is unusable after it.
+func (b *baseline) release() {
+	for _, f := range b.free {
+		f()
+	}
+	b.free, b.keys, b.fields = nil, nil, nil
 }
 
 // baselineSource is where the previous report is read from: the output
@@ -157,7 +167,10 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
-	b := &baseline{src: src, keys: make([]uint64, 0, lines), fields: make([]fieldHashes, 0, lines), sources: map[string]bool{}}
+	b := &baseline{src: src, sources: map[string]bool{}}
+	keys, freeKeys := offHeap[uint64](lines)
+	fields, freeFields := offHeap[fieldHashes](lines)
+	b.keys, b.fields, b.free = keys[:0], fields[:0], []func(){freeKeys, freeFields}
 	var search []uint64 // CRN hashes of Search rows (few, usually)
 	var r baseRow
 	err = scanBaseline(src, func(line []byte, n int) error {
@@ -187,6 +200,7 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 		return nil
 	})
 	if err != nil {
+		b.release()
 		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
 	sort.Sort(byKey{b})

@@ -80,6 +80,7 @@ func (t *Task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	r := &run{task: t, env: env, out: out, start: env.Now()}
 	err := r.do(ctx)
 	res := r.result(err == nil)
+	r.em.release()
 	if err == nil {
 		return res, nil
 	}
