@@ -49,3 +49,17 @@ func (s *hashSet) has(h uint64) bool {
 	}
 	return false
 }
+
+// sorted returns every hash in one sorted slice on the Go heap.
+func (s *hashSet) sorted() []uint64 {
+	n := 0
+	for _, c := range s.chunks {
+		n += len(c)
+	}
+	out := make([]uint64, 0, n)
+	for _, c := range s.chunks {
+		out = append(out, c...)
+	}
+	slices.Sort(out)
+	return out
+}
