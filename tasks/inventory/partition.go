@@ -381,6 +381,12 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		if len(page.Resources) > 0 && l.dates.CompareAndSwap(datesUnknown, datesProbing) {
 			l.probeDates(ctx, page.Resources)
 		}
+		// The decoded strings point into the page's read buffer: drop them
+		// now, so that the buffer is garbage while the next request waits,
+		// instead of living until the next page overwrites them (two buffers
+		// per running partition).
+		clear(page.Resources)
+		clear(rows)
 		if len(p.ancestors) == 0 && !p.catchUp {
 			// Only a partition that may split needs what it emitted.
 			for _, h := range hashes {
@@ -434,7 +440,8 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		l.schedule(ctx)
 		l.mu.Unlock()
 		tokens[crnHash(next)] = true
-		start = next
+		start = keep(next) // not a view into the page's buffer (clear above)
+		page.NextURL = nil
 	}
 }
 
