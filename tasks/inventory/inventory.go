@@ -134,7 +134,7 @@ func (r *run) do(ctx context.Context) error {
 	}
 	r.loadBaseline(ctx)
 	if r.em.base != nil {
-		r.progress.Expect(int64(len(r.em.base.keys)))
+		r.progress.Expect(int64(r.em.base.size()))
 	}
 	stop := progress.Start(ctx, env.Logger, time.Duration(o.ProgressInterval), &r.progress)
 	defer stop()
