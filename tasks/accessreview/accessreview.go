@@ -94,6 +94,8 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if r == nil {
 		r = posture.NewReader(env, 0, 0)
 	}
+	// Progress lines for long listings (pages, rows, rate) while it reads.
+	defer r.TrackProgress(ctx, log, t.opts.ProgressInterval.D())()
 	var res tasks.Result
 	s := &state{groups: map[string]iamread.Group{}, memberOf: map[string][]membership{}, bySubject: map[string][]grant{},
 		admins: map[string]bool{}, byKind: map[string]int{}}

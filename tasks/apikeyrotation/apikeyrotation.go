@@ -74,6 +74,8 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if r == nil {
 		r = posture.NewReader(env, t.opts.PollInterval.D(), t.opts.PollMaxInterval.D())
 	}
+	// Progress lines for long listings (pages, rows, rate) while it reads.
+	defer r.TrackProgress(ctx, log, t.opts.ProgressInterval.D())()
 	var res tasks.Result
 	sum := report.Summary{"max_age": t.opts.MaxAge.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum

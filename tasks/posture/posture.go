@@ -63,24 +63,8 @@ type task struct {
 
 // NewReader builds the IAM reader over a run's clients.
 func NewReader(env tasks.Env, interval, maxInterval time.Duration) *iamread.Reader {
-	r := &iamread.Reader{Account: env.Account, PollInterval: interval, PollMax: maxInterval}
-	if c := env.Clients; c != nil {
-		if c.IAMIdentity != nil {
-			r.Identity = c.IAMIdentity
-		}
-		if c.AccessGroups != nil {
-			r.Access = c.AccessGroups
-		}
-		if c.PolicyManagement != nil {
-			r.Policy = c.PolicyManagement
-		}
-		if c.UserManagement != nil {
-			r.UserMgmt = c.UserManagement
-		}
-		if c.AccountManagement != nil {
-			r.Accounts = c.AccountManagement
-		}
-	}
+	r := iamread.New(env.Clients, env.Account)
+	r.PollInterval, r.PollMax, r.Log = interval, maxInterval, env.Log()
 	return r
 }
 
@@ -92,6 +76,8 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if r == nil {
 		r = NewReader(env, t.opts.PollInterval.D(), t.opts.PollMaxInterval.D())
 	}
+	// Progress lines for long listings (pages, rows, rate) while it reads.
+	defer r.TrackProgress(ctx, log, t.opts.ProgressInterval.D())()
 	at := env.Time()
 	need := needed(t.opts, at)
 	f := gather(ctx, r, t.opts, need, at)

@@ -8,6 +8,7 @@ import (
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exemption"
 	"github.com/trustjob/trustjob/internal/iamread"
+	"github.com/trustjob/trustjob/internal/progress"
 )
 
 // ActionRemove deletes a direct policy of a user or service ID.
@@ -39,11 +40,14 @@ type Options struct {
 	// positive, caps them at this share of the direct policies listed.
 	MaxActions int     `yaml:"maxActions"`
 	MaxPercent float64 `yaml:"maxPercent"`
+	// ProgressInterval is how often a progress line (pages, rows, rate,
+	// estimate) is logged during the listings; 0s for none. Default 10s.
+	ProgressInterval config.Duration `yaml:"progressInterval"`
 }
 
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
-	return &Options{UnusedFor: config.Duration(90 * 24 * time.Hour), Subjects: slices.Clone(subjectKinds),
+	return &Options{ProgressInterval: config.Duration(progress.DefaultInterval), UnusedFor: config.Duration(90 * 24 * time.Hour), Subjects: slices.Clone(subjectKinds),
 		Exemptions: exemption.Defaults(), Grace: config.Duration(14 * 24 * time.Hour), DryRun: true, MaxActions: 25}
 }
 
@@ -78,6 +82,9 @@ func (o *Options) Validate() []config.FieldError {
 	}
 	if o.MaxPercent < 0 || o.MaxPercent > 100 {
 		add("maxPercent", fmt.Sprintf("must be between 0 and 100, got %g", o.MaxPercent), "e.g. maxPercent: 10")
+	}
+	if err := progress.CheckInterval(o.ProgressInterval.D()); err != nil {
+		errs = append(errs, config.FieldError{Path: "progressInterval", Message: err.Error(), Fix: "use the default 10s"})
 	}
 	return errs
 }
