@@ -163,13 +163,17 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 		for _, k := range old {
 			s := &action.Step{Action: ActionDisable, Kind: "apikey-" + k.kind, Target: k.id, Ref: k, FirstSeen: k.firstSeen,
 				Why: fmt.Sprintf("created %s, older than %s", fmtTime(k.created), window), Exempt: k.exempt}
+			// The rule inactive-identities applies to its key actions.
 			switch {
+			case s.Exempt != "":
 			case k.disabled:
 				s.Already = "already disabled"
-			case s.Exempt == "" && t.opts.ServiceIDKeysOnly && k.kind != iamread.KindServiceID:
-				s.Exempt = "a user's key: users manage their own API keys (serviceIDKeysOnly)"
-			case s.Exempt == "" && k.locked:
-				s.Exempt = "locked: IAM refuses changes to a locked key; unlock it first"
+			case k.owner == "":
+				s.Unsafe = "cannot tell who owns it: the API-key listing names no iam_id, so owner exemptions cannot be checked"
+			case k.kind != iamread.KindServiceID && !t.opts.IncludeUserAPIKeys:
+				s.Unsafe = "a user's own API key: IAM lets only that user manage it; set includeUserAPIKeys: true to try anyway"
+			case k.locked:
+				s.Unsafe = "locked: IAM refuses any change to a locked API key; unlock it (UnlockAPIKey) to disable it"
 			}
 			steps = append(steps, s)
 		}
@@ -182,7 +186,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 		}
 		do := func(ctx context.Context, s *action.Step) error {
 			resp, err := w.DisableAPIKeyWithContext(ctx, &iamidentityv1.DisableAPIKeyOptions{ID: &s.Target})
-			return ibmcloud.WrapNeed("disable API key "+s.Target, "the trusted profile needs Operator (iam-identity.apikey.disable) on IAM Identity Service", resp, err)
+			return ibmcloud.WrapNeed("disable API key "+s.Target, "the trusted profile needs Operator (iam-identity.apikey.disable) on IAM Identity Service, and a user's own key can be disabled only by that user", resp, err)
 		}
 		actErr = tasks.TakeActions(ctx, env, out, action.Batch{Steps: steps, Do: do, DryRun: t.opts.DryRun, MaxActions: t.opts.MaxActions,
 			MaxPercent: t.opts.MaxPercent, Population: total, Grace: t.opts.Grace.D(), Now: at,
