@@ -370,23 +370,34 @@ func (r *run) loadReclamations(ctx context.Context) error {
 		q.Set("account_id", r.env.Account)
 	}
 	var body struct {
-		Resources []reclamation `json:"resources"`
+		Resources *[]reclamation `json:"resources"`
 	}
 	err := r.c.call(ctx, r.rc, request{op: "list reclamations", method: "GET", path: "/v1/reclamations",
-		query: q, decode: func(rd io.Reader) error { body.Resources = nil; return decodeJSON(&body)(rd) }})
+		query: q, decode: func(rd io.Reader) error {
+			body.Resources = nil
+			if err := decodeJSON(&body)(rd); err != nil {
+				return err
+			}
+			if body.Resources == nil {
+				// Read as "none", it would drop every reclamation silently.
+				return errors.New("the answer has no resources array")
+			}
+			return nil
+		}})
 	if err != nil {
 		return err
 	}
-	r.em.reclaims = make(map[string]*reclamation, 2*len(body.Resources))
-	for k := range body.Resources {
-		rc := &body.Resources[k]
+	recl := *body.Resources
+	r.em.reclaims = make(map[string]*reclamation, 2*len(recl))
+	for k := range recl {
+		rc := &recl[k]
 		for _, key := range []string{rc.ResourceInstanceID, rc.EntityCRN} {
 			if key != "" {
 				r.em.reclaims[key] = rc
 			}
 		}
 	}
-	r.reclaims = len(body.Resources)
+	r.reclaims = len(recl)
 	return nil
 }
 
