@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
@@ -84,7 +83,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 
 	// The activity report (last use) is generated while the keys are listed.
 	type activity struct {
-		last map[string]*time.Time
+		last map[string]iamread.Activity
 		err  error
 	}
 	actc := make(chan activity, 1)
@@ -93,10 +92,10 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if t.opts.LastUse {
 		go func() {
 			rep, err := r.ActivityReport(rctx, t.opts.MaxAge.D())
-			a := activity{last: map[string]*time.Time{}, err: err}
+			a := activity{last: map[string]iamread.Activity{}, err: err}
 			for _, it := range rep.Items {
 				if it.Kind == "apikey" {
-					a.last[it.ID] = it.LastAuthn
+					a.last[it.ID] = it
 				}
 			}
 			actc <- a
@@ -135,16 +134,18 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	exempt := 0
 	for _, k := range old {
 		k.firstSeen = base.FirstSeen(k.id, at)
-		switch last, inactive := act.last[k.id]; {
+		switch a, inactive := act.last[k.id]; {
 		case !t.opts.LastUse:
 			k.lastUse = "not read (lastUse: false)"
 		case !inactive:
 			k.lastUse = "used within " + window
-		case last == nil:
+		case a.LastAuthnRaw != "":
+			k.lastUse = fmt.Sprintf("unknown: IAM's last_authn %q is no timestamp trustjob reads (not used within %s)", a.LastAuthnRaw, window)
+		case a.LastAuthn == nil:
 			k.lastUse = "never used"
 		default:
-			k.lastAuthn = last
-			k.lastUse = "last used " + fmtTime(*last)
+			k.lastAuthn = a.LastAuthn
+			k.lastUse = "last used " + fmtTime(*a.LastAuthn)
 		}
 		if why, ok := t.opts.Exemptions.Match(exemption.Target{ID: k.id, IAMID: k.owner, Name: k.name, Description: k.description}, env.ProfileIAMID); ok {
 			k.exempt = why

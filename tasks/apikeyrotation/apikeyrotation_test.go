@@ -248,3 +248,22 @@ func TestOptionsValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadableLastUse (issue 12.3): a last_authn IAM writes in no layout
+// trustjob reads is "unknown", never "never used".
+func TestUnreadableLastUse(t *testing.T) {
+	h := start(t)
+	h.local.Sim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceIAMIdentity, PathPrefix: "/v1/activity/", Method: http.MethodGet,
+		Status: http.StatusOK, Body: `{"reference":"r1","apikeys":[{"id":"ApiKey-etl-old","name":"etl-old","last_authn":"last Tuesday"},{"id":"ApiKey-etl-never","name":"etl-never"}]}`})
+	out, _, err := h.run(t, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := out.ByID(colRecord, recordKey)
+	if got := fmt.Sprint(keys["ApiKey-etl-old"][colLastUse]); !strings.HasPrefix(got, "unknown") || !strings.Contains(got, "last Tuesday") {
+		t.Errorf("unreadable last_authn: last use %q", got)
+	}
+	if got := keys["ApiKey-etl-never"][colLastUse]; got != "never used" {
+		t.Errorf("no last_authn: last use %v", got)
+	}
+}
