@@ -41,7 +41,7 @@ var permissions = []tasks.Permission{
 	{Service: "iam-access-management", Role: "Viewer", Why: "list every access policy (policies the caller cannot read are left out of listings)"},
 	{Service: "iam-groups", Role: "Viewer", Why: "list access groups, their members (static and dynamic) and the public access setting"},
 	{Service: "user-management", Role: "Viewer", Why: "list users and their states"},
-	{Service: "iam-identity", Role: "Viewer", Why: "list service IDs and trusted profiles, and who may assume each profile"},
+	{Service: "iam-identity", Role: "Viewer", Why: "list service-ID groups, service IDs (per group) and trusted profiles, and who may assume each profile"},
 }
 
 func probe(ctx context.Context, env tasks.Env) error {

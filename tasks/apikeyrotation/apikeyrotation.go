@@ -40,7 +40,7 @@ func Type() tasks.Type {
 }
 
 var permissions = []tasks.Permission{
-	{Service: "iam-identity", Role: "Administrator", Why: "list every user's API keys (ListAPIKeys scope=account) and read the activity report for last use (API key reviewer suffices without lastUse for service-ID keys); list service IDs for their names"},
+	{Service: "iam-identity", Role: "Administrator", Why: "list every user's API keys (ListAPIKeys scope=account) and read the activity report for last use (API key reviewer suffices without lastUse for service-ID keys); list service-ID groups and service IDs (per group) for their names"},
 	{Service: "user-management", Role: "Viewer", Why: "resolveOwners: users' logins"},
 	{Service: "iam-identity", Role: "Operator", Why: "disable-apikey action only (iam-identity.apikey.disable)"},
 }

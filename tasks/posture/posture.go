@@ -38,7 +38,7 @@ func Type() tasks.Type {
 // Permissions is the IAM access the trusted profile needs. A waived control
 // needs none of its own.
 var Permissions = []tasks.Permission{
-	{Service: "iam-identity", Role: "Administrator", Why: "1.2, 1.3, 1.5, 1.7, 1.8, 1.17: list every user's API keys, create and read the activity and MFA reports, read a user's MFA status (iam-identity.report.create, iam-identity.mfa-status.get)"},
+	{Service: "iam-identity", Role: "Administrator", Why: "1.2, 1.3, 1.5, 1.7, 1.8, 1.17: list every user's API keys (per service-ID group: ListServiceIDGroup), create and read the activity and MFA reports, read a user's MFA status (iam-identity.report.create, iam-identity.mfa-status.get)"},
 	{Service: "iam-identity", Role: "Viewer", Why: "1.4, 1.7, 1.9: read the account settings (iam-identity.account.get)"},
 	{Service: "user-management", Role: "Viewer", Why: "1.12, 1.17: list users and their states"},
 	{Service: "iam-groups", Role: "Viewer", Why: "1.12-1.16: list access groups, members and the public access setting"},
