@@ -11,6 +11,7 @@ import (
 
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/IBM/platform-services-go-sdk/accountmanagementv4"
+	"github.com/IBM/platform-services-go-sdk/enterprisemanagementv1"
 	"github.com/IBM/platform-services-go-sdk/globalsearchv2"
 	"github.com/IBM/platform-services-go-sdk/globaltaggingv1"
 	"github.com/IBM/platform-services-go-sdk/iamaccessgroupsv2"
@@ -20,6 +21,7 @@ import (
 	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
 	"github.com/IBM/platform-services-go-sdk/usagereportsv4"
 	"github.com/IBM/platform-services-go-sdk/usermanagementv1"
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Service names used in request counts, run-summary.json and errors.
@@ -35,6 +37,7 @@ const (
 	ServiceUsageReports       = "usage-reports"
 	ServiceUserManagement     = "user-management"
 	ServiceAccountManagement  = "account-management"
+	ServiceEnterprise         = "enterprise-management"
 )
 
 // Endpoint is one service's URLs and the IBM SDK variable that overrides them.
@@ -110,6 +113,15 @@ var Endpoints = []Endpoint{
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := accountmanagementv4.NewAccountManagementV4(&accountmanagementv4.AccountManagementV4Options{URL: u, Authenticator: o.Authenticator})
 			c.AccountManagement = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	// Enterprise discovery (docs/enterprise.md). IBM's API reference names no
+	// private endpoint for it; the private URL follows IBM's private.<host>
+	// pattern and ENTERPRISE_MANAGEMENT_URL overrides it.
+	{ServiceEnterprise, "ENTERPRISE_MANAGEMENT_URL", enterprisemanagementv1.DefaultServiceURL, "https://private.enterprise.cloud.ibm.com/v1",
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := enterprisemanagementv1.NewEnterpriseManagementV1(&enterprisemanagementv1.EnterpriseManagementV1Options{URL: u, Authenticator: o.Authenticator})
+			c.Enterprise = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
 }
@@ -200,8 +212,10 @@ func New(o Options) (*Clients, error) {
 		svc.Client = retrying(&http.Client{
 			Timeout:       o.RequestTimeout,
 			CheckRedirect: RefuseOriginChange(service),
-			Transport: &PinnedTransport{Base: baseRT, Service: service, Origin: origin, MaxBody: maxBody(o.MaxResponseBytes, service),
-				Count: func() { o.Requests.Add(service) }},
+			// Counted after the origin and dry-run checks: a refused request
+			// is never sent.
+			Transport: &PinnedTransport{Base: countingTransport{base: baseRT, service: service, run: o.Requests},
+				Service: service, Origin: origin, MaxBody: maxBody(o.MaxResponseBytes, service)},
 		}, o.MaxRetries, o.MaxRetryInterval)
 		o.Logger.Debug("IBM Cloud endpoint", "service", e.Service, "url", RedactURL(u), "from", from)
 	}
@@ -224,26 +238,29 @@ func retrying(c *http.Client, maxRetries int, maxInterval time.Duration) *http.C
 		}
 		return core.IBMCloudSDKRetryPolicy(ctx, resp, err)
 	}
-	std := rc.StandardClient()
-	std.Transport = oneOrOther{std.Transport}
-	return std
-}
-
-// oneOrOther drops the response the retrying client hands back next to an
-// error (a refused redirect returns both): net/http would otherwise log
-// "RoundTripper returned a response & error" with the standard logger, a
-// plain-text line in the JSON log stream.
-type oneOrOther struct{ rt http.RoundTripper }
-
-func (o oneOrOther) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := o.rt.RoundTrip(req)
-	if err != nil && resp != nil {
-		if resp.Body != nil {
-			resp.Body.Close()
+	// Every attempt after the first is a retry of the task whose context the
+	// request carries.
+	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+		if attempt > 0 {
+			CountRetry(req.Context())
 		}
-		resp = nil
 	}
-	return resp, err
+	// Drop the response handed back next to an error (a refused redirect
+	// returns both): net/http would otherwise log "RoundTripper returned a
+	// response & error" with the standard logger, a plain-text line in the
+	// JSON log stream. Done here rather than by wrapping the transport, so
+	// BaseService.DisableRetries still recognises the retrying client (a
+	// caller that retries on its own turns the SDK's retries off).
+	rc.ErrorHandler = func(resp *http.Response, err error, _ int) (*http.Response, error) {
+		if err != nil && resp != nil {
+			if resp.Body != nil {
+				resp.Body.Close()
+			}
+			resp = nil
+		}
+		return resp, err
+	}
+	return rc.StandardClient()
 }
 
 // maxBody is the cap for service: the option when set, else the service's
