@@ -236,6 +236,25 @@ func decodeJSON[T any](out *T) func(io.Reader) error {
 	}
 }
 
+// decodeResources decodes an unpaged answer whose `resources` array must be
+// there (resource groups, reclamations) into dst: a 200 without it is an
+// error, never an empty list that would drop every group or reclamation.
+func decodeResources[T any](dst *[]T) func(io.Reader) error {
+	return func(rd io.Reader) error {
+		var body struct {
+			Resources *[]T `json:"resources"`
+		}
+		if err := decodeJSON(&body)(rd); err != nil {
+			return err
+		}
+		if body.Resources == nil {
+			return errors.New("the answer has no resources array")
+		}
+		*dst = *body.Resources
+		return nil
+	}
+}
+
 // errNullAnswer is a 2xx whose body is JSON null: no page, never an empty one.
 var errNullAnswer = errors.New("the answer is null, not a JSON object")
 

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -280,24 +279,11 @@ func (r *run) resolveGroups(ctx context.Context) ([]string, error) {
 	if r.env.Account != "" {
 		q.Set("account_id", r.env.Account)
 	}
-	var body struct {
-		Resources *[]rmGroup `json:"resources"`
-	}
 	err := r.c.call(ctx, r.rm, request{op: "list resource groups", method: "GET", path: "/v2/resource_groups",
-		query: q, decode: func(rd io.Reader) error {
-			body.Resources = nil
-			if err := decodeJSON(&body)(rd); err != nil {
-				return err
-			}
-			if body.Resources == nil {
-				return errors.New("the answer has no resources array")
-			}
-			return nil
-		}})
+		query: q, decode: decodeResources(&r.groups)})
 	if err != nil {
 		return nil, err
 	}
-	r.groups = *body.Resources
 	names := make(map[string]string, len(r.groups))
 	for _, g := range r.groups {
 		names[g.ID] = g.Name
@@ -369,25 +355,12 @@ func (r *run) loadReclamations(ctx context.Context) error {
 	if r.env.Account != "" {
 		q.Set("account_id", r.env.Account)
 	}
-	var body struct {
-		Resources *[]reclamation `json:"resources"`
-	}
+	var recl []reclamation
 	err := r.c.call(ctx, r.rc, request{op: "list reclamations", method: "GET", path: "/v1/reclamations",
-		query: q, decode: func(rd io.Reader) error {
-			body.Resources = nil
-			if err := decodeJSON(&body)(rd); err != nil {
-				return err
-			}
-			if body.Resources == nil {
-				// Read as "none", it would drop every reclamation silently.
-				return errors.New("the answer has no resources array")
-			}
-			return nil
-		}})
+		query: q, decode: decodeResources(&recl)})
 	if err != nil {
 		return err
 	}
-	recl := *body.Resources
 	r.em.reclaims = make(map[string]*reclamation, 2*len(recl))
 	for k := range recl {
 		rc := &recl[k]
