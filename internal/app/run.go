@@ -116,7 +116,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	settings := auth.Settings{
 		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
-		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
+		Network: cfg.Network(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
 	}
 	if err := a.signer.Preflight(settings, time.Now()); err != nil {
 		return signInFailed(log, "preflight failed", err)

@@ -1,0 +1,221 @@
+package ibmcloud
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Networks: which IBM Cloud hosts trustjob talks to.
+//
+// IBM documents two kinds of private endpoint, and they use different hosts
+// (IBM Cloud docs "Public and private endpoints", Tables 5, 8-13, 15-16; the
+// Resource Controller API's "Endpoint URLs"; the CLI's "Securing your
+// connection"; terraform-provider-ibm's ibm/conns/config.go):
+//
+//   - cloud service endpoints (CSE) on the IBM Cloud private network, for
+//     classic clusters and for VPC clusters outside the US: regional hosts,
+//     documented only for us-south and us-east (private.us-south.… or
+//     private.us-east.…). Resource Controller and Manager, User Management and
+//     Usage Reports have no global CSE host at all.
+//   - virtual private endpoints (VPE) in a VPC: the global private hosts
+//     (private.iam.cloud.ibm.com, private.resource-controller.cloud.ibm.com,
+//     private.user-management.cloud.ibm.com, …), reachable only where a VPE
+//     gateway for each target exists in the cluster's VPC (the gateway's target
+//     CRN names the host). Resource Controller documents its global private
+//     host "for VPC infrastructure, only available in US regions".
+const (
+	NetworkPublic  = "public"
+	NetworkPrivate = "private" // CSE, regional: needs Region
+	NetworkVPE     = "vpe"     // VPE gateways in the cluster's VPC
+)
+
+// PrivateRegions are the regions IBM documents CSE hosts for.
+var PrivateRegions = []string{"us-south", "us-east"}
+
+// Network selects the hosts: Mode is NetworkPublic (also ""), NetworkPrivate
+// with Region one of PrivateRegions, or NetworkVPE.
+type Network struct {
+	Mode   string
+	Region string
+}
+
+// Validate says what is wrong with n, or nil.
+func (n Network) Validate() error {
+	switch n.Mode {
+	case "", NetworkPublic, NetworkVPE:
+		if n.Region != "" {
+			return fmt.Errorf("privateRegion %q applies only to endpoints: private", n.Region)
+		}
+	case NetworkPrivate:
+		if !isPrivateRegion(n.Region) {
+			return fmt.Errorf("endpoints: private needs privateRegion %s (IBM documents cloud service endpoints only there), got %q",
+				strings.Join(PrivateRegions, " or "), n.Region)
+		}
+	default:
+		return fmt.Errorf("unknown endpoints %q (public, private or vpe)", n.Mode)
+	}
+	return nil
+}
+
+func isPrivateRegion(r string) bool {
+	for _, p := range PrivateRegions {
+		if r == p {
+			return true
+		}
+	}
+	return false
+}
+
+// String is how the configuration spells n.
+func (n Network) String() string {
+	switch n.Mode {
+	case "", NetworkPublic:
+		return "endpoints: public"
+	case NetworkPrivate:
+		return "endpoints: private, privateRegion: " + n.Region
+	}
+	return "endpoints: " + n.Mode
+}
+
+// Host is one service's documented hosts.
+type Host struct {
+	Service string
+	// Public is the SDK's default (with https://).
+	Public string
+	// CSE returns the cloud service endpoint for a region in PrivateRegions.
+	CSE func(region string) string
+	// CSEWhy says which source documents the CSE host (shown by doctor).
+	CSEWhy string
+	// VPE is the global private host a VPE gateway serves; VPETarget is the
+	// gateway's target CRN to create in the cluster's VPC.
+	VPE, VPETarget string
+}
+
+func regional(prefix, suffix string) func(string) string {
+	return func(r string) string { return "https://" + prefix + r + suffix }
+}
+
+// Global Search and Tagging document a Dallas CSE host and a global private
+// one, nothing for Washington DC: us-east takes the global host.
+func searchTagging(sub string) func(string) string {
+	return func(r string) string {
+		if r == "us-south" {
+			return "https://" + sub + ".private.us-south.global-search-tagging.cloud.ibm.com"
+		}
+		return "https://" + sub + ".private.global-search-tagging.cloud.ibm.com"
+	}
+}
+
+// IAM is the IAM token endpoint's row in Hosts (service ServiceIAMToken).
+var iamHost = Host{
+	Service: ServiceIAMToken, Public: "https://iam.cloud.ibm.com",
+	CSE: regional("private.", ".iam.cloud.ibm.com"), CSEWhy: "IAM's regional private endpoint (IBM docs, Tables 10-12)",
+	VPE: "https://private.iam.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:iam-svcs:global:::endpoint:private.iam.cloud.ibm.com",
+}
+
+// Hosts lists every service trustjob calls, the IAM token endpoint first.
+var Hosts = []Host{
+	iamHost,
+	withService(iamHost, ServiceIAMIdentity),
+	withService(iamHost, ServiceAccessGroups),
+	withService(iamHost, ServicePolicyManagement),
+	{
+		Service: ServiceResourceController, Public: "https://resource-controller.cloud.ibm.com",
+		CSE:    regional("private.", ".resource-controller.cloud.ibm.com"),
+		CSEWhy: "Resource Controller's endpoint for classic and non-US VPC infrastructure (RC API docs, Endpoint URLs)",
+		VPE:    "https://private.resource-controller.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:resource-controller:global:::endpoint:private.resource-controller.cloud.ibm.com",
+	},
+	{
+		Service: ServiceResourceManager, Public: "https://resource-controller.cloud.ibm.com",
+		CSE:    regional("private.", ".resource-controller.cloud.ibm.com"),
+		CSEWhy: "Resource Manager's regional private endpoint (IBM docs, Table 16; it has no global one)",
+		VPE:    "https://private.resource-controller.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:resource-controller:global:::endpoint:private.resource-controller.cloud.ibm.com",
+	},
+	{
+		Service: ServiceGlobalSearch, Public: "https://api.global-search-tagging.cloud.ibm.com",
+		CSE: searchTagging("api"), CSEWhy: "Global Search's private endpoint (IBM docs, Table 8: Dallas and global only)",
+		VPE: "https://api.private.global-search-tagging.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:global-search-tagging:global:::endpoint:api.private.global-search-tagging.cloud.ibm.com",
+	},
+	{
+		Service: ServiceGlobalTagging, Public: "https://tags.global-search-tagging.cloud.ibm.com",
+		CSE: searchTagging("tags"), CSEWhy: "Global Tagging's private endpoint (IBM docs, Table 9: Dallas and global only)",
+		VPE: "https://tags.private.global-search-tagging.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:ghost-tags:global:::endpoint:tags.private.global-search-tagging.cloud.ibm.com",
+	},
+	{
+		Service: ServiceUsageReports, Public: "https://billing.cloud.ibm.com",
+		CSE:    regional("private.", ".billing.cloud.ibm.com"),
+		CSEWhy: "Usage Reports' regional private endpoint (IBM docs, Table 5; it has no global CSE host)",
+		VPE:    "https://private.billing.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:billing:global:::endpoint:private.billing.cloud.ibm.com",
+	},
+	{
+		Service: ServiceUserManagement, Public: "https://user-management.cloud.ibm.com",
+		CSE:    regional("private.", ".user-management.cloud.ibm.com"),
+		CSEWhy: "User Management's regional private endpoint (IBM docs, Table 13; the global private host is a VPE target only)",
+		VPE:    "https://private.user-management.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:user-management:global:::endpoint:private.user-management.cloud.ibm.com",
+	},
+}
+
+func withService(h Host, service string) Host {
+	h.Service = service
+	return h
+}
+
+// HostFor returns service's row in Hosts.
+func HostFor(service string) (Host, bool) {
+	for _, h := range Hosts {
+		if h.Service == service {
+			return h, true
+		}
+	}
+	return Host{}, false
+}
+
+// URL is service's base URL on n and why that one: the sentence doctor and
+// the debug log show. The IAM token endpoint is ServiceIAMToken. n must be
+// valid (Validate).
+func (n Network) URL(service string) (url, why string) {
+	h, ok := HostFor(service)
+	if !ok {
+		return "", "no documented host for " + service
+	}
+	switch n.Mode {
+	case NetworkPrivate:
+		return h.CSE(n.Region), fmt.Sprintf("%s: %s", n, h.CSEWhy)
+	case NetworkVPE:
+		return h.VPE, fmt.Sprintf("%s: the global private host, reachable through a VPE gateway for %s in the cluster's VPC", n, h.VPETarget)
+	}
+	return h.Public, "endpoints: public: the public endpoint"
+}
+
+// IAMURL is the IAM token endpoint on n.
+func (n Network) IAMURL() string {
+	u, _ := n.URL(ServiceIAMToken)
+	return u
+}
+
+// resolve is e's URL on n unless the SDK's variable overrides it, and why.
+func (n Network) resolve(e Endpoint, getenv func(string) string) (url, why string) {
+	if v := strings.TrimSpace(getenv(e.EnvVar)); v != "" {
+		return v, "$" + e.EnvVar
+	}
+	return n.URL(e.Service)
+}
+
+// Resolved is one service's URL as New picks it, and why.
+type Resolved struct {
+	Service, URL, Why string
+}
+
+// Resolve lists the URL New gives each service on n with these overrides (for
+// doctor and the README), in Endpoints order. getenv may be nil.
+func (n Network) Resolve(getenv func(string) string) []Resolved {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	out := make([]Resolved, 0, len(Endpoints))
+	for _, e := range Endpoints {
+		u, why := n.resolve(e, getenv)
+		out = append(out, Resolved{Service: e.Service, URL: u, Why: why})
+	}
+	return out
+}
