@@ -30,8 +30,8 @@ type Settings struct {
 	CRTokenFile            string
 	IAMURL                 string // default: Network's IAM host
 	// Network selects the service hosts (public, private CSE, VPE).
-	Network ibmcloud.Network
-	AllowedHosts           []string
+	Network      ibmcloud.Network
+	AllowedHosts []string
 	// Getenv reads the SDK's per-service URL overrides (os.Getenv).
 	Getenv func(string) string
 	// Retry tunes the token request's retries; zero values take defaults.

@@ -145,7 +145,9 @@ func (c *Config) TaskNames() []string {
 }
 
 // Private reports whether IBM Cloud private endpoints (CSE or VPE) are selected.
-func (c *Config) Private() bool { return c.Endpoints == EndpointsPrivate || c.Endpoints == EndpointsVPE }
+func (c *Config) Private() bool {
+	return c.Endpoints == EndpointsPrivate || c.Endpoints == EndpointsVPE
+}
 
 // Network is the endpoint choice for internal/ibmcloud.
 func (c *Config) Network() ibmcloud.Network {

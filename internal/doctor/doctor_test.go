@@ -226,7 +226,7 @@ func TestDoctorNamesEndpoints(t *testing.T) {
 	delete(w.l.Env, "USER_MANAGEMENT_URL")
 	delete(w.l.Env, "USAGE_REPORTS_URL")
 	w.l.Env["RESOURCE_MANAGER_URL"] = "http://127.0.0.1:1" // nothing listens
-	w.cfg.Tasks = w.cfg.Tasks[:1]                           // inventory only
+	w.cfg.Tasks = w.cfg.Tasks[:1]                          // inventory only
 	rep := w.run(t)
 	var ep *doctor.Check
 	for i := range rep.Checks {
