@@ -1,6 +1,7 @@
 package ibmcloud_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -93,6 +94,27 @@ func TestResolveSaysWhy(t *testing.T) {
 		case ibmcloud.ServiceUserManagement:
 			if r.URL != "https://private.us-east.user-management.cloud.ibm.com" || !strings.Contains(r.Why, "Table 13") {
 				t.Errorf("user management: %+v", r)
+			}
+		}
+	}
+}
+
+// The README's "Private endpoints" table lists every host New can pick.
+func TestREADMEListsEveryHost(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, h := range ibmcloud.Hosts {
+		if !strings.Contains(h.CSE("us-south"), ".us-south.") {
+			t.Errorf("%s: CSE host %s is not regional", h.Service, h.CSE("us-south"))
+		}
+		for _, u := range []string{h.Public, h.VPE, h.CSE("us-south"), h.CSE("us-east")} {
+			host := strings.TrimPrefix(u, "https://")
+			generic := strings.NewReplacer(".us-south.", ".R.", ".us-east.", ".R.").Replace(host)
+			if !strings.Contains(readme, "`"+host+"`") && !strings.Contains(readme, "`"+generic+"`") {
+				t.Errorf("README does not list %s (%s)", host, h.Service)
 			}
 		}
 	}
