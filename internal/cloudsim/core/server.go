@@ -56,6 +56,8 @@ type Server struct {
 	account Account
 	mux     *http.ServeMux
 	log     *RequestLog
+	// prefixes maps mounted paths to services, for the not-emulated answer.
+	prefixes routePrefixes
 
 	mu     sync.Mutex
 	faults []*Fault
@@ -96,6 +98,7 @@ func NewServer(account Account, opts Options) *Server {
 		s.rate = newRateLimiter(opts.RatePerSecond)
 	}
 	s.routesControl()
+	s.mux.HandleFunc("/", s.notEmulated)
 	return s
 }
 
@@ -162,6 +165,7 @@ type Caller struct {
 // faults, authentication (when rt.Action is set) and authorisation. It is how a
 // service mounts an endpoint.
 func (s *Server) Handle(rt Route) {
+	s.prefixes.add(rt.Pattern, rt.Service)
 	s.mux.HandleFunc(rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		entry := s.log.begin(r, rt.Service, rt.Action, isWrite(r.Method) && !rt.ReadOnly)
