@@ -268,6 +268,7 @@ func (s *api) getProfile(w http.ResponseWriter, r *http.Request, c *core.Caller)
 	}
 	body := tpProfileJSON(p, q.Get("include_activity") == "true", q.Get("include_history") == "true")
 	body["context"] = s.IdentityContext(r)
+	setETag(w, p.EntityTag)
 	core.WriteJSON(w, http.StatusOK, body)
 }
 
@@ -333,6 +334,10 @@ func (s *api) createLink(w http.ResponseWriter, r *http.Request, c *core.Caller)
 	l := &account.Link{Name: body.Name, CRType: body.CRType, IsCrossAccount: body.IsCrossAccount, CRN: body.Link.CRN,
 		Namespace: body.Link.Namespace, ServiceAccount: body.Link.Name,
 		ComponentType: body.Link.ComponentType, ComponentName: body.Link.ComponentName}
+	if err := l.ValidateBody(); err != nil {
+		s.tpBadRequest(w, r, "%s", err)
+		return
+	}
 	s.world.Lock()
 	defer s.world.Unlock()
 	p := s.tpProfileFor(w, r, c)
@@ -407,5 +412,6 @@ func (s *api) accountSettings(w http.ResponseWriter, r *http.Request, c *core.Ca
 	if r.URL.Query().Get("include_history") == "true" {
 		body["history"] = []any{}
 	}
+	setETag(w, st.EntityTag)
 	core.WriteJSON(w, http.StatusOK, body)
 }
