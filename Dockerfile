@@ -15,7 +15,9 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-# The same target CI runs (.ci/run); manifests/build_test.go keeps them in step.
+# The same target CI runs (.ci/run; manifests/build_test.go keeps them in step):
+# the release build, without the IBM Cloud emulator (.ci/release-build checks
+# that none of it is linked in).
 RUN make build VERSION=${VERSION} BIN=/out/trustjob
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -18,7 +18,7 @@ import (
 )
 
 // kustomizations are the directories `kubectl apply -k` is documented for.
-var kustomizations = []string{"base", "overlays/private-endpoints", "overlays/example-account"}
+var kustomizations = []string{"base", "overlays/private-endpoints", "overlays/example-account", "overlays/cos"}
 
 const (
 	namespace     = "trustjob"

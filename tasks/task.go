@@ -92,6 +92,9 @@ type Env struct {
 	// StateDir is DIR/<task> of the output directory, where earlier reports
 	// (latest.jsonl) can be read for change reports. Empty without an output dir.
 	StateDir string
+	// Previous, when set (output.cos), is where change reports read the
+	// previous run's report instead of StateDir.
+	Previous report.Previous
 }
 
 // Type describes a task type: how to decode its options, build it, and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -128,9 +129,25 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
 		"profile_id", sess.ProfileID, "profile_iam_id", sess.ProfileIAMID, "endpoints", cfg.Endpoints)
 
+	del, err := a.newDelivery(cfg, sess, o.runID, o.now, log)
+	if err != nil {
+		log.Error("cannot set up report delivery", "err", err)
+		return exitcode.Config
+	}
 	dir := cfg.Output.Dir
 	if o.outputDir != "" {
 		dir = o.outputDir
+	}
+	if dir == "" && cfg.Output.COS.Enabled() {
+		// Reports for COS are written whole to scratch space first, then
+		// streamed from there (docs/delivery.md).
+		scratch, err := os.MkdirTemp("", "trustjob-reports-")
+		if err != nil {
+			log.Error("cannot create scratch space for the COS reports", "err", err)
+			return exitcode.TaskFailed
+		}
+		defer os.RemoveAll(scratch)
+		dir = scratch
 	}
 	out, err := a.reports.NewRun(report.Options{
 		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
@@ -145,14 +162,15 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	}
 	sum := runner.Run(ctx, runner.Plan{
 		RunID: o.runID, Version: Version(), Tasks: selected, Skipped: skipped, Types: a.registry,
-		OpenReport: func(task string, s report.Schema) (runner.TaskOutput, error) { return out.Task(task, s) },
-		OutputDir:  dir,
-		Clients:    sess.Clients,
+		OpenReport: del.open(ctx, func(task string, s report.Schema) (runner.TaskOutput, error) { return out.Task(task, s) }),
+		OutputDir:  dir, Previous: del.previous(),
+		Clients: sess.Clients,
 		Identity: runner.Identity{Account: sess.Account, ProfileIAMID: sess.ProfileIAMID,
 			ProfileName: sess.ProfileName, ProfileID: sess.ProfileID},
 		TokenExchanges: sess.Exchanges,
 		Logger:         log, DryRun: o.dryRun, Now: taskNow,
 	})
+	del.finish(ctx, &sum, sess.Clients)
 	if dir != "" {
 		path := filepath.Join(dir, runner.SummaryFile)
 		if err := a.reports.WriteSummary(path, sum); err != nil {
@@ -163,7 +181,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		}
 	}
 	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
-	return sum.ExitCode
+	return del.publishIndex(ctx, dir, sum.ExitCode)
 }
 
 // loadForRun loads the configuration and logs every problem, one line each.

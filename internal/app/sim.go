@@ -1,3 +1,5 @@
+//go:build !release
+
 package app
 
 import (
@@ -62,6 +64,15 @@ func (a *app) sim(ctx context.Context, args []string) int {
 		return exitcode.TaskFailed
 	}
 	defer l.Close()
+	ds, err := startDeliverySim(l)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "sim: %v\n", err)
+		return exitcode.TaskFailed
+	}
+	defer ds.Close()
+	for k, v := range ds.Env() {
+		l.Env[k] = v
+	}
 
 	fmt.Fprintf(a.stdout, "# IBM Cloud emulator on %s (account %s, trusted profile %q).\n", l.Sim.URL(), world.AccountID, l.ProfileName)
 	fmt.Fprintln(a.stdout, "# Point trustjob at it from another shell (paste these lines, then run trustjob run or doctor):")
@@ -73,6 +84,8 @@ func (a *app) sim(ctx context.Context, args []string) int {
 	for _, k := range keys {
 		fmt.Fprintf(a.stdout, "export %s=%s\n", k, l.Env[k])
 	}
+	fmt.Fprintf(a.stdout, "# COS bucket %s and Event Notifications instance %s (API source %s) on %s.\n",
+		SimBucket, SimENInstance, SimENSource, ds.URL)
 	fmt.Fprintln(a.stdout, "# Stop with Ctrl-C.")
 
 	if err := l.RunKubelet(ctx); err != nil && ctx.Err() == nil {

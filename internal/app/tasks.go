@@ -35,7 +35,23 @@ func (a *app) tasks(_ context.Context, args []string) int {
 		}
 		describeType(a.stdout, t)
 	}
+	if len(f.Args()) == 0 {
+		fmt.Fprintln(a.stdout)
+		describeDelivery(a.stdout)
+	}
 	return exitcode.OK
+}
+
+// describeDelivery lists the access output.cos and notify.eventNotifications
+// need (docs/iam-setup.md explains the choice).
+func describeDelivery(w io.Writer) {
+	fmt.Fprintln(w, "Delivery (when configured) needs, besides the tasks' access:")
+	fmt.Fprintln(w, "  output.cos:")
+	fmt.Fprintln(w, "    - Writer on cloud-object-storage, scoped to the bucket: upload reports, copy them to latest.*, read the")
+	fmt.Fprintln(w, "      change-report baseline, delete doctor's probe object")
+	fmt.Fprintln(w, "    - or, with output.cos.latest: upload, Object Writer + Content Reader on the bucket (no copy, no delete)")
+	fmt.Fprintln(w, "  notify.eventNotifications:")
+	fmt.Fprintln(w, "    - Event Notifications Publisher on event-notifications, scoped to the instance: send the run's notification")
 }
 
 // describeType prints one task type for `trustjob tasks`.

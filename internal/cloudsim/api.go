@@ -78,9 +78,6 @@ var (
 	ParsePublicKeysPEM = core.ParsePublicKeysPEM
 )
 
-// KnownActions are the IAM actions the emulated endpoints check.
-var KnownActions = core.KnownActions
-
 // Markers and well-known ids.
 const (
 	ExemptMarker        = account.ExemptMarker

@@ -30,25 +30,38 @@
 //	usage/      Usage Reports
 //	resources/  Resource Controller and Manager, Global Search and Tagging
 //	            (with the lazily generated resource data they share)
+//	testenv/    the harness of these packages' own tests
 //
 // # Mounting a service
 //
-// A service is a package with a mount function that registers its routes on
-// the shared server; each route names its service (log, faults, error body)
-// and the IAM action it needs ("" for none), and the chain does the rest:
+// A service is a package (internal/cloudsim/cos, say) with a mount function
+// that registers its routes on the shared server. Each route names its service
+// (for the request log, Fault.Service and the error body) and the IAM action
+// it needs ("" for none); the chain does the rest, and the handler gets the
+// verified caller:
 //
 //	func Mount(srv *core.Server, w *account.World) {
 //		srv.Handle(core.Route{Pattern: "GET /v1/things", Service: "things",
 //			Action: "things.thing.read", Handler: list})
 //	}
 //
-// Then add one entry to Services (services.go) with the SDK's URL variable for
-// the service, add its action names to core.KnownActions (core/services.go), and
-// write its contract tests against New or StartLocal through the official SDK
-// client. A service with its own state keeps it in its package (created in
-// Mount, guarded by the World's lock or its own); one whose state belongs in
-// fixtures adds a part to account.World. core.Route.Handler gets the verified
-// caller; an existing http.Handler fits with core.Adapt.
+// Then:
+//
+//   - add one entry to Services (services.go), with the IBM SDK's URL
+//     variable(s) for the service, so Env and `trustjob sim` point clients at it;
+//   - add the service name and its actions to core/services.go (Service*,
+//     Action*, KnownActions), so grants and Revoke know them;
+//   - write its contract tests through the official SDK client with testenv
+//     (testenv.New(t, spec, opts, Mount, iamtoken.Mount) signs in as trustjob).
+//
+// A service that already is an http.Handler mounts it with
+// core.Route{..., Handler: core.Adapt(h)} (core.CallerFrom gives the caller);
+// one whose errors are not JSON (COS answers S3's XML) sets its body with
+// srv.SetErrorWriter, so refusals and injected faults look like the service's.
+// State the service alone keeps lives in its package, created in Mount. State
+// that fixtures and tests reach goes on account.World as a field of the
+// service package's type, mounted like resources: the entry's Mount is
+// func(srv, w) { cos.Mount(srv, &w.RWMutex, &w.COS) }.
 package cloudsim
 
 import (

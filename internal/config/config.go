@@ -67,7 +67,9 @@ type Config struct {
 	// service endpoint override. Exact names, no wildcards, no ports.
 	AllowedHosts []string `yaml:"allowedHosts"`
 	Output       Output   `yaml:"output"`
-	Tasks        []Task   `yaml:"tasks"`
+	// Notify says who is told how a run went (docs/delivery.md).
+	Notify Notify `yaml:"notify"`
+	Tasks  []Task `yaml:"tasks"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -91,6 +93,9 @@ type Output struct {
 	// run-summary.json. Empty: rows go to stdout only.
 	Dir     string   `yaml:"dir"`
 	Formats []string `yaml:"formats"`
+	// COS, when set, also writes every report to a Cloud Object Storage
+	// bucket (docs/delivery.md).
+	COS *COS `yaml:"cos"`
 }
 
 // Task is one configured task instance.

@@ -16,6 +16,7 @@ func (c *checker) validate(cfg *Config, refused map[string]bool) {
 	c.auth(cfg)
 	c.general(cfg)
 	c.output(&cfg.Output)
+	c.delivery(cfg)
 	c.tasks(cfg, refused)
 }
 

@@ -81,6 +81,7 @@ func Run(ctx context.Context, in Input) Report {
 		if d.endpoint(ctx) {
 			if sess := d.exchange(ctx); sess != nil {
 				d.probes(ctx, sess)
+				d.delivery(ctx, sess)
 			}
 		}
 	}

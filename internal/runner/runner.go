@@ -57,7 +57,10 @@ type Plan struct {
 	OpenReport func(task string, schema report.Schema) (TaskOutput, error)
 	// OutputDir is the report directory ("" for stdout only); a task's
 	// Env.StateDir is OutputDir/<task>.
-	OutputDir      string
+	OutputDir string
+	// Previous, when set (output.cos), is where change reports read the
+	// previous run's report (tasks.Env.Previous).
+	Previous       report.Previous
 	Clients        *ibmcloud.Clients
 	Identity       Identity
 	TokenExchanges func() int64
@@ -142,7 +145,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	}
 	env := tasks.Env{
 		Logger: log, Clients: p.Clients, Account: p.Identity.Account, ProfileIAMID: p.Identity.ProfileIAMID,
-		TaskName: t.Name, Now: p.now(), DryRun: dryRun,
+		TaskName: t.Name, Now: p.now(), DryRun: dryRun, Previous: p.Previous,
 		Actions: action.New(action.Config{DryRun: dryRun, Logger: log}),
 	}
 	if p.OutputDir != "" {

@@ -71,6 +71,8 @@ type Summary struct {
 	// Requests counts HTTP requests per IBM Cloud service.
 	Requests       map[string]int64 `json:"requests"`
 	TokenExchanges int64            `json:"token_exchanges"`
+	// Delivery is output.cos and notify (nil when neither is configured).
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
 
 func (p *Plan) summary(results []TaskResult, started, finished time.Time) Summary {

@@ -1,9 +1,12 @@
 package inventory
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -34,15 +37,40 @@ var fieldColumns = [fieldCount]string{"name", "state", "resource_plan_id", "reso
 type fieldHashes [fieldCount]uint32
 
 type baseline struct {
-	path      string
+	src       baselineSource
 	keys      []uint64
 	fields    []fieldHashes
 	seen      []uint64 // bit set over keys
 	tagsKnown bool     // the previous run read tags
 }
 
-// readJSONL reads a JSONL report row by row (report.ReadJSONL).
-var readJSONL = report.ReadJSONL
+// baselineSource is where the previous report is read from: the output
+// directory's latest.jsonl, or (output.cos) the bucket through
+// report.Previous. open is called once per pass and streams.
+type baselineSource struct {
+	name string
+	open func() (io.ReadCloser, error)
+}
+
+func fileSource(path string) baselineSource {
+	return baselineSource{name: path, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
+func previousSource(ctx context.Context, p report.Previous, task string) baselineSource {
+	return baselineSource{name: p.Describe(task, "jsonl"), open: func() (io.ReadCloser, error) {
+		return p.OpenLatest(ctx, task, "jsonl")
+	}}
+}
+
+// readJSONL reads a JSONL report row by row, holding one row at a time.
+var readJSONL = func(src baselineSource, fn func(report.Row) error) error {
+	rc, err := src.open()
+	if err != nil {
+		return fmt.Errorf("read report: %w", err)
+	}
+	defer rc.Close()
+	return report.ReadJSONLFrom(src.name, rc, fn)
+}
 
 // isInstanceRow: instance rows of an inventory report (change rows are not
 // part of the baseline).
@@ -52,11 +80,11 @@ func isInstanceRow(r report.Row) bool {
 	return (rec == "" || rec == recordInstance) && crn != ""
 }
 
-// loadBaseline indexes the previous report at path. A missing file is no
-// baseline (nil, nil).
-func loadBaseline(path string) (*baseline, error) {
-	b := &baseline{path: path}
-	err := readJSONL(path, func(r report.Row) error {
+// loadBaseline indexes the previous report. A missing one is no baseline
+// (nil, nil).
+func loadBaseline(src baselineSource) (*baseline, error) {
+	b := &baseline{src: src}
+	err := readJSONL(src, func(r report.Row) error {
 		if !isInstanceRow(r) {
 			return nil
 		}
@@ -71,7 +99,7 @@ func loadBaseline(path string) (*baseline, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read previous inventory %s: %w", path, err)
+		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
 	sort.Sort(byKey{b})
 	b.keys, b.fields = slices.Clip(b.keys), slices.Clip(b.fields)
@@ -116,7 +144,7 @@ func (b *baseline) compare(k int, cur fieldHashes, tagsNow bool) []string {
 // unseen reads the previous report again and calls fn with every instance row
 // no current row matched.
 func (b *baseline) unseen(fn func(report.Row) error) error {
-	err := readJSONL(b.path, func(r report.Row) error {
+	err := readJSONL(b.src, func(r report.Row) error {
 		if !isInstanceRow(r) {
 			return nil
 		}
@@ -128,7 +156,7 @@ func (b *baseline) unseen(fn func(report.Row) error) error {
 		return fn(r)
 	})
 	if err != nil {
-		return fmt.Errorf("read previous inventory %s: %w", b.path, err)
+		return fmt.Errorf("read previous inventory %s: %w", b.src.name, err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -114,7 +115,7 @@ func (r *run) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.loadBaseline()
+	r.loadBaseline(ctx)
 	if o.IncludeReclamations {
 		if err := r.loadReclamations(ctx); err != nil {
 			return err
@@ -222,14 +223,23 @@ func (r *run) resolveGroups(ctx context.Context) ([]string, error) {
 
 // loadBaseline reads the previous run's latest.jsonl, if any. A report that
 // cannot be read costs the change report, not the inventory.
-func (r *run) loadBaseline() {
-	if r.env.StateDir == "" {
+func (r *run) loadBaseline(ctx context.Context) {
+	var src baselineSource
+	switch {
+	case r.env.Previous != nil:
+		src = previousSource(ctx, r.env.Previous, r.env.TaskName)
+	case r.env.StateDir != "":
+		src = fileSource(filepath.Join(r.env.StateDir, "latest.jsonl"))
+	default:
 		r.baselineNote = "none (no output directory)"
 		return
 	}
-	path := filepath.Join(r.env.StateDir, "latest.jsonl")
-	b, err := loadBaseline(path)
+	path := src.name
+	b, err := loadBaseline(src)
 	switch {
+	case errors.Is(err, report.ErrOtherAccount):
+		r.env.Logger.Warn("previous inventory is another account's; reporting without changes", "path", path, "err", err)
+		r.baselineNote = "none (previous report is another account's)"
 	case err != nil:
 		r.env.Logger.Warn("previous inventory unreadable; reporting without changes", "path", path, "err", err)
 		r.baselineNote = "none (previous report unreadable)"

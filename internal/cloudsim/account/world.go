@@ -16,9 +16,9 @@ import (
 // profiles, links, rules, signing keys), its resources and its identities, and
 // the access policies that decide what each caller may do.
 //
-// Each part lives in the file of the service family that owns it. Handlers take
-// the world's lock; tests that change the world while the emulator serves take it
-// too (Lock/Unlock).
+// The IAM and identity records live in this package, the resource data in
+// package resources (which serves it). Handlers take the world's lock; tests
+// that change the world while the emulator serves take it too (Lock/Unlock).
 type World struct {
 	sync.RWMutex
 
@@ -30,9 +30,9 @@ type World struct {
 	// which is how permission failures are tested.
 	Grants map[string]map[string]bool
 
-	IAM        IAMState        // iam_state.go
-	Resources  resources.State // resources_state.go
-	Identities IdentityState   // identity_state.go
+	IAM        IAMState        // iam_state.go: clusters, trusted profiles, keys
+	Resources  resources.State // package resources
+	Identities IdentityState   // identity_state.go: users, service IDs, keys, groups, policies
 }
 
 // Spec describes an account to generate. The same Spec (and seed) always gives

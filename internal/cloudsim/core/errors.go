@@ -9,8 +9,33 @@ import (
 // Error bodies differ per service family. Every shape always carries at least
 // one entry in errors: go-sdk-core indexes errors[0] and panics on an empty list.
 
-// writeError writes the documented error body of service's family.
+// ErrorWriter writes one service's error body; code is a short machine code
+// ("forbidden", "injected_fault"), message the human text.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, status int, code, message string)
+
+// SetErrorWriter makes service answer errors (refusals, limits, injected
+// faults) in its own shape, e.g. the XML of an S3-style API. Call it from the
+// service's Mount, before serving.
+func (s *Server) SetErrorWriter(service string, f ErrorWriter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.errorWriters == nil {
+		s.errorWriters = map[string]ErrorWriter{}
+	}
+	s.errorWriters[service] = f
+}
+
+// WriteError writes the documented error body of service's family: the one
+// set with SetErrorWriter, else IAM's token or Identity shape, else the IBM API
+// Handbook's.
 func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, service string, status int, code, message string) {
+	s.mu.Lock()
+	custom := s.errorWriters[service]
+	s.mu.Unlock()
+	if custom != nil {
+		custom(w, r, status, code, message)
+		return
+	}
 	trace := s.TraceID()
 	switch service {
 	case ServiceIAMToken:
@@ -50,7 +75,7 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, service stri
 	}
 }
 
-// writeTokenError writes the IAM token endpoint's "OIDC exception" body.
+// WriteTokenError writes the IAM token endpoint's "OIDC exception" body.
 func (s *Server) WriteTokenError(w http.ResponseWriter, r *http.Request, status int, code, message, details string) {
 	now := s.Now().UTC().Format("02.01.2006 15:04:05.000 UTC")
 	body := map[string]any{
@@ -94,6 +119,7 @@ func identityMessageCode(status int) string {
 	}
 }
 
+// TraceID is a fresh request id for error bodies and IAM Identity contexts.
 func (s *Server) TraceID() string {
 	return fmt.Sprintf("cloudsim-%08x-%06d", uint32(s.Now().Unix()), s.seq.Add(1))
 }

@@ -314,7 +314,7 @@ func ParsePublicKeysPEM(data []byte) ([]*SigningKey, error) {
 	return keys, nil
 }
 
-// sign returns the compact JWS of claims, with kid and alg in the header.
+// Sign returns the compact JWS of claims, with kid and alg in the header.
 func (k *SigningKey) Sign(claims jwt.Claims) (string, error) {
 	if !k.CanSign() {
 		return "", fmt.Errorf("sign jwt: key %q has no private half", k.KID)

@@ -22,6 +22,7 @@ const (
 	iamMinuteFormat = "2006-01-02T15:04-0700"
 )
 
+// FormatTime writes t as IBM's APIs write timestamps (RFC 3339, milliseconds, UTC).
 func FormatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 // FormatIAMMinute writes t as IAM writes last_authn and expires_at ("…T12:00+0000").
@@ -49,6 +50,7 @@ func PageToken(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("o=" + strconv.Itoa(offset)))
 }
 
+// ParsePageToken reads an offset back from a PageToken.
 func ParsePageToken(tok string) (int, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {

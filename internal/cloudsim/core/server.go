@@ -59,8 +59,9 @@ type Server struct {
 	// prefixes maps mounted paths to services, for the not-emulated answer.
 	prefixes routePrefixes
 
-	mu     sync.Mutex
-	faults []*Fault
+	mu           sync.Mutex
+	faults       []*Fault
+	errorWriters map[string]ErrorWriter // by service; see SetErrorWriter
 
 	inFlight atomic.Int64
 	rate     *rateLimiter

@@ -7,6 +7,7 @@ import (
 	"time"
 )
 
+// Itoa is strconv.Itoa, short for header values.
 func Itoa(n int) string { return strconv.Itoa(n) }
 
 // FastRand returns a number in [0, n) for jitter and fault rates; these need not

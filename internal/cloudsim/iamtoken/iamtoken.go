@@ -15,7 +15,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The IAM token endpoint, cr-token grant only (iam-crtoken.md §1-§6.1).
+// The IAM token endpoint, cr-token grant only (IBM's references: see the
+// package comment).
 
 const (
 	grantCRToken = "urn:ibm:params:oauth:grant-type:cr-token"
@@ -28,7 +29,8 @@ const (
 	maxTokenForm = 64 << 10
 )
 
-// Token endpoint error codes (iam-crtoken.md §5). BXNIM0399E is invented: IAM's
+// Token endpoint error codes, as IAM's answers carry them (captured answers and
+// go-sdk-core's and the IBM Cloud CLI's sources). BXNIM0399E is invented: IAM's
 // answer to an unknown profile is not public, and by default the emulator gives
 // the "not eligible" answer like IAM appears to.
 const (
@@ -86,7 +88,7 @@ func (s *api) iamToken(w http.ResponseWriter, r *http.Request, _ *core.Caller) {
 	core.WriteJSON(w, http.StatusOK, resp)
 }
 
-// crTokenResponse is the success body (iam-crtoken.md §2).
+// crTokenResponse is the success body (go-sdk-core's IamTokenServerResponse).
 type crTokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
@@ -250,8 +252,12 @@ func (id *crIdentity) attr(claim string) (string, bool) {
 
 var crTokenParser = jwt.NewParser(jwt.WithValidMethods([]string{"RS256", "ES256"}), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
 
-// verifyCRToken runs the checks of iam-crtoken.md §6.1 steps 1-5. The caller
-// holds the world's read lock.
+// verifyCRToken checks a service-account token as IAM must before trusting it:
+// a known cluster's key signed it (RS256 or ES256), its audience holds iam, it
+// is current (with leeway) and lives at most an hour, and its claims name a
+// namespace and service account. IBM documents the requirements (audience iam,
+// at most one hour), not the mechanics, so these are the emulator's. The
+// caller holds the world's read lock.
 func verifyCRToken(st *account.IAMState, raw string, now time.Time) (*crIdentity, *crTokenError) {
 	// Whether IAM tolerates a trailing newline is unknown; the emulator does,
 	// so a token written with echo still works (the doctor warns about it).

@@ -6,10 +6,10 @@
 // IAM access token; plus IAM's JWKS (/identity/keys) and OpenID configuration.
 // Access tokens it mints are the ones core's request chain accepts.
 //
-// IBM's references: https://cloud.ibm.com/docs/account?topic=account-iam-cr-token
-// ("Generating an IAM token for a compute resource"),
-// https://cloud.ibm.com/apidocs/iam-identity-token-api and go-sdk-core's
-// ContainerAuthenticator, the client trustjob signs in with.
+// IBM's references: https://cloud.ibm.com/apidocs/iam-identity-token-api (the
+// token API), https://cloud.ibm.com/docs/containers?topic=containers-pod-iam-identity
+// (trusted profiles for pods), and go-sdk-core's ContainerAuthenticator
+// (core/container_authenticator.go), the client trustjob signs in with.
 package iamtoken
 
 import (

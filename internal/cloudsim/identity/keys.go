@@ -68,51 +68,12 @@ func (s *api) idNotFound(w http.ResponseWriter, r *http.Request, what, id string
 	s.WriteError(w, r, core.ServiceIAMIdentity, http.StatusNotFound, "not_found", fmt.Sprintf("%s %s not found.", what, id))
 }
 
-// iamIdentityPage reads pagesize and pagetoken; on a bad value it answers 400.
-func (s *api) iamIdentityPage(w http.ResponseWriter, r *http.Request) (off, size int, ok bool) {
-	q := r.URL.Query()
-	size, err := core.IntParam(q, "pagesize", 20, 1, 100)
-	if err != nil {
-		s.BadRequest(w, r, core.ServiceIAMIdentity, err)
-		return 0, 0, false
-	}
-	if tok := q.Get("pagetoken"); tok != "" {
-		if off, ok = core.ParsePageToken(tok); !ok {
-			s.BadRequest(w, r, core.ServiceIAMIdentity, fmt.Errorf("invalid pagetoken %q", tok))
-			return 0, 0, false
-		}
-	}
-	return off, size, true
-}
-
-// iamIdentityList writes an IAM Identity list body: context, offset, limit,
-// first, previous and next (absolute URLs carrying pagetoken), and items.
-func (s *api) iamIdentityList(w http.ResponseWriter, r *http.Request, field string, off, size, n int, items []map[string]any) {
-	q := r.URL.Query()
-	q.Del("pagetoken")
-	link := func(o int) string {
-		lq := core.CloneQuery(q)
-		if o > 0 {
-			lq.Set("pagetoken", core.PageToken(o))
-		}
-		return core.SelfLink(r, true, lq)
-	}
-	body := map[string]any{"context": s.IdentityContext(r), "offset": off, "limit": size, "first": link(0), field: items}
-	if off > 0 {
-		body["previous"] = link(max(off-size, 0))
-	}
-	if off+size < n {
-		body["next"] = link(off + size)
-	}
-	core.WriteJSON(w, http.StatusOK, body)
-}
-
 func (s *api) listAPIKeys(w http.ResponseWriter, r *http.Request, c *core.Caller) {
 	q := r.URL.Query()
 	if !s.CheckAccount(w, r, core.ServiceIAMIdentity, q.Get("account_id"), c, false) {
 		return
 	}
-	off, size, ok := s.iamIdentityPage(w, r)
+	pg, ok := s.readPage(w, r)
 	if !ok {
 		return
 	}
@@ -165,12 +126,12 @@ func (s *api) listAPIKeys(w http.ResponseWriter, r *http.Request, c *core.Caller
 		}
 		return ""
 	})
-	lo, hi := core.PageBounds(len(keys), off, size)
+	lo, hi := pg.bounds(len(keys))
 	items := make([]map[string]any, 0, hi-lo)
 	for _, k := range keys[lo:hi] {
 		items = append(items, apiKeyJSON(s.world, k, q.Get("include_history") == "true", false))
 	}
-	s.iamIdentityList(w, r, "apikeys", off, size, len(keys), items)
+	s.writeList(w, r, "apikeys", pg, len(keys), items)
 }
 
 func (s *api) getAPIKey(w http.ResponseWriter, r *http.Request, c *core.Caller) {
@@ -220,7 +181,7 @@ func (s *api) listServiceIDs(w http.ResponseWriter, r *http.Request, c *core.Cal
 	if !s.CheckAccount(w, r, core.ServiceIAMIdentity, q.Get("account_id"), c, q.Get("pagetoken") == "") {
 		return
 	}
-	off, size, ok := s.iamIdentityPage(w, r)
+	pg, ok := s.readPage(w, r)
 	if !ok {
 		return
 	}
@@ -243,12 +204,12 @@ func (s *api) listServiceIDs(w http.ResponseWriter, r *http.Request, c *core.Cal
 		}
 		return ""
 	})
-	lo, hi := core.PageBounds(len(sids), off, size)
+	lo, hi := pg.bounds(len(sids))
 	items := make([]map[string]any, 0, hi-lo)
 	for _, x := range sids[lo:hi] {
 		items = append(items, serviceIDJSON(s.world, x, q.Get("include_history") == "true", false))
 	}
-	s.iamIdentityList(w, r, "serviceids", off, size, len(sids), items)
+	s.writeList(w, r, "serviceids", pg, len(sids), items)
 }
 
 func (s *api) getServiceID(w http.ResponseWriter, r *http.Request, c *core.Caller) {

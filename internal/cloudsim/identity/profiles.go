@@ -5,18 +5,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/trustjob/trustjob/internal/cloudsim/account"
 	"github.com/trustjob/trustjob/internal/cloudsim/core"
 )
 
 // IAM Identity v1: trusted profiles, their links and claim rules, and the
-// account's identity settings (platform-apis.md §4, iam-crtoken.md §6).
+// account's identity settings (https://cloud.ibm.com/apidocs/iam-identity-token-api,
+// https://cloud.ibm.com/docs/containers?topic=containers-pod-iam-identity).
 
 func (s *api) routesProfiles() {
 	for _, rt := range []core.Route{
@@ -33,9 +32,6 @@ func (s *api) routesProfiles() {
 	}
 }
 
-// tpTime formats a timestamp the way IAM Identity does (RFC 3339, ms, Z).
-func tpTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
 func (s *api) tpBadRequest(w http.ResponseWriter, r *http.Request, format string, args ...any) {
 	s.WriteError(w, r, core.ServiceIAMIdentity, http.StatusBadRequest, "invalid_request", fmt.Sprintf(format, args...))
 }
@@ -43,7 +39,7 @@ func (s *api) tpBadRequest(w http.ResponseWriter, r *http.Request, format string
 func tpProfileJSON(p *account.Profile, activity, history bool) map[string]any {
 	m := map[string]any{
 		"id": p.ID, "entity_tag": p.EntityTag, "crn": p.CRN, "name": p.Name, "description": p.Description,
-		"created_at": tpTime(p.CreatedAt), "modified_at": tpTime(p.ModifiedAt),
+		"created_at": core.FormatTime(p.CreatedAt), "modified_at": core.FormatTime(p.ModifiedAt),
 		"iam_id": p.IAMID, "account_id": p.AccountID,
 	}
 	if history {
@@ -52,7 +48,7 @@ func tpProfileJSON(p *account.Profile, activity, history bool) map[string]any {
 	if activity {
 		a := map[string]any{"authn_count": p.AuthnCount}
 		if p.LastAuthn != nil {
-			a["last_authn"] = tpTime(*p.LastAuthn)
+			a["last_authn"] = core.FormatTime(*p.LastAuthn)
 		}
 		m["activity"] = a
 	}
@@ -68,7 +64,7 @@ func tpLinkJSON(l *account.Link) map[string]any {
 		}
 	}
 	m := map[string]any{
-		"id": l.ID, "entity_tag": l.EntityTag, "created_at": tpTime(l.CreatedAt), "modified_at": tpTime(l.ModifiedAt),
+		"id": l.ID, "entity_tag": l.EntityTag, "created_at": core.FormatTime(l.CreatedAt), "modified_at": core.FormatTime(l.ModifiedAt),
 		"cr_type": l.CRType, "is_cross_account": l.IsCrossAccount, "link": target,
 	}
 	if l.Name != "" {
@@ -83,7 +79,7 @@ func tpRuleJSON(r *account.Rule) map[string]any {
 		conds = append(conds, map[string]string{"claim": c.Claim, "operator": c.Operator, "value": c.Value})
 	}
 	m := map[string]any{
-		"id": r.ID, "entity_tag": r.EntityTag, "created_at": tpTime(r.CreatedAt), "modified_at": tpTime(r.ModifiedAt),
+		"id": r.ID, "entity_tag": r.EntityTag, "created_at": core.FormatTime(r.CreatedAt), "modified_at": core.FormatTime(r.ModifiedAt),
 		"type": r.Type, "expiration": r.Expiration, "conditions": conds,
 	}
 	for k, v := range map[string]string{"name": r.Name, "cr_type": r.CRType, "realm_name": r.RealmName} {
@@ -94,53 +90,14 @@ func tpRuleJSON(r *account.Rule) map[string]any {
 	return m
 }
 
-// tpPageParams reads pagesize (1-100, default 20) and pagetoken.
-func tpPageParams(q url.Values) (size, offset int, err error) {
-	size, err = core.IntParam(q, "pagesize", 20, 1, 100)
-	if err != nil {
-		return 0, 0, err
-	}
-	if v := q.Get("pagetoken"); v != "" {
-		n, ok := core.ParsePageToken(v)
-		if !ok {
-			return 0, 0, fmt.Errorf("invalid pagetoken '%s'", core.Clip(v, 50))
-		}
-		offset = n
-	}
-	return size, offset, nil
-}
-
-// tpPageLinks returns first, previous and next URLs of a page, keeping the
-// request's other query parameters.
-func tpPageLinks(r *http.Request, size, offset, total int) (first, prev, next string) {
-	link := func(off int, withToken bool) string {
-		q := r.URL.Query()
-		q.Del("pagetoken")
-		q.Set("pagesize", strconv.Itoa(size))
-		if withToken {
-			q.Set("pagetoken", core.PageToken(off))
-		}
-		return core.BaseURL(r) + r.URL.Path + "?" + q.Encode()
-	}
-	first = link(0, false)
-	if offset > 0 {
-		prev = link(max(0, offset-size), offset-size > 0)
-	}
-	if offset+size < total {
-		next = link(offset+size, true)
-	}
-	return first, prev, next
-}
-
 func (s *api) listProfiles(w http.ResponseWriter, r *http.Request, c *core.Caller) {
 	q := r.URL.Query()
 	acct := q.Get("account_id")
 	if !s.CheckAccount(w, r, core.ServiceIAMIdentity, acct, c, true) {
 		return
 	}
-	size, offset, err := tpPageParams(q)
-	if err != nil {
-		s.tpBadRequest(w, r, "%s", err)
+	pg, ok := s.readPage(w, r)
+	if !ok {
 		return
 	}
 	filter, err := tpParseFilter(q.Get("filter"))
@@ -166,22 +123,13 @@ func (s *api) listProfiles(w http.ResponseWriter, r *http.Request, c *core.Calle
 	if less != nil {
 		slices.SortStableFunc(match, less)
 	}
-	page := make([]map[string]any, 0, size)
-	for i := offset; i < len(match) && i < offset+size; i++ {
-		page = append(page, tpProfileJSON(match[i], false, history))
+	lo, hi := pg.bounds(len(match))
+	items := make([]map[string]any, 0, hi-lo)
+	for _, p := range match[lo:hi] {
+		items = append(items, tpProfileJSON(p, false, history))
 	}
 	s.world.RUnlock()
-
-	body := map[string]any{"context": s.IdentityContext(r), "offset": offset, "limit": size, "profiles": page}
-	first, prev, next := tpPageLinks(r, size, offset, len(match))
-	body["first"] = first
-	if prev != "" {
-		body["previous"] = prev
-	}
-	if next != "" {
-		body["next"] = next
-	}
-	core.WriteJSON(w, http.StatusOK, body)
+	s.writeList(w, r, "profiles", pg, len(match), items)
 }
 
 func tpProfileOrder(sort, order string) (func(a, b *account.Profile) int, error) {
@@ -197,9 +145,9 @@ func tpProfileOrder(sort, order string) (func(a, b *account.Profile) int, error)
 	case "description":
 		key = func(p *account.Profile) string { return strings.ToLower(p.Description) }
 	case "created_at":
-		key = func(p *account.Profile) string { return tpTime(p.CreatedAt) }
+		key = func(p *account.Profile) string { return core.FormatTime(p.CreatedAt) }
 	case "modified_at":
-		key = func(p *account.Profile) string { return tpTime(p.ModifiedAt) }
+		key = func(p *account.Profile) string { return core.FormatTime(p.ModifiedAt) }
 	default:
 		return nil, fmt.Errorf("sort must be one of created_at, description, modified_at, name; got '%s'", core.Clip(sort, 40))
 	}

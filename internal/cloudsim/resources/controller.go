@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// Resource Controller v2 and Resource Manager v2, as platform-apis.md §2–3
-// describes them: limit ≤ 100 (larger values are clamped), an opaque start
+// Resource Controller v2 and Resource Manager v2, as IBM documents them (see
+// the package comment) and the resourcecontrollerv2 SDK pages them: limit ≤ 100 (larger values are clamped), an opaque start
 // token in a relative next_url (null on the last page), rows_count = the page's
 // size, the documented filters, and the default active+provisioning state
 // filter. With start set, every other parameter is ignored: the token carries

@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// Global Search v3 (POST /v3/resources/search), as platform-apis.md §5
-// describes it: limit (default 10, at most 1000) as a query parameter, a
+// Global Search v3 (POST /v3/resources/search), as IBM documents it
+// (https://cloud.ibm.com/apidocs/search) and the globalsearchv2 SDK calls it: limit (default 10, at most 1000) as a query parameter, a
 // search_cursor whose request ignores the body's other properties, and a last
 // page with empty items. Each item carries crn plus the requested fields.
 //

@@ -15,7 +15,7 @@ import (
 // tags, reclamations and resource keys.
 //
 // Generated instances are computed from (seed, index) on demand (see
-// resources_gen.go); Groups and a small mutation overlay are all that is
+// gen.go); Groups and a small mutation overlay are all that is
 // stored. Methods that read or change the state expect the caller to hold the
 // World's lock (RLock to read, Lock to change), as handlers do.
 type State struct {

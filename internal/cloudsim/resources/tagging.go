@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Global Tagging v3 (platform-apis.md §6): GET /v3/tags with offset, limit and
+// Global Tagging v3 (https://cloud.ibm.com/apidocs/tagging, globaltaggingv1): GET /v3/tags with offset, limit and
 // total_count, filtered by tag_type and attached_to; POST /v3/tags/attach and
 // /detach with one result per resource, each with is_error.
 

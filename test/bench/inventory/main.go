@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -39,6 +40,9 @@ func main() {
 	latency := flag.Duration("latency", 20*time.Millisecond, "emulated latency per request")
 	inFlight := flag.Int("in-flight", 8, "requests in flight the emulator accepts (429 beyond); also the task's maxConcurrency")
 	big := flag.Int("big", 1_000_000, "instances for the memory part")
+	runs := flag.Int("runs", 0, "memory part: runs one after the other, the second with the first's report as its change-report baseline (default 1, 2 with -cos)")
+	memLimit := flag.String("memlimit", "", "memory part: GOMEMLIMIT of the trustjob run process only (e.g. 64MiB)")
+	withCOS := flag.Bool("cos", false, "memory part: also upload to the emulator's COS bucket and run twice, the second run's change report reading its baseline from the bucket")
 	flag.Parse()
 	log.SetFlags(0)
 	fmt.Printf("machine: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
@@ -46,7 +50,7 @@ func main() {
 		speed(*instances, *groups, *skew, *latency, *inFlight)
 	}
 	if *part == "all" || *part == "memory" {
-		memory(*big, *groups, *skew)
+		memory(*big, *groups, *skew, *withCOS, *runs, *memLimit)
 	}
 }
 
@@ -129,7 +133,7 @@ func (c *collector) Write(r report.Row) error {
 // memory runs the real trustjob binary against `trustjob sim` (a separate
 // process, so the emulator's memory is not counted) on a large account, with
 // JSONL output, and reads the binary's peak RSS from the kernel.
-func memory(n, groups int, skew float64) {
+func memory(n, groups int, skew float64, withCOS bool, runs int, memLimit string) {
 	dir, err := os.MkdirTemp("", "bench-inventory-mem-")
 	check(err)
 	defer os.RemoveAll(dir)
@@ -158,28 +162,82 @@ func memory(n, groups int, skew float64) {
 	}
 	go func() { _, _ = bufio.NewReader(out).WriteTo(discard{}) }()
 
+	output := "output: {formats: [jsonl]}"
+	if withCOS {
+		// The sim serves the bucket and points TRUSTJOB_COS_ENDPOINT at it.
+		output = "output: {formats: [jsonl], cos: {bucket: trustjob-reports, endpoint: us-south}}"
+		if runs == 0 {
+			runs = 2
+		}
+	}
+	if runs == 0 {
+		runs = 1
+	}
+	if memLimit != "" {
+		env = append(env, "GOMEMLIMIT="+memLimit)
+	}
 	cfg := filepath.Join(dir, "config.yaml")
 	check(os.WriteFile(cfg, []byte(`apiVersion: trustjob/v1
 kind: Config
 auth: {profileName: trustjob-runner}
 allowedHosts: [127.0.0.1]
 deadline: 30m
-output: {formats: [jsonl]}
+`+output+`
 tasks:
   - {name: inventory, type: inventory, timeout: 30m}
 `), 0o644))
-	run := exec.Command(bin, "run", "--config", cfg, "--output-dir", filepath.Join(dir, "out"), "--log-format", "json")
-	run.Env = env
-	run.Stderr = os.Stderr
-	fmt.Printf("\n== memory: trustjob run, %d instances in %d groups, JSONL output\n", n, groups)
-	start := time.Now()
-	check(run.Run())
-	ru := run.ProcessState.SysUsage().(*syscall.Rusage)
-	fi, err := os.Stat(filepath.Join(dir, "out", "inventory", "latest.jsonl"))
-	check(err)
-	fmt.Printf("wall time:     %.1fs\n", time.Since(start).Seconds())
-	fmt.Printf("report:        %.0f MiB of JSONL\n", float64(fi.Size())/(1<<20))
-	fmt.Printf("peak RSS:      %.1f MiB (target at most 80 MiB)\n", float64(ru.Maxrss)/1024)
+	for i := 1; i <= runs; i++ {
+		// Without COS every run writes to the same directory: the second
+		// reads the first's latest.jsonl as its baseline.
+		out := filepath.Join(dir, "out")
+		if withCOS {
+			out = filepath.Join(dir, fmt.Sprintf("out%d", i))
+		}
+		run := exec.Command(bin, "run", "--config", cfg, "--output-dir", out, "--log-format", "json")
+		run.Env = env
+		run.Stderr = os.Stderr
+		what := fmt.Sprintf("JSONL output, run %d of %d", i, runs)
+		if withCOS {
+			what = fmt.Sprintf("JSONL output uploaded to COS, run %d of 2 (baseline: %s)", i, map[int]string{1: "none", 2: "the bucket's latest.jsonl"}[i])
+		}
+		fmt.Printf("\n== memory: trustjob run, %d instances in %d groups, %s\n", n, groups, what)
+		start := time.Now()
+		check(run.Run())
+		ru := run.ProcessState.SysUsage().(*syscall.Rusage)
+		fi, err := os.Stat(filepath.Join(out, "inventory", "latest.jsonl"))
+		check(err)
+		fmt.Printf("wall time:     %.1fs\n", time.Since(start).Seconds())
+		fmt.Printf("report:        %.0f MiB of JSONL\n", float64(fi.Size())/(1<<20))
+		if withCOS || runs > 1 {
+			b, err := os.ReadFile(filepath.Join(out, "run-summary.json"))
+			check(err)
+			fmt.Printf("summary:       %s\n", summaryLine(b))
+		}
+		fmt.Printf("peak RSS:      %.1f MiB (target at most 80 MiB)%s\n", float64(ru.Maxrss)/1024, map[bool]string{true: ", GOMEMLIMIT=" + memLimit}[memLimit != ""])
+	}
+}
+
+// summaryLine picks what the COS benchmark reports from run-summary.json.
+func summaryLine(b []byte) string {
+	var s struct {
+		Requests map[string]int64 `json:"requests"`
+		Tasks    []struct {
+			Summary map[string]any `json:"summary"`
+		} `json:"tasks"`
+		Delivery struct {
+			COS struct {
+				Objects []string `json:"objects"`
+				Failed  bool     `json:"failed"`
+			} `json:"cos"`
+		} `json:"delivery"`
+		TokenExchanges int64 `json:"token_exchanges"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil || len(s.Tasks) == 0 {
+		return "unreadable"
+	}
+	return fmt.Sprintf("%d COS requests, %d objects, delivery failed %v, %d token exchange(s), baseline %v, changes %v",
+		s.Requests["cloud-object-storage"], len(s.Delivery.COS.Objects), s.Delivery.COS.Failed, s.TokenExchanges,
+		s.Tasks[0].Summary["baseline"], s.Tasks[0].Summary["changes"])
 }
 
 type discard struct{}
