@@ -46,6 +46,15 @@ type Options struct {
 	// MaxLogEntries bounds the request log kept in memory (default 1,000,000);
 	// counters keep counting past it.
 	MaxLogEntries int
+	// LenientCRToken makes the token endpoint trim whitespace around the
+	// cr_token and accept a 3607 s lifetime. By default it takes the token as
+	// go-sdk-core sends it (the file, unchanged) and caps the lifetime at the
+	// hour IBM documents: whether IAM is more lenient is unverified.
+	LenientCRToken bool
+	// AccessTokenSubType is the access token's sub_type claim (default
+	// "ComputeResource", as a public capture of a cr-token exchange shows;
+	// trustjob reads no sub_type).
+	AccessTokenSubType string
 }
 
 // Server is the emulator's HTTP front: one ServeMux behind the common chain
@@ -93,6 +102,9 @@ func NewServer(account Account, opts Options) *Server {
 	}
 	if opts.MaxLogEntries == 0 {
 		opts.MaxLogEntries = 1_000_000
+	}
+	if opts.AccessTokenSubType == "" {
+		opts.AccessTokenSubType = "ComputeResource"
 	}
 	s := &Server{opts: opts, account: account, mux: http.NewServeMux(), log: newRequestLog(opts.MaxLogEntries)}
 	if opts.RatePerSecond > 0 {
