@@ -106,12 +106,35 @@ func searchTagging(sub string) func(string) string {
 	}
 }
 
-// IAM is the IAM token endpoint's row in Hosts (service ServiceIAMToken).
-var iamHost = Host{
-	Service: ServiceIAMToken, Public: "https://iam.cloud.ibm.com",
-	CSE: regional("private.", ".iam.cloud.ibm.com"), CSEWhy: "IAM's regional private endpoint (IBM docs, Tables 10-12)",
-	VPE: "https://private.iam.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:iam-svcs:global:::endpoint:private.iam.cloud.ibm.com",
+// platform is the usual shape: public https://HOST, cloud service endpoints
+// private.<region>.HOST, VPE private.HOST behind a gateway whose target CRN
+// names the service.
+func platform(service, host, crnService, why string) Host {
+	return Host{
+		Service: service, Public: "https://" + host,
+		CSE: regional("private.", "."+host), CSEWhy: why,
+		VPE: "https://private." + host, VPETarget: vpeTarget(crnService, "private."+host),
+	}
 }
+
+// searchAndTagging: public SUB.global-search-tagging..., private hosts
+// SUB.private[.us-south].global-search-tagging...
+func searchAndTagging(service, sub, crnService, why string) Host {
+	host := sub + ".private.global-search-tagging.cloud.ibm.com"
+	return Host{
+		Service: service, Public: "https://" + sub + ".global-search-tagging.cloud.ibm.com",
+		CSE: searchTagging(sub), CSEWhy: why,
+		VPE: "https://" + host, VPETarget: vpeTarget(crnService, host),
+	}
+}
+
+func vpeTarget(crnService, host string) string {
+	return "crn:v1:bluemix:public:" + crnService + ":global:::endpoint:" + host
+}
+
+// iamHost is the IAM token endpoint's row in Hosts; IAM Identity, Access
+// Groups and Policy Management share its hosts.
+var iamHost = platform(ServiceIAMToken, "iam.cloud.ibm.com", "iam-svcs", "IAM's regional private endpoint (IBM docs, Tables 10-12)")
 
 // Hosts lists every service trustjob calls, the IAM token endpoint first.
 var Hosts = []Host{
@@ -119,40 +142,18 @@ var Hosts = []Host{
 	withService(iamHost, ServiceIAMIdentity),
 	withService(iamHost, ServiceAccessGroups),
 	withService(iamHost, ServicePolicyManagement),
-	{
-		Service: ServiceResourceController, Public: "https://resource-controller.cloud.ibm.com",
-		CSE:    regional("private.", ".resource-controller.cloud.ibm.com"),
-		CSEWhy: "Resource Controller's endpoint for classic and non-US VPC infrastructure (RC API docs, Endpoint URLs)",
-		VPE:    "https://private.resource-controller.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:resource-controller:global:::endpoint:private.resource-controller.cloud.ibm.com",
-	},
-	{
-		Service: ServiceResourceManager, Public: "https://resource-controller.cloud.ibm.com",
-		CSE:    regional("private.", ".resource-controller.cloud.ibm.com"),
-		CSEWhy: "Resource Manager's regional private endpoint (IBM docs, Table 16; it has no global one)",
-		VPE:    "https://private.resource-controller.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:resource-controller:global:::endpoint:private.resource-controller.cloud.ibm.com",
-	},
-	{
-		Service: ServiceGlobalSearch, Public: "https://api.global-search-tagging.cloud.ibm.com",
-		CSE: searchTagging("api"), CSEWhy: "Global Search's private endpoint (IBM docs, Table 8: Dallas and global only)",
-		VPE: "https://api.private.global-search-tagging.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:global-search-tagging:global:::endpoint:api.private.global-search-tagging.cloud.ibm.com",
-	},
-	{
-		Service: ServiceGlobalTagging, Public: "https://tags.global-search-tagging.cloud.ibm.com",
-		CSE: searchTagging("tags"), CSEWhy: "Global Tagging's private endpoint (IBM docs, Table 9: Dallas and global only)",
-		VPE: "https://tags.private.global-search-tagging.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:ghost-tags:global:::endpoint:tags.private.global-search-tagging.cloud.ibm.com",
-	},
-	{
-		Service: ServiceUsageReports, Public: "https://billing.cloud.ibm.com",
-		CSE:    regional("private.", ".billing.cloud.ibm.com"),
-		CSEWhy: "Usage Reports' regional private endpoint (IBM docs, Table 5; it has no global CSE host)",
-		VPE:    "https://private.billing.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:billing:global:::endpoint:private.billing.cloud.ibm.com",
-	},
-	{
-		Service: ServiceUserManagement, Public: "https://user-management.cloud.ibm.com",
-		CSE:    regional("private.", ".user-management.cloud.ibm.com"),
-		CSEWhy: "User Management's regional private endpoint (IBM docs, Table 13; the global private host is a VPE target only)",
-		VPE:    "https://private.user-management.cloud.ibm.com", VPETarget: "crn:v1:bluemix:public:user-management:global:::endpoint:private.user-management.cloud.ibm.com",
-	},
+	platform(ServiceResourceController, "resource-controller.cloud.ibm.com", "resource-controller",
+		"Resource Controller's endpoint for classic and non-US VPC infrastructure (RC API docs, Endpoint URLs)"),
+	platform(ServiceResourceManager, "resource-controller.cloud.ibm.com", "resource-controller",
+		"Resource Manager's regional private endpoint (IBM docs, Table 16; it has no global one)"),
+	searchAndTagging(ServiceGlobalSearch, "api", "global-search-tagging",
+		"Global Search's private endpoint (IBM docs, Table 8: Dallas and global only)"),
+	searchAndTagging(ServiceGlobalTagging, "tags", "ghost-tags",
+		"Global Tagging's private endpoint (IBM docs, Table 9: Dallas and global only)"),
+	platform(ServiceUsageReports, "billing.cloud.ibm.com", "billing",
+		"Usage Reports' regional private endpoint (IBM docs, Table 5; it has no global CSE host)"),
+	platform(ServiceUserManagement, "user-management.cloud.ibm.com", "user-management",
+		"User Management's regional private endpoint (IBM docs, Table 13; the global private host is a VPE target only)"),
 }
 
 func withService(h Host, service string) Host {
