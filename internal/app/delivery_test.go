@@ -195,8 +195,9 @@ func TestCOSChangeReportAcrossRuns(t *testing.T) {
 	}
 	// Both runs' stamped objects, one latest of each kind.
 	keys := strings.Join(f.ds.COS.Keys(SimBucket), "\n")
-	for _, k := range []string{"trustjob/inventory/20260824T030000Z.jsonl", "trustjob/inventory/20260824T040000Z.jsonl",
-		"trustjob/inventory/latest.jsonl", "trustjob/inventory/latest.md", "trustjob/run-summary/20260824T040000Z.json"} {
+	// Stamps are the time then the run id (issue 12, case 22).
+	for _, k := range []string{"trustjob/inventory/20260824T030000Z-", "trustjob/inventory/20260824T040000Z-",
+		"trustjob/inventory/latest.jsonl", "trustjob/inventory/latest.md", "trustjob/run-summary/20260824T040000Z-"} {
 		if !strings.Contains(keys, k) {
 			t.Errorf("bucket lacks %s:\n%s", k, keys)
 		}

@@ -16,7 +16,6 @@ import (
 	democonfig "github.com/trustjob/trustjob/config"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/exitcode"
-	"gopkg.in/yaml.v3"
 )
 
 // demo runs the demo configuration against the emulator started in-process,
@@ -24,7 +23,7 @@ import (
 // real SDK clients and the real trusted-profile authenticator.
 func (a *app) demo(ctx context.Context, args []string) int {
 	f := a.flagSet("demo")
-	outDir := f.String("output-dir", "", "write reports to `DIR` (default: output.dir of the configuration, out/demo)")
+	outDir := f.String("output-dir", "", "write reports to `DIR` (default "+DemoOutputDir+", whatever output.dir the configuration names)")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -68,9 +67,12 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	restoreDelivery := setenv(ds.Env())
 	defer restoreDelivery()
 
+	// The demo writes only to its own directory: a configuration given with
+	// --config may name a production output.dir, whose latest.* must never
+	// become emulator data (issue 12 item 23).
 	dir := *outDir
 	if dir == "" {
-		dir = a.outputDirOf(cfgPath)
+		dir = DemoOutputDir
 	}
 	fmt.Fprintf(a.stdout, "trustjob demo: IBM Cloud emulator on %s, trusted profile %q, reports in %s\n\n",
 		sim.Sim.URL(), sim.ProfileName, dir)
@@ -93,6 +95,9 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	return code
 }
 
+// DemoOutputDir is where the demo writes without --output-dir.
+const DemoOutputDir = "out/demo"
+
 // configGiven reports whether --config was set on the command line, before or
 // after the command name. TRUSTJOB_CONFIG does not count: it names the cluster
 // configuration, not a demo.
@@ -104,22 +109,6 @@ func (a *app) configGiven(f *cmdFlags) bool {
 		}
 	})
 	return given
-}
-
-// outputDirOf reads output.dir from the configuration without validating it
-// (runWith validates and reports problems).
-func (a *app) outputDirOf(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	var cfg struct {
-		Output struct {
-			Dir string `yaml:"dir"`
-		} `yaml:"output"`
-	}
-	_ = yaml.Unmarshal(b, &cfg) // a broken file is reported by runWith
-	return cfg.Output.Dir
 }
 
 // setenv sets every variable of env and returns a func that restores the

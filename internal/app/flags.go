@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -96,7 +97,14 @@ func (f *cmdFlags) logger() (*slog.Logger, string) {
 	format, _ := logging.ParseFormat(f.common.logFormat)
 	level, _ := logging.ParseLevel(f.common.logLevel)
 	id := newRunID()
-	return logging.New(f.a.stderr, format, level).With("run_id", id), id
+	log := logging.New(f.a.stderr, format, level).With("run_id", id)
+	// Anything written through the standard library's log package (net/http
+	// has a few such lines) goes through the same handler: JSON, redacted,
+	// with the run id, never a plain-text line in the JSON stream.
+	if f.a.stderr == os.Stderr {
+		slog.SetDefault(log)
+	}
+	return log, id
 }
 
 // newRunID returns 16 random hex digits.

@@ -16,6 +16,7 @@ import (
 	"github.com/trustjob/trustjob/internal/logging"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
+	"gopkg.in/yaml.v3"
 )
 
 // signer is what a run needs from internal/auth: the offline check of the
@@ -49,6 +50,40 @@ func (fileReports) WriteSummary(path string, s runner.Summary) error {
 	return report.WriteJSONAtomic(path, s)
 }
 
+// outputKeeper is what a run needs to keep its output directory safe: the
+// directory's lock (with the sweep of what a killed run left) and the account
+// the directory belongs to. fileReports has it; a store without it (a test's
+// fake) skips both.
+type outputKeeper interface {
+	Prepare(dir, runID string, wait time.Duration, log *slog.Logger) (release func(), err error)
+	ClaimAccount(dir, account string) error
+}
+
+// Prepare takes dir's advisory lock, waiting up to wait, then sweeps the
+// temporary files a killed run left behind (no live run can own one now).
+func (fileReports) Prepare(dir, runID string, wait time.Duration, log *slog.Logger) (func(), error) {
+	lock, err := report.LockDir(dir, runID, wait)
+	if err != nil {
+		return nil, err
+	}
+	if swept := report.SweepTemp(dir); len(swept) > 0 {
+		log.Info("removed temporary files a previous run left behind", "dir", dir, "files", len(swept))
+	}
+	return lock.Unlock, nil
+}
+
+// ClaimAccount binds dir to account (report.ClaimAccount).
+func (fileReports) ClaimAccount(dir, account string) error { return report.ClaimAccount(dir, account) }
+
+// retention turns output.keep into the report package's retention.
+func retention(k config.Keep) report.Retention {
+	k = k.Effective()
+	if k.All {
+		return report.Retention{}
+	}
+	return report.Retention{Count: k.Count, Age: k.Age}
+}
+
 // runOptions is one `trustjob run`. demo and tests build it directly.
 type runOptions struct {
 	configPath string
@@ -59,7 +94,14 @@ type runOptions struct {
 	fixedNow   bool      // now comes from --now
 	log        *slog.Logger
 	runID      string
+	// lockWait is how long to wait for another run holding the output
+	// directory (default defaultLockWait).
+	lockWait time.Duration
 }
+
+// defaultLockWait is how long a run waits for an overlapping one to release
+// the output directory before it exits 75 (a later run can succeed).
+const defaultLockWait = 10 * time.Second
 
 func (a *app) run(ctx context.Context, args []string) int {
 	f := a.flagSet("run")
@@ -68,6 +110,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	dryRun := f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken")
 	outDir := f.String("output-dir", "", "write reports to `DIR` (overrides output.dir)")
 	nowFlag := f.String("now", "", "evaluate schedules at this RFC3339 `time` instead of the clock")
+	lockWait := f.Duration("lock-wait", defaultLockWait, "wait this `long` for another run to release the output directory, then exit 75")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -81,7 +124,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	log, id := f.logger()
 	return a.runWith(ctx, runOptions{
 		configPath: f.common.config, tasks: names, dryRun: *dryRun, outputDir: *outDir,
-		now: now, fixedNow: fixed, log: log, runID: id,
+		now: now, fixedNow: fixed, log: log, runID: id, lockWait: *lockWait,
 	})
 }
 
@@ -89,13 +132,16 @@ func (a *app) run(ctx context.Context, args []string) int {
 // task selection, preflight (77), sign-in (77/75), the tasks, the run summary.
 func (a *app) runWith(ctx context.Context, o runOptions) int {
 	log := o.log
+	started := time.Now()
 	cfg, ok := a.loadForRun(o.configPath, log)
 	if !ok {
+		a.configFailureSummary(o, started, "invalid configuration "+o.configPath+" (problems in the log; trustjob validate shows them)")
 		return exitcode.Config
 	}
 	selected, skipped, err := selectTasks(cfg, o.tasks, o.now)
 	if err != nil {
 		log.Error("invalid --task", "err", err)
+		a.configFailureSummary(o, started, "invalid --task: "+err.Error())
 		return exitcode.Config
 	}
 	for _, s := range skipped {
@@ -112,6 +158,32 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	defer cancel()
 	logging.BridgeSDK(log)
 
+	dir := cfg.Output.Dir
+	if o.outputDir != "" {
+		dir = o.outputDir
+	}
+	// The output directory is taken before any network call: an unwritable
+	// or busy directory fails the run before it costs a token exchange.
+	keeper, _ := a.reports.(outputKeeper)
+	if dir != "" && keeper != nil {
+		wait := o.lockWait
+		if wait == 0 {
+			wait = defaultLockWait
+		}
+		release, err := keeper.Prepare(dir, o.runID, wait, log)
+		if errors.Is(err, report.ErrLocked) {
+			log.Error("another run holds the output directory", "dir", dir, "err", err, "waited", wait.String(),
+				"hint", "runs overlap: make the CronJob's concurrencyPolicy Forbid, or give each configuration its own output.dir",
+				"exit_code", exitcode.TempFail)
+			return exitcode.TempFail
+		}
+		if err != nil {
+			log.Error("cannot open the output directory", "dir", dir, "err", err)
+			return exitcode.TaskFailed
+		}
+		defer release()
+	}
+
 	// The IBM SDK's per-service URL variables are read from the environment,
 	// as the SDK itself would.
 	settings := auth.Settings{
@@ -120,11 +192,15 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		Network: cfg.Network(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
 	}
 	if err := a.signer.Preflight(settings, time.Now()); err != nil {
-		return signInFailed(log, "preflight failed", err)
+		code := signInFailed(log, "preflight failed", err)
+		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
+		return code
 	}
 	sess, err := a.signer.SignIn(ctx, settings, log)
 	if err != nil {
-		return signInFailed(log, "sign-in failed", err)
+		code := signInFailed(log, "sign-in failed", err)
+		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
+		return code
 	}
 	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
 		"profile_id", sess.ProfileID, "profile_iam_id", sess.ProfileIAMID, "endpoints", cfg.Endpoints)
@@ -134,9 +210,14 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		log.Error("cannot set up report delivery", "err", err)
 		return exitcode.Config
 	}
-	dir := cfg.Output.Dir
-	if o.outputDir != "" {
-		dir = o.outputDir
+	if dir != "" && keeper != nil {
+		if err := keeper.ClaimAccount(dir, sess.Account); err != nil {
+			// No summary either: this directory is another account's.
+			log.Error("the output directory belongs to another account", "dir", dir, "err", err,
+				"hint", "give each account its own output.dir (or --output-dir); its reports are the baseline of change reports",
+				"exit_code", exitcode.Config)
+			return exitcode.Config
+		}
 	}
 	if dir == "" && cfg.Output.COS.Enabled() {
 		// Reports for COS are written whole to scratch space first, then
@@ -151,6 +232,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	}
 	out, err := a.reports.NewRun(report.Options{
 		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
+		RunID: o.runID, Keep: retention(cfg.Output.Keep),
 	})
 	if err != nil {
 		log.Error("cannot open the output directory", "dir", dir, "err", err)
@@ -202,6 +284,62 @@ func (a *app) loadForRun(path string, log *slog.Logger) (*config.Config, bool) {
 	return nil, false
 }
 
+// writeFailureSummary replaces run-summary.json with this run's, when no task
+// could run: a monitor reading the file must never see the previous run's
+// "succeeded" after this one failed.
+func (a *app) writeFailureSummary(dir string, o runOptions, started time.Time, code int, cause error, selected []config.Task, skipped []runner.Skip) {
+	if dir == "" {
+		return
+	}
+	finished := time.Now()
+	d := finished.Sub(started)
+	sum := runner.Summary{
+		RunID: o.runID, Version: Version(), Started: started.UTC(), Finished: finished.UTC(),
+		Duration: d.Round(time.Millisecond).String(), DurationMS: d.Milliseconds(), DryRun: o.dryRun,
+		Status: "failed", ExitCode: code, Statuses: map[runner.Status]int{}, Tasks: []runner.TaskResult{},
+		Requests: map[string]int64{}, Error: logging.RedactString(cause.Error()),
+	}
+	if code == exitcode.NoPerm {
+		sum.Status = "permission-denied"
+	}
+	for _, t := range selected {
+		sum.Tasks = append(sum.Tasks, runner.TaskResult{Name: t.Name, Type: t.Type, Status: runner.Skipped, Reason: "not started: no task ran"})
+	}
+	for _, s := range skipped {
+		sum.Tasks = append(sum.Tasks, runner.TaskResult{Name: s.Name, Type: s.Type, Status: runner.Skipped, Reason: s.Reason})
+	}
+	sum.Statuses[runner.Skipped] = len(sum.Tasks)
+	path := filepath.Join(dir, runner.SummaryFile)
+	if err := a.reports.WriteSummary(path, sum); err != nil {
+		o.log.Error("cannot write the run summary", "path", path, "err", err)
+	}
+}
+
+// configFailureSummary writes the summary of a run stopped by its
+// configuration, into the output directory the configuration or
+// --output-dir names, only if that directory exists (nothing is created from
+// a configuration that was refused) and no other run holds it.
+func (a *app) configFailureSummary(o runOptions, started time.Time, why string) {
+	dir := o.outputDir
+	if dir == "" {
+		dir = a.outputDirOf(o.configPath)
+	}
+	if dir == "" {
+		return
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return
+	}
+	if keeper, ok := a.reports.(outputKeeper); ok {
+		release, err := keeper.Prepare(dir, o.runID, 0, o.log)
+		if err != nil {
+			return
+		}
+		defer release()
+	}
+	a.writeFailureSummary(dir, o, started, exitcode.Config, errors.New(why), nil, nil)
+}
+
 // signInFailed logs a preflight or sign-in error and returns its exit code.
 func signInFailed(log *slog.Logger, msg string, err error) int {
 	code, hint := auth.ExitCode(err)
@@ -246,4 +384,20 @@ func selectTasks(cfg *config.Config, names []string, now time.Time) ([]config.Ta
 		}
 	}
 	return run, skip, nil
+}
+
+// outputDirOf reads output.dir from the configuration without validating it
+// (runWith validates and reports problems).
+func (a *app) outputDirOf(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var cfg struct {
+		Output struct {
+			Dir string `yaml:"dir"`
+		} `yaml:"output"`
+	}
+	_ = yaml.Unmarshal(b, &cfg) // a broken file is reported by runWith
+	return cfg.Output.Dir
 }

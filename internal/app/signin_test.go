@@ -107,8 +107,9 @@ output: {dir: /reports} # the harness keeps the summary in memory
 				}
 			}
 			if tt.wantCode != exitcode.OK {
-				if h.summary != nil {
-					t.Error("a run summary was written although no task ran")
+				// Issue 12 item 8: the failure is the summary's.
+				if h.summary == nil || h.summary.ExitCode != tt.wantCode || h.summary.Error == "" {
+					t.Errorf("run summary %+v, want this run's exit %d and error", h.summary, tt.wantCode)
 				}
 				return
 			}

@@ -5,6 +5,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
 
 // sim serves the emulator as a process until SIGTERM/SIGINT, so trustjob (or
@@ -27,11 +30,19 @@ func (a *app) sim(ctx context.Context, args []string) int {
 	latency := f.Duration("latency", 0, "add this much latency to every request")
 	inFlight := f.Int("max-in-flight", 0, "answer 429 beyond this many requests at once (0: no limit)")
 	reportDelay := f.Duration("report-delay", 2*time.Second, "how long IAM Identity reports stay in generation (GET answers 204)")
+	allowRemote := f.Bool("allow-remote", false, "allow --listen on an address other hosts can reach (the emulator mints tokens for anyone)")
 	if code, done := f.parse(args); done {
 		return code
 	}
 	if f.NArg() > 0 {
 		return f.fail("unexpected argument %q", f.Arg(0))
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		return f.fail("--listen %q: want HOST:PORT, e.g. 127.0.0.1:8080", *listen)
+	}
+	if !ibmcloud.IsLoopback(host) && !*allowRemote {
+		return f.fail("--listen %s is reachable from other hosts and the emulator answers anyone; use 127.0.0.1:PORT, or add --allow-remote", *listen)
 	}
 	if *fixture != "" && *generate != "" {
 		return f.fail("--fixture and --generate exclude each other")
@@ -74,15 +85,19 @@ func (a *app) sim(ctx context.Context, args []string) int {
 		l.Env[k] = v
 	}
 
-	fmt.Fprintf(a.stdout, "# IBM Cloud emulator on %s (account %s, trusted profile %q).\n", l.Sim.URL(), world.AccountID, l.ProfileName)
+	env := exportEnv(l, host)
+	fmt.Fprintf(a.stdout, "# IBM Cloud emulator on %s (listening on %s; account %s, trusted profile %q).\n", env["TRUSTJOB_IAM_URL"], *listen, world.AccountID, l.ProfileName)
+	if !ibmcloud.IsLoopback(host) {
+		fmt.Fprintln(a.stdout, "# Listening beyond loopback (--allow-remote). trustjob on another host refuses plain http: it needs an https proxy in front.")
+	}
 	fmt.Fprintln(a.stdout, "# Point trustjob at it from another shell (paste these lines, then run trustjob run or doctor):")
-	keys := make([]string, 0, len(l.Env))
-	for k := range l.Env {
+	keys := make([]string, 0, len(env))
+	for k := range env {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(a.stdout, "export %s=%s\n", k, l.Env[k])
+		fmt.Fprintf(a.stdout, "export %s=%s\n", k, env[k])
 	}
 	fmt.Fprintf(a.stdout, "# COS bucket %s and Event Notifications instance %s (API source %s) on %s.\n",
 		SimBucket, SimENInstance, SimENSource, ds.URL)
@@ -93,6 +108,32 @@ func (a *app) sim(ctx context.Context, args []string) int {
 		return exitcode.TaskFailed
 	}
 	return exitcode.OK
+}
+
+// exportEnv is the environment to print: the emulator's, with an unspecified
+// listen address (0.0.0.0, [::]) replaced by loopback, which a shell on this
+// machine can reach (http://[::]:P is not a URL a client can use).
+func exportEnv(l *cloudsim.Local, listenHost string) map[string]string {
+	u, err := url.Parse(l.Sim.URL())
+	if err != nil {
+		return l.Env
+	}
+	ip := net.ParseIP(u.Hostname())
+	if ip == nil || !ip.IsUnspecified() {
+		return l.Env
+	}
+	loop := "127.0.0.1"
+	if h := net.ParseIP(listenHost); h != nil && h.To4() == nil {
+		loop = "::1" // asked for [::]
+	}
+	u.Host = net.JoinHostPort(loop, u.Port())
+	env := l.Sim.Env(u.String())
+	for k, v := range l.Env {
+		if _, ok := env[k]; !ok {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // generators are the --generate keys and the Spec field each sets.

@@ -42,7 +42,12 @@ type delivery struct {
 // newDelivery builds the COS client and the notification sender over the
 // session's shared authenticator (no second token exchange).
 func (a *app) newDelivery(cfg *config.Config, sess *auth.Session, runID string, now time.Time, log *slog.Logger) (*delivery, error) {
+	// The same stamp as the local reports: time, then the run id, so two
+	// runs in one second never overwrite each other's summary.
 	d := &delivery{cfg: cfg, log: log, stamp: now.UTC().Format(report.StampLayout)}
+	if runID != "" {
+		d.stamp += "-" + runID
+	}
 	if sess == nil || sess.Clients == nil {
 		return d, nil
 	}

@@ -65,17 +65,18 @@ func SignIn(ctx context.Context, s Settings, log *slog.Logger) (*Session, error)
 		iamURL = s.Network.IAMURL()
 	}
 	policy := ibmcloud.NewHostPolicy(s.AllowedHosts)
-	if err := policy.Check(iamURL); err != nil {
-		return nil, fmt.Errorf("IAM endpoint %s: %w", iamURL, err)
+	origin, err := policy.CheckEndpoint(iamURL)
+	if err != nil {
+		return nil, fmt.Errorf("IAM endpoint %s: %w", ibmcloud.RedactURL(iamURL), err)
 	}
 	counter := ibmcloud.NewRequestCounter()
-	rt := newTokenTransport(ctx, s.Transport, policy, s.Retry, counter, log)
+	rt := newTokenTransport(ctx, s.Transport, origin, s.Retry, counter, log)
 	a, err := core.NewContainerAuthenticatorBuilder().
 		SetCRTokenFilename(s.CRTokenFile).
 		SetIAMProfileID(s.ProfileID).
 		SetIAMProfileName(s.ProfileName).
 		SetURL(iamURL).
-		SetClient(&http.Client{Transport: rt}).
+		SetClient(&http.Client{Transport: rt, CheckRedirect: rt.checkRedirect}).
 		Build()
 	if err != nil {
 		return nil, &SignInError{Message: "the trusted-profile settings are incomplete: " + firstLine(err.Error())}
@@ -90,12 +91,15 @@ func SignIn(ctx context.Context, s Settings, log *slog.Logger) (*Session, error)
 		return nil, &SignInError{Message: "IAM answered with an access token trustjob cannot read: " + err.Error()}
 	}
 	clients, err := ibmcloud.New(ibmcloud.Options{
-		Authenticator: a, Network: s.Network, AllowedHosts: s.AllowedHosts, Getenv: s.Getenv,
+		Authenticator: &boundedAuthenticator{a}, Network: s.Network, AllowedHosts: s.AllowedHosts, Getenv: s.Getenv,
 		Requests: counter, Transport: s.Transport, Logger: log,
 	})
 	if err != nil {
 		return nil, err
 	}
+	// The services authenticate through the bounded wrapper; callers that
+	// need the token itself (COS, doctor) get the SDK's authenticator.
+	clients.Authenticator = a
 	sess.Clients = clients
 	return sess, nil
 }

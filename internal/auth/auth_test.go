@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,7 +256,16 @@ func TestPreflight(t *testing.T) {
 	}
 	// A directory where the file should be (a mount at the file's path) fails
 	// for every user, root included.
-	tests = append(tests, struct{ name, path, want string }{"a directory", dir, "cannot be read"})
+	tests = append(tests, struct{ name, path, want string }{"a directory", dir, "not a regular file (a directory)"})
+	// Issue 12 items 13 and 14: a FIFO would block the read forever, and
+	// /dev/zero would grow it without end.
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err == nil {
+		tests = append(tests, struct{ name, path, want string }{"a FIFO", fifo, "not a regular file (a FIFO)"})
+	}
+	tests = append(tests, struct{ name, path, want string }{"/dev/zero", "/dev/zero", "not a regular file (a character device)"})
+	big := writeFile(t, strings.Repeat("a", 70<<10))
+	tests = append(tests, struct{ name, path, want string }{"larger than 64 KiB", big, "larger than 64 KiB"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := auth.Preflight(auth.Settings{CRTokenFile: tt.path}, now)
@@ -398,6 +408,7 @@ func TestSignInAnswers(t *testing.T) {
 		tls      bool
 		wantCode int
 		wantHint string
+		wantErr  string
 		attempts int64
 	}{
 		{name: "401", handler: iamError(401, "BXNIM0300E", nil), wantCode: exitcode.NoPerm, wantHint: "refused the sign-in", attempts: 1},
@@ -418,6 +429,30 @@ func TestSignInAnswers(t *testing.T) {
 			wantCode: exitcode.Config, wantHint: "allowedHosts", attempts: 1,
 		},
 		{name: "untrusted certificate: not retried", tls: true, handler: iamError(500, "", nil), wantCode: exitcode.NoPerm, wantHint: "certificate", attempts: 1},
+		{
+			// Issue 12 item 17: same allowed host, another port.
+			name: "redirect to another port of the same host: refused, not resent",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, foreign.URL+"/identity/token", http.StatusTemporaryRedirect)
+			},
+			wantCode: exitcode.Config, wantHint: "pinned to its scheme, host and port", wantErr: "redirect from http://127.0.0.1", attempts: 1,
+		},
+		{
+			// Issue 12 item 24: a 200 without a token is not a refusal.
+			name:     "200 without an access token",
+			handler:  func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{}`)) },
+			wantCode: exitcode.TempFail, wantHint: "broken answer", wantErr: "answered 200 without a usable access token", attempts: 1,
+		},
+		{
+			// Issue 12 item 10: IAM's answer is capped.
+			name: "an answer larger than 1 MiB",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(`{"access_token":"`))
+				w.Write(bytes.Repeat([]byte("a"), 2<<20))
+				w.Write([]byte(`"}`))
+			},
+			wantCode: exitcode.TempFail, wantHint: "few KiB", wantErr: "larger than 1024 KiB", attempts: 1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -442,6 +477,9 @@ func TestSignInAnswers(t *testing.T) {
 			t.Logf("exit %d: %v; hint: %s", code, err, hint)
 			if code != tt.wantCode || !strings.Contains(hint, tt.wantHint) {
 				t.Errorf("exit %d, hint %q (err %v); want %d and %q", code, hint, err, tt.wantCode, tt.wantHint)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %q, want %q in it", err, tt.wantErr)
 			}
 			if n := base.n.Load(); n != tt.attempts {
 				t.Errorf("%d attempts, want %d", n, tt.attempts)

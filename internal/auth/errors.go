@@ -104,7 +104,14 @@ func ExitCode(err error) (int, string) {
 		return exitcode.NoPerm, se.Hint()
 	case errors.Is(err, ibmcloud.ErrHostNotAllowed):
 		return exitcode.Config, "list the host under allowedHosts in the configuration, or remove the endpoint override"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case errors.Is(err, ibmcloud.ErrInsecureEndpoint):
+		return exitcode.Config, "use an https URL: the access token never travels over plain http except to a loopback host"
+	case errors.Is(err, ibmcloud.ErrOriginChanged):
+		return exitcode.Config, "each endpoint is pinned to its scheme, host and port, and redirects that change any of them are refused; " +
+			"point the endpoint at the final URL, or list a host of yours under allowedHosts"
+	case errors.Is(err, context.Canceled):
+		return exitcode.TempFail, "the process was asked to stop during sign-in"
+	case errors.Is(err, context.DeadlineExceeded):
 		return exitcode.TempFail, "the run's deadline ended the sign-in"
 	}
 	return exitcode.NoPerm, "check the trusted profile and the token (`trustjob doctor`)"

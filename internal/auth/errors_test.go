@@ -30,7 +30,7 @@ func TestExitCode(t *testing.T) {
 		{"temporary", &auth.SignInError{Status: 503, Temporary: true}, exitcode.TempFail, "next run"},
 		{"host not allowed", fmt.Errorf("IAM endpoint: %w", ibmcloud.ErrHostNotAllowed), exitcode.Config, "allowedHosts"},
 		{"deadline", fmt.Errorf("sign in: %w", context.DeadlineExceeded), exitcode.TempFail, "deadline"},
-		{"cancelled", context.Canceled, exitcode.TempFail, "deadline"},
+		{"cancelled", context.Canceled, exitcode.TempFail, "asked to stop"},
 		{"anything else", errors.New("surprise"), exitcode.NoPerm, "doctor"},
 	}
 	for _, tt := range tests {

@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/trustjob/trustjob/internal/safefile"
 )
 
 // maxTokenSize bounds what is read of the token file (projected tokens are
@@ -40,19 +41,23 @@ func Preflight(s Settings, now time.Time) error {
 	return nil
 }
 
+// ReadTokenFile reads the projected token the way run does (doctor uses it
+// too): a regular file (a FIFO or /dev/zero is refused without blocking), at
+// most 64 KiB, trimmed. Errors are *PreflightError.
+func ReadTokenFile(path string) ([]byte, error) { return readToken(path) }
+
 func readToken(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	b, err := safefile.ReadFile(path, maxTokenSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &PreflightError{Path: path, Problem: "does not exist"}
 	case errors.Is(err, fs.ErrPermission):
 		return nil, &PreflightError{Path: path, Problem: "is not readable by this user (uid " + fmt.Sprint(os.Getuid()) + ")"}
+	case errors.Is(err, safefile.ErrNotRegular):
+		return nil, &PreflightError{Path: path, Problem: "is not a regular file: " + errors.Unwrap(err).Error()}
+	case errors.Is(err, safefile.ErrTooLarge):
+		return nil, &PreflightError{Path: path, Problem: fmt.Sprintf("is larger than %d KiB: not a projected token", maxTokenSize>>10)}
 	case err != nil:
-		return nil, &PreflightError{Path: path, Problem: "cannot be opened: " + err.Error()}
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxTokenSize))
-	if err != nil {
 		return nil, &PreflightError{Path: path, Problem: "cannot be read: " + err.Error()}
 	}
 	b = bytes.TrimSpace(b)

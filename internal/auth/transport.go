@@ -58,11 +58,15 @@ func (r Retry) withDefaults() Retry {
 type tokenTransport struct {
 	ctx       context.Context
 	base      http.RoundTripper
-	policy    ibmcloud.HostPolicy
+	origin    ibmcloud.Origin
 	retry     Retry
 	counter   *ibmcloud.RequestCounter
 	log       *slog.Logger
 	exchanges atomic.Int64
+	// now is the clock the issued token's expiry is checked against.
+	now func() time.Time
+	// skewSaid is set once the clock-skew warning was logged.
+	skewSaid atomic.Bool
 
 	mu   sync.Mutex
 	last iamAnswer
@@ -76,22 +80,27 @@ type iamAnswer struct {
 	message string
 	netErr  error
 	refused error // the host policy stopped the request
+	// unusable says why a 2xx answer carries no usable access token.
+	unusable string
 }
 
-func newTokenTransport(ctx context.Context, base http.RoundTripper, p ibmcloud.HostPolicy, r Retry, c *ibmcloud.RequestCounter, log *slog.Logger) *tokenTransport {
+// maxTokenAnswer caps IAM's token answer (a few KiB in practice).
+const maxTokenAnswer = 1 << 20
+
+func newTokenTransport(ctx context.Context, base http.RoundTripper, o ibmcloud.Origin, r Retry, c *ibmcloud.RequestCounter, log *slog.Logger) *tokenTransport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &tokenTransport{ctx: ctx, base: base, policy: p, retry: r.withDefaults(), counter: c, log: log}
+	return &tokenTransport{ctx: ctx, base: base, origin: o, retry: r.withDefaults(), counter: c, log: log, now: time.Now}
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.policy.Allows(req.URL.Hostname()) {
+	if got := ibmcloud.OriginOf(req.URL); got != t.origin {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		err := fmt.Errorf("IAM token request to %s refused: %w; add it to allowedHosts if it is yours",
-			req.URL.Hostname(), ibmcloud.ErrHostNotAllowed)
+		err := fmt.Errorf("IAM token request to %s refused: %w: the IAM endpoint is %s (scheme, host and port)",
+			got, ibmcloud.ErrOriginChanged, t.origin)
 		t.record(iamAnswer{refused: err})
 		return nil, err
 	}
@@ -123,6 +132,16 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// checkRedirect refuses a redirect that leaves IAM's origin, and remembers
+// the refusal for the sign-in error.
+func (t *tokenTransport) checkRedirect(req *http.Request, via []*http.Request) error {
+	err := ibmcloud.RefuseOriginChange(ibmcloud.ServiceIAMToken)(req, via)
+	if ibmcloud.Refused(err) {
+		t.record(iamAnswer{refused: err})
+	}
+	return err
+}
+
 // once makes one attempt under the run's context and a per-attempt timeout.
 func (t *tokenTransport) once(req *http.Request, body []byte) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(t.ctx, t.retry.PerAttempt)
@@ -139,17 +158,22 @@ func (t *tokenTransport) once(req *http.Request, body []byte) (*http.Response, e
 		return nil, err
 	}
 	// Read the (small) body now so the per-attempt context can end here.
-	b, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer+1))
 	resp.Body.Close()
 	cancel()
+	if rerr == nil && len(b) > maxTokenAnswer {
+		rerr = fmt.Errorf("IAM's answer is larger than %d KiB: %w", maxTokenAnswer>>10, ibmcloud.ErrBodyTooLarge)
+	}
 	if rerr != nil {
 		t.record(iamAnswer{netErr: rerr})
 		return nil, rerr
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
 	ans := iamAnswer{status: resp.StatusCode}
 	if resp.StatusCode/100 == 2 {
-		t.exchanges.Add(1)
+		b, ans.unusable = t.checkToken(b)
+		if ans.unusable == "" {
+			t.exchanges.Add(1)
+		}
 	} else {
 		var e struct {
 			Code    string `json:"errorCode"`
@@ -158,8 +182,51 @@ func (t *tokenTransport) once(req *http.Request, body []byte) (*http.Response, e
 		_ = json.Unmarshal(b, &e)
 		ans.code, ans.message = e.Code, e.Message
 	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
 	t.record(ans)
 	return resp, nil
+}
+
+// skewTolerance is how far IAM's "expiration" may stray from the local clock
+// plus "expires_in" before trustjob trusts expires_in instead.
+const skewTolerance = time.Minute
+
+// checkToken looks at a 2xx answer: it must carry an access token. The SDK
+// schedules refreshes by IAM's absolute "expiration" against the local clock;
+// when the two clocks disagree (an expiration already past on arrival), every
+// request would trigger a new exchange, so the expiration is rewritten from
+// "expires_in", and the skew is logged once.
+func (t *tokenTransport) checkToken(b []byte) ([]byte, string) {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		return b, "the answer is not a JSON object"
+	}
+	if tok, _ := m["access_token"].(string); tok == "" {
+		return b, "the answer has no access_token"
+	}
+	in, _ := m["expires_in"].(float64)
+	exp, _ := m["expiration"].(float64)
+	if in <= 0 {
+		return b, ""
+	}
+	now := t.now()
+	want := now.Add(time.Duration(in) * time.Second)
+	skew := time.Unix(int64(exp), 0).Sub(want)
+	if skew > -skewTolerance && skew < skewTolerance {
+		return b, ""
+	}
+	m["expiration"] = want.Unix()
+	fixed, err := json.Marshal(m)
+	if err != nil {
+		return b, ""
+	}
+	if !t.skewSaid.Swap(true) {
+		t.log.Warn("IAM's token expiry disagrees with this machine's clock; timing refreshes by expires_in instead",
+			"skew", skew.Round(time.Second).String(), "expires_in", (time.Duration(in) * time.Second).String(),
+			"hint", "check the node's time synchronisation (NTP)")
+	}
+	return fixed, ""
 }
 
 func (t *tokenTransport) record(a iamAnswer) {
@@ -179,7 +246,7 @@ func (t *tokenTransport) lastAnswer() iamAnswer {
 // prove: waiting does not change it.
 func (t *tokenTransport) decide(resp *http.Response, err error) (time.Duration, bool) {
 	if err != nil {
-		return 0, t.ctx.Err() == nil && !permanent(err) // network error or attempt timeout
+		return 0, t.ctx.Err() == nil && !permanent(err) && !errors.Is(err, ibmcloud.ErrBodyTooLarge) // network error or attempt timeout
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s >= 0 {
@@ -219,9 +286,25 @@ func (t *tokenTransport) classify(ctx context.Context, err error, tokenFile stri
 	switch {
 	case last.refused != nil:
 		return last.refused
+	case errors.Is(ctx.Err(), context.Canceled):
+		// SIGTERM or SIGINT (signal.NotifyContext names it in the cause).
+		e.Temporary = true
+		e.Message = fmt.Sprintf("sign-in interrupted: %v", context.Cause(ctx))
+		e.hint = "the process was asked to stop while signing in; nothing was run"
 	case ctx.Err() != nil:
 		e.Temporary = true
 		e.Message = fmt.Sprintf("IAM did not answer before the run's deadline (%v)", context.Cause(ctx))
+	case ibmcloud.Refused(err):
+		return err
+	case last.unusable != "":
+		e.Temporary = true
+		e.Message = fmt.Sprintf("IAM answered %d without a usable access token (%s)", last.status, last.unusable)
+		e.hint = "IAM or a proxy in between (HTTPS_PROXY) sent a broken answer; a later run may succeed"
+	case last.status == 0 && last.netErr != nil && errors.Is(last.netErr, ibmcloud.ErrBodyTooLarge):
+		e.Temporary = true
+		e.Message = "IAM's answer was refused: " + last.netErr.Error()
+		e.hint = "check auth.iamURL and any proxy in between (HTTPS_PROXY): IAM's token answers are a few KiB"
+
 	case last.status == 0 && last.netErr != nil && permanent(last.netErr):
 		e.Message = "IAM's TLS certificate cannot be verified: " + last.netErr.Error()
 		e.hint = "check auth.iamURL and any TLS-intercepting proxy (HTTPS_PROXY): the host must present a certificate this image's CA bundle trusts"

@@ -96,6 +96,9 @@ type Output struct {
 	// COS, when set, also writes every report to a Cloud Object Storage
 	// bucket (docs/delivery.md).
 	COS *COS `yaml:"cos"`
+	// Keep prunes each task's time-stamped reports after a run: a count
+	// ("keep: 30", the default), an age ("keep: 90d") or "all".
+	Keep Keep `yaml:"keep"`
 }
 
 // Task is one configured task instance.

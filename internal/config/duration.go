@@ -13,13 +13,23 @@ import (
 // "2h30m") or whole days ("90d"), the unit admins think in for inactivity.
 type Duration time.Duration
 
-// ParseDuration accepts Go durations and a whole number of days with suffix "d".
+// MaxDays bounds every duration: ten years is longer than any inactivity
+// threshold, retention or timeout means, and far from time.Duration's
+// overflow (about 106,751 days), which once turned 213504d into 25m26s.
+const MaxDays = 3650
+
+// ParseDuration accepts Go durations and a whole number of days with suffix
+// "d", up to MaxDays.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	const limit = MaxDays * 24 * time.Hour
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 0 {
 			return 0, fmt.Errorf("invalid duration %q: days must be a whole number, e.g. 90d", s)
+		}
+		if n > MaxDays {
+			return 0, fmt.Errorf("invalid duration %q: at most %dd (ten years)", s, MaxDays)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
@@ -29,6 +39,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	if d < 0 {
 		return 0, fmt.Errorf("invalid duration %q: must not be negative", s)
+	}
+	if d > limit {
+		return 0, fmt.Errorf("invalid duration %q: at most %dd (ten years)", s, MaxDays)
 	}
 	return d, nil
 }

@@ -62,6 +62,7 @@ type checker struct {
 	types    TaskTypes
 	doc      *yaml.Node
 	fromEnv  map[string]string // field path -> environment variable that set it
+	env      map[string]string // the environment, for the endpoint checks
 	typeErrs []string          // field paths whose value did not decode
 	probs    Problems
 }
@@ -116,6 +117,7 @@ func (c *checker) parse(data []byte, env map[string]string) *Config {
 			_ = item.Decode(&cfg.Tasks[i])
 		}
 	}
+	c.env = env
 	c.fromEnv = applyEnv(&cfg.Auth, env)
 	applyAllowedHostsEnv(cfg, env, c.fromEnv)
 	c.validate(cfg, refused)

@@ -209,7 +209,7 @@ kind: Config
 auth:
   profileID: Profile-from-file
   crTokenFile: /file/token
-  iamURL: https://iam.example.com
+  iamURL: https://iam.test.cloud.ibm.com
 tasks:
   - name: a
     type: fake
@@ -221,14 +221,14 @@ func TestEnvOverrides(t *testing.T) {
 		env  []string
 		want Auth
 	}{
-		{"file only", nil, Auth{ProfileID: "Profile-from-file", CRTokenFile: "/file/token", IAMURL: "https://iam.example.com"}},
+		{"file only", nil, Auth{ProfileID: "Profile-from-file", CRTokenFile: "/file/token", IAMURL: "https://iam.test.cloud.ibm.com"}},
 		{"empty variables are unset", []string{"TRUSTJOB_PROFILE_NAME=", "TRUSTJOB_IAM_URL="},
-			Auth{ProfileID: "Profile-from-file", CRTokenFile: "/file/token", IAMURL: "https://iam.example.com"}},
+			Auth{ProfileID: "Profile-from-file", CRTokenFile: "/file/token", IAMURL: "https://iam.test.cloud.ibm.com"}},
 		{"name replaces the file's id", []string{"TRUSTJOB_PROFILE_NAME=from-env"},
-			Auth{ProfileName: "from-env", CRTokenFile: "/file/token", IAMURL: "https://iam.example.com"}},
+			Auth{ProfileName: "from-env", CRTokenFile: "/file/token", IAMURL: "https://iam.test.cloud.ibm.com"}},
 		{"id wins", []string{"TRUSTJOB_PROFILE_ID=Profile-env"},
-			Auth{ProfileID: "Profile-env", CRTokenFile: "/file/token", IAMURL: "https://iam.example.com"}},
-		{"token file and url", []string{"TRUSTJOB_CR_TOKEN_FILE=/env/token", "TRUSTJOB_IAM_URL=http://127.0.0.1:9"},
+			Auth{ProfileID: "Profile-env", CRTokenFile: "/file/token", IAMURL: "https://iam.test.cloud.ibm.com"}},
+		{"token file and url", []string{"TRUSTJOB_CR_TOKEN_FILE=/env/token", "TRUSTJOB_IAM_URL=http://127.0.0.1:9", "TRUSTJOB_ALLOWED_HOSTS=127.0.0.1"},
 			Auth{ProfileID: "Profile-from-file", CRTokenFile: "/env/token", IAMURL: "http://127.0.0.1:9"}},
 	}
 	for _, tt := range tests {

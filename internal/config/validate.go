@@ -1,12 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
 
 // validate checks cfg (decoded, with environment overrides) and fills in
@@ -18,6 +21,41 @@ func (c *checker) validate(cfg *Config, refused map[string]bool) {
 	c.output(&cfg.Output)
 	c.delivery(cfg)
 	c.tasks(cfg, refused)
+	c.endpoints(cfg)
+}
+
+// endpoints applies sign-in's endpoint policy (internal/ibmcloud) before any
+// network call, so that validate and run refuse the same URLs: the IAM URL and
+// every IBM SDK service URL variable must be https (http only on loopback)
+// and on an IBM Cloud host or one listed in allowedHosts.
+func (c *checker) endpoints(cfg *Config) {
+	if len(c.probs) > 0 {
+		// allowedHosts may be what is broken: check the endpoints against a
+		// configuration that is otherwise valid, not against a guess.
+		return
+	}
+	policy := ibmcloud.NewHostPolicy(cfg.AllowedHosts)
+	if cfg.Auth.IAMURL != "" && checkIAMURL(cfg.Auth.IAMURL) == "" {
+		if _, err := policy.CheckEndpoint(cfg.Auth.IAMURL); err != nil {
+			c.add("auth.iamURL", err.Error(), endpointFix(err))
+		}
+	}
+	for _, v := range ServiceURLVariables {
+		u := strings.TrimSpace(c.env[v])
+		if u == "" {
+			continue
+		}
+		if _, err := policy.CheckEndpoint(u); err != nil {
+			c.probs = append(c.probs, Problem{Path: "$" + v, Message: err.Error(), Fix: endpointFix(err)})
+		}
+	}
+}
+
+func endpointFix(err error) string {
+	if errors.Is(err, ibmcloud.ErrHostNotAllowed) {
+		return "list the host under allowedHosts (or $" + EnvAllowedHosts + "), or remove the override"
+	}
+	return "use an https URL without user information; plain http only for a loopback emulator"
 }
 
 func (c *checker) header(cfg *Config) {
@@ -109,14 +147,9 @@ func checkIAMURL(raw string) string {
 	return fmt.Sprintf("iamURL %q must use https", raw)
 }
 
-// IsLoopback reports whether host is localhost or a loopback IP address.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// IsLoopback reports whether host is localhost or a loopback IP address (the
+// same rule as sign-in's, internal/ibmcloud).
+func IsLoopback(host string) bool { return ibmcloud.IsLoopback(host) }
 
 var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
 
@@ -171,6 +204,10 @@ func (c *checker) output(o *Output) {
 	}
 }
 
+// reservedNames are files of the output directory a task folder must not
+// shadow.
+var reservedNames = map[string]bool{"run-summary.json": true}
+
 // taskNameRE keeps names usable as directory names (DIR/<task>/) and log
 // values: no slashes, no leading dot.
 var taskNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
@@ -194,6 +231,9 @@ func (c *checker) tasks(cfg *Config, refused map[string]bool) {
 		case !taskNameRE.MatchString(t.Name):
 			c.add(p+".name", fmt.Sprintf("task name %q is not allowed", t.Name),
 				"use letters, digits, '.', '_' and '-' (up to 63), starting with a letter or digit: it names the output folder")
+		case reservedNames[strings.ToLower(t.Name)]:
+			c.add(p+".name", fmt.Sprintf("task name %q is reserved: the output directory holds a file of that name", t.Name),
+				"choose another name")
 		default:
 			if j, dup := first[t.Name]; dup {
 				c.add(p+".name", fmt.Sprintf("duplicate task name %q (also tasks[%d])", t.Name, j), "give every task a unique name")

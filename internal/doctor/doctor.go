@@ -21,6 +21,7 @@ import (
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exitcode"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/logging"
 	"github.com/trustjob/trustjob/tasks"
 )
 
@@ -96,7 +97,9 @@ type run struct {
 }
 
 func (d *run) add(name, status, detail, fix string) {
-	d.checks = append(d.checks, Check{Name: name, Status: status, Detail: detail, Fix: fix})
+	// Redacted exactly as run's log lines are: details quote IAM's and the
+	// services' error text, which may echo a token.
+	d.checks = append(d.checks, Check{Name: name, Status: status, Detail: logging.RedactString(detail), Fix: logging.RedactString(fix)})
 }
 
 // fail records a failed check and the exit code it implies (the first wins).
@@ -117,11 +120,14 @@ func (d *run) tokenFile() bool {
 		d.fail("token file", fmt.Sprintf("%s: %v", path, errors.Unwrap(err)), mountFix, exitcode.NoPerm)
 		return false
 	}
-	b, err := os.ReadFile(path)
+	b, err := auth.ReadTokenFile(path) // the same bounded, regular-file-only read as run
 	switch {
-	case err != nil:
-		d.fail("token file", fmt.Sprintf("%s cannot be read by uid %d: %v", path, os.Getuid(), errors.Unwrap(err)),
+	case err != nil && strings.Contains(err.Error(), "not readable"):
+		d.fail("token file", err.Error(),
 			"the pod's securityContext (runAsUser/fsGroup) must be able to read the projected volume", exitcode.NoPerm)
+		return false
+	case err != nil:
+		d.fail("token file", err.Error(), mountFix, exitcode.NoPerm)
 		return false
 	case len(strings.TrimSpace(string(b))) == 0:
 		d.fail("token file", path+" is empty", mountFix, exitcode.NoPerm)

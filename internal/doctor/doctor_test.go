@@ -15,6 +15,7 @@ import (
 	"github.com/trustjob/trustjob/internal/doctor"
 	"github.com/trustjob/trustjob/internal/exitcode"
 	"github.com/trustjob/trustjob/internal/logging"
+	"github.com/trustjob/trustjob/internal/safefile"
 	"github.com/trustjob/trustjob/tasks/builtin"
 )
 
@@ -96,6 +97,11 @@ func TestDoctor(t *testing.T) {
 			setup: func(t *testing.T, w *world) { w.cfg.Auth.CRTokenFile = filepath.Join(t.TempDir(), "nope") }},
 		{name: "empty token file", wantCode: exitcode.NoPerm, wantCheck: "token file", wantText: "is empty",
 			setup: func(t *testing.T, w *world) { w.cfg.Auth.CRTokenFile = writeFile(t, "\n") }},
+		// Issue 12 item 14: the same bounded, regular-file read as run.
+		{name: "/dev/zero as the token file", wantCode: exitcode.NoPerm, wantCheck: "token file", wantText: "not a regular file (a character device)",
+			setup: func(t *testing.T, w *world) { w.cfg.Auth.CRTokenFile = "/dev/zero" }},
+		{name: "a token file over 64 KiB", wantCode: exitcode.NoPerm, wantCheck: "token file", wantText: "larger than 64 KiB",
+			setup: func(t *testing.T, w *world) { w.cfg.Auth.CRTokenFile = writeFile(t, strings.Repeat("a", 1<<20)) }},
 		{name: "not a JWT", wantCode: exitcode.NoPerm, wantCheck: "token claims", wantText: "3 dot-separated parts",
 			setup: func(t *testing.T, w *world) { w.cfg.Auth.CRTokenFile = writeFile(t, "hello") }},
 		{name: "wrong audience", wantCode: exitcode.NoPerm, wantCheck: "audience", wantText: "audience: iam",
@@ -175,7 +181,7 @@ func dump(rep doctor.Report) string {
 // in the report or the logs.
 func assertNoToken(t *testing.T, w *world, rep doctor.Report) {
 	t.Helper()
-	tok, err := os.ReadFile(w.cfg.Auth.CRTokenFile)
+	tok, err := safefile.ReadFile(w.cfg.Auth.CRTokenFile, 64<<10)
 	if err != nil || len(bytes.TrimSpace(tok)) < 20 {
 		return
 	}

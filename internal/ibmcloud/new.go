@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -130,6 +129,9 @@ type Options struct {
 	// 5xx, which honour Retry-After (defaults 4 and 30 s).
 	MaxRetries       int
 	MaxRetryInterval time.Duration
+	// MaxResponseBytes caps every answer's body, decompressed (default: per
+	// service, see MaxResponseBytes and DefaultMaxResponseBytes).
+	MaxResponseBytes int64
 	// Logger receives, at debug level, which endpoint each service uses and
 	// where it came from; nil discards.
 	Logger *slog.Logger
@@ -171,37 +173,73 @@ func New(o Options) (*Clients, error) {
 	c := &Clients{Authenticator: o.Authenticator, Requests: o.Requests}
 	for _, e := range Endpoints {
 		u, from := o.Network.resolve(e, o.Getenv)
-		if err := allow.Check(u); err != nil {
-			return nil, fmt.Errorf("%s endpoint %s (from %s): %w", e.Service, u, from, err)
+		origin, err := allow.CheckEndpoint(u)
+		if err != nil {
+			return nil, fmt.Errorf("%s endpoint %s (from %s): %w", e.Service, RedactURL(u), from, err)
 		}
 		svc, err := e.setService(c, u, &o)
 		if err != nil {
 			return nil, fmt.Errorf("build %s client: %w", e.Service, err)
 		}
+		service := e.Service
 		svc.Client = retrying(&http.Client{
-			Timeout:   o.RequestTimeout,
-			Transport: &guard{base: baseRT, service: e.Service, policy: allow, counter: o.Requests},
+			Timeout:       o.RequestTimeout,
+			CheckRedirect: RefuseOriginChange(service),
+			Transport: &PinnedTransport{Base: baseRT, Service: service, Origin: origin, MaxBody: maxBody(o.MaxResponseBytes, service),
+				Count: func() { o.Requests.Add(service) }},
 		}, o.MaxRetries, o.MaxRetryInterval)
-		o.Logger.Debug("IBM Cloud endpoint", "service", e.Service, "url", u, "from", from)
+		o.Logger.Debug("IBM Cloud endpoint", "service", e.Service, "url", RedactURL(u), "from", from)
 	}
 	return c, nil
 }
 
 // retrying is what BaseService.EnableRetries builds (the SDK's policy: 429
 // and 5xx, Retry-After honoured, backoff capped at maxInterval, stop on a
-// context error), except that a request the guard refused is not retried:
-// no wait turns a wrong host into a right one.
+// context error), except that what cannot change is not retried (Permanent):
+// a request the transport refused (host, scheme, origin, a dry-run write) or
+// an oversized answer.
 func retrying(c *http.Client, maxRetries int, maxInterval time.Duration) *http.Client {
 	rc := core.NewRetryableClientWithHTTPClient(c)
 	rc.RetryMax = maxRetries
 	rc.RetryWaitMax = maxInterval
 	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if refused(err) {
+		if Permanent(err) {
 			return false, err
 		}
 		return core.IBMCloudSDKRetryPolicy(ctx, resp, err)
 	}
-	return rc.StandardClient()
+	std := rc.StandardClient()
+	std.Transport = oneOrOther{std.Transport}
+	return std
+}
+
+// oneOrOther drops the response the retrying client hands back next to an
+// error (a refused redirect returns both): net/http would otherwise log
+// "RoundTripper returned a response & error" with the standard logger, a
+// plain-text line in the JSON log stream.
+type oneOrOther struct{ rt http.RoundTripper }
+
+func (o oneOrOther) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := o.rt.RoundTrip(req)
+	if err != nil && resp != nil {
+		if resp.Body != nil {
+			resp.Body.Close()
+		}
+		resp = nil
+	}
+	return resp, err
+}
+
+// maxBody is the cap for service: the option when set, else the service's
+// own or the default.
+func maxBody(opt int64, service string) int64 {
+	if opt > 0 {
+		return opt
+	}
+	if n, ok := MaxResponseBytes[service]; ok {
+		return n
+	}
+	return DefaultMaxResponseBytes
 }
 
 // HostPolicy decides which hosts may receive the IAM access token: IBM Cloud's
@@ -228,41 +266,9 @@ func (p HostPolicy) Allows(host string) bool {
 	return host == "cloud.ibm.com" || strings.HasSuffix(host, ".cloud.ibm.com") || p.extra[host]
 }
 
-// Check returns an error naming the fix when rawURL's host is not allowed.
+// Check returns an error naming the fix when rawURL may not receive the
+// credentials (see CheckEndpoint).
 func (p HostPolicy) Check(rawURL string) error {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("not a URL: %q", rawURL)
-	}
-	if !p.Allows(u.Hostname()) {
-		return fmt.Errorf("%w: %s is not an IBM Cloud host (*.cloud.ibm.com); add it to allowedHosts in the configuration if it is yours", ErrHostNotAllowed, u.Hostname())
-	}
-	return nil
-}
-
-// guard is every service client's transport: it refuses hosts outside the
-// policy (the last line of defence against a token leaving for the wrong
-// place, e.g. through a redirect or an override) and counts requests.
-type guard struct {
-	base    http.RoundTripper
-	service string
-	policy  HostPolicy
-	counter *RequestCounter
-}
-
-func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !g.policy.Allows(req.URL.Hostname()) {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, fmt.Errorf("%s request to %s refused: %w; add it to allowedHosts if it is yours", g.service, req.URL.Hostname(), ErrHostNotAllowed)
-	}
-	if err := CheckDryRun(g.service, req); err != nil {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, err
-	}
-	g.counter.Add(g.service)
-	return g.base.RoundTrip(req)
+	_, err := p.CheckEndpoint(rawURL)
+	return err
 }

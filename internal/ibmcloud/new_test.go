@@ -231,7 +231,7 @@ func TestRequests(t *testing.T) {
 		{
 			name:     "redirect to a host that is not allowed: refused, not retried",
 			srv:      &server{statuses: []int{307}, header: http.Header{"Location": {foreignURL + "/steal"}}},
-			wantHits: 1, wantErr: "resource-manager request to localhost refused",
+			wantHits: 1, wantErr: "resource-manager redirect from http://127.0.0.1",
 		},
 		{name: "each attempt has a timeout", srv: &server{statuses: []int{200}, hang: true}, wantHits: 3, wantErr: "127.0.0.1", timeout: true},
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 )
@@ -184,5 +185,24 @@ func BenchmarkRedactString(b *testing.B) {
 	s := "GET https://resource-controller.cloud.ibm.com/v2/resource_instances?limit=100 status=200 in 35ms"
 	for b.Loop() {
 		RedactString(s)
+	}
+}
+
+// Issue 12 item 18: a token's signature segment on its own (an error that
+// quotes only the part after the last dot) is masked too.
+func TestRedactSignatureAlone(t *testing.T) {
+	sig := strings.Repeat("Qm9ndXNTaWduYXR1cmVfLQ", 16) // 352 base64url characters
+	got := RedactString("IAM said: bad signature " + sig + " for kid 2026")
+	if strings.Contains(got, sig[:40]) || !strings.Contains(got, Masked) {
+		t.Errorf("signature not masked: %q", got)
+	}
+}
+
+// Issue 12 item 24: durations read as durations in JSON.
+func TestDurationsHumanReadable(t *testing.T) {
+	var buf bytes.Buffer
+	New(&buf, FormatJSON, slog.LevelInfo).Info("retrying", "wait", 1500*time.Millisecond)
+	if !strings.Contains(buf.String(), `"wait":"1.5s"`) {
+		t.Errorf("log line %s", buf.String())
 	}
 }

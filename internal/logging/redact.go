@@ -29,6 +29,10 @@ var secretPatterns = []struct {
 	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`), Masked},
 	// Any other three long base64url segments (an opaque or oddly encoded JWT).
 	{regexp.MustCompile(`[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}`), Masked},
+	// A JWT's signature segment alone (an RS256 signature is 342 base64url
+	// characters): no identifier trustjob logs (CRNs, IAM IDs, GUIDs, hex
+	// digests) is 80 base64url characters in one run.
+	{regexp.MustCompile(`[A-Za-z0-9_-]{80,}`), Masked},
 }
 
 // secretKeys are attribute keys whose value is always masked whatever it looks
@@ -94,6 +98,9 @@ func redactAttr(a slog.Attr, depth int) slog.Attr {
 	switch v.Kind() {
 	case slog.KindString:
 		return slog.String(a.Key, RedactString(v.String()))
+	case slog.KindDuration:
+		// "1.5s", not 1500000000: JSON handlers print nanoseconds.
+		return slog.String(a.Key, v.Duration().String())
 	case slog.KindGroup:
 		if depth >= maxDepth {
 			return slog.String(a.Key, Masked)

@@ -7,10 +7,11 @@ import (
 	"io"
 )
 
-// ErrOtherAccount is wrapped by Previous.OpenLatest when the stored report was
-// written for another IBM Cloud account: comparing against it would report
-// every instance as created and every old one as deleted.
-var ErrOtherAccount = errors.New("the previous report belongs to another account")
+// ErrOtherAccount is wrapped when stored reports (an output directory, or
+// Previous.OpenLatest's object) belong to another IBM Cloud account:
+// comparing against them would report every instance as created and every
+// old one as deleted.
+var ErrOtherAccount = errors.New("the stored reports belong to another account")
 
 // Previous opens the latest complete report of a task from where the run keeps
 // its reports when that is not the output directory: with output.cos, the

@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/trustjob/trustjob/internal/safefile"
 )
 
 // Extension is the file extension of each format.
@@ -29,7 +30,9 @@ const maxLine = 16 << 20
 // in memory at a time. Blank lines are skipped; a line that is not a JSON object
 // is an error naming the file and line.
 func ReadJSONL(path string, fn func(Row) error) error {
-	f, err := os.Open(path)
+	// A regular file only: a FIFO planted as latest.jsonl would block the
+	// open (and the run, past its deadline) forever.
+	f, err := safefile.Open(path)
 	if err != nil {
 		return fmt.Errorf("read report: %w", err)
 	}

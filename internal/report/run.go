@@ -26,6 +26,13 @@ type Options struct {
 	Terminal bool
 	// Now stamps the file names (UTC); zero means time.Now.
 	Now time.Time
+	// RunID, when set, follows the time in the stamp
+	// (20260310T030000Z-<run id>.jsonl), so two runs started in the same
+	// second never write the same file.
+	RunID string
+	// Keep prunes each task's older stamped reports after its report is
+	// closed; the zero value keeps them all.
+	Keep Retention
 }
 
 // Run opens task reports that share one time stamp.
@@ -94,6 +101,9 @@ func NewRun(o Options) (*Run, error) {
 		os.Remove(probe.Name())
 	}
 	r := &Run{opts: o, stamp: o.Now.UTC().Format(StampLayout)}
+	if o.RunID != "" {
+		r.stamp += "-" + o.RunID
+	}
 	if o.Stdout != nil {
 		r.out = &stdout{w: bufio.NewWriter(o.Stdout)}
 	}
@@ -302,6 +312,7 @@ func (t *TaskReport) finishFiles(complete bool) ([]string, error) {
 		written, formats = append(written, final), append(formats, f.format)
 	}
 	t.files = nil
+	defer func() { _, _ = Prune(t.dir, t.run.opts.Keep, time.Now()) }()
 	if !complete {
 		return written, nil
 	}

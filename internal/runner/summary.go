@@ -73,6 +73,8 @@ type Summary struct {
 	TokenExchanges int64            `json:"token_exchanges"`
 	// Delivery is output.cos and notify (nil when neither is configured).
 	Delivery *Delivery `json:"delivery,omitempty"`
+	// Error says why no task ran (invalid configuration, sign-in), redacted.
+	Error string `json:"error,omitempty"`
 }
 
 func (p *Plan) summary(results []TaskResult, started, finished time.Time) Summary {

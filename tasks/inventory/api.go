@@ -86,6 +86,9 @@ func (c *caller) call(ctx context.Context, s *service, rq request) error {
 		case ctx.Err() != nil:
 			s.lim.release(t, outcomeFailed)
 			return s.failed(rq.op, 0, ctx.Err())
+		case ibmcloud.Permanent(err): // refused endpoint, oversized answer: no retry changes it
+			s.lim.release(t, outcomeFailed)
+			return s.failed(rq.op, status, err)
 		case status == http.StatusTooManyRequests:
 			s.lim.release(t, outcomeThrottled)
 			throttled++

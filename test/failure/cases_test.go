@@ -61,6 +61,8 @@ type matrixCase struct {
 	setup   func(t *testing.T, h *harness)
 	during  func(t *testing.T, h *harness) func(p *os.Process, stderr *syncBuffer)
 	check   func(t *testing.T, h *harness, r *result)
+	// keepFiles: files the case itself put in the output directory stay.
+	keepFiles bool
 }
 
 // both is the status of both configured tasks.
@@ -69,7 +71,7 @@ func both(inventory, inactive string) map[string]string {
 }
 
 func cases() []matrixCase {
-	return []matrixCase{
+	return append([]matrixCase{
 		{area: "IAM token endpoint", name: "503 twice, then 200", exit: 0, final: runFinished,
 			tasks:   both(succeeded, succeeded),
 			outcome: "retries with backoff; the run succeeds after three token requests",
@@ -152,6 +154,11 @@ func cases() []matrixCase {
 				}
 				if os.Geteuid() == 0 {
 					h.uid = 65534 // root reads any file: run as nobody
+					// whose output directory (locked before the preflight,
+					// where this run's summary goes) it can write
+					if err := os.MkdirAll(h.outDir, 0o777); err != nil || os.Chmod(h.outDir, 0o777) != nil {
+						t.Fatal(err)
+					}
 				}
 			},
 			check: func(t *testing.T, h *harness, r *result) { wantFinal(t, r, "is not readable by this user") }},
@@ -331,8 +338,8 @@ func cases() []matrixCase {
 					t.Errorf("the incomplete report holds %v rows; the rows listed before the signal must be kept", rows)
 				}
 			}},
-		{area: "Output", name: "output directory not writable", exit: 1, final: outputFailed, network: signInOnly,
-			outcome: "a clear error naming the directory before any task runs; no partial files",
+		{area: "Output", name: "output directory not writable", exit: 1, final: outputFailed, network: noRequests,
+			outcome: "a clear error naming the directory before any network request; no partial files",
 			setup: func(t *testing.T, h *harness) {
 				blocker := filepath.Join(h.dir, "blocker")
 				if err := os.WriteFile(blocker, []byte("a file"), 0o644); err != nil {
@@ -364,8 +371,8 @@ func cases() []matrixCase {
 				}
 				wantTaskError(t, r, "inventory", "write report", "inventory/")
 			}},
-		{area: "Boundaries", name: "endpoint override to a host not in allowedHosts", exit: 78, final: signInFailed, network: signInOnly,
-			outcome: "refused: no request reaches that host, so the access token is never sent there; the message says to list the host in allowedHosts",
+		{area: "Boundaries", name: "endpoint override to a host not in allowedHosts", exit: 78, final: configRefused, network: noRequests,
+			outcome: "refused with the configuration, before any network request (as `validate` does): no request reaches that host, so the access token is never sent there; the message says to list the host in allowedHosts",
 			setup: func(t *testing.T, h *harness) {
 				// localhost is the emulator under a name the configuration
 				// does not allow: had the refusal failed, its log would
@@ -373,7 +380,7 @@ func cases() []matrixCase {
 				h.env["RESOURCE_CONTROLLER_URL"] = strings.Replace(h.l.Sim.URL(), "127.0.0.1", "localhost", 1)
 			},
 			check: func(t *testing.T, h *harness, r *result) {
-				wantFinal(t, r, "localhost is not an IBM Cloud host", "allowedHosts")
+				wantProblem(t, r, "$RESOURCE_CONTROLLER_URL", "localhost is not an IBM Cloud host", "allowedHosts")
 				if n := h.l.Sim.Log().Count(cloudsim.ServiceResourceCtl); n != 0 {
 					t.Errorf("%d requests reached the refused host", n)
 				}
@@ -391,7 +398,7 @@ func cases() []matrixCase {
 				}
 				wantAllInstances(t, h, r)
 			}},
-	}
+	}, hardeningCases()...)
 }
 
 func TestFailureMatrix(t *testing.T) {
@@ -456,8 +463,28 @@ func checkTasks(t *testing.T, c matrixCase, r *result) {
 		if n := len(r.logged("task finished")); n != 0 {
 			t.Errorf("%d tasks ran, want none", n)
 		}
-		if len(r.files) != 0 {
-			t.Errorf("files written although no task ran: %v", keys(r.files))
+		// Only this run's summary (always written once the output directory
+		// is known and free) and the directory's lock and account files.
+		for name := range r.files {
+			if name != runSummary && !bookkeeping[name] && !c.keepFiles {
+				t.Errorf("file written although no task ran: %s", name)
+			}
+		}
+		b, ok := r.files[runSummary]
+		switch {
+		case !ok && (c.final == preflightFailed || c.final == signInFailed):
+			t.Errorf("no run-summary.json for a run that failed at %q: the previous run's would stay", c.final)
+		case ok:
+			var s map[string]any
+			if err := json.Unmarshal(b, &s); err != nil {
+				t.Fatal(err)
+			}
+			if s["exit_code"] != float64(c.exit) || s["error"] == "" || s["error"] == nil {
+				t.Errorf("run-summary.json says exit_code %v, error %v; want this run's %d and why", s["exit_code"], s["error"], c.exit)
+			}
+			if len(r.logs) > 0 && s["run_id"] != r.logs[0]["run_id"] {
+				t.Errorf("run-summary.json is run %v, this run is %v", s["run_id"], r.logs[0]["run_id"])
+			}
 		}
 		return
 	}
@@ -496,7 +523,7 @@ func checkTasks(t *testing.T, c matrixCase, r *result) {
 func checkFiles(t *testing.T, r *result) {
 	t.Helper()
 	for name, b := range r.files {
-		if strings.HasPrefix(filepath.Base(name), ".") {
+		if strings.HasPrefix(filepath.Base(name), ".") && !bookkeeping[name] {
 			t.Errorf("temporary file left behind: %s", name)
 		}
 		if !strings.HasSuffix(name, ".jsonl") {

@@ -41,6 +41,11 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	binary, base = filepath.Join(dir, "trustjob"), filepath.Join(dir, "cases")
 	build := exec.Command("go", "build", "-o", binary, "github.com/trustjob/trustjob/cmd/trustjob")
+	if other := os.Getenv("TRUSTJOB_FAILURE_BINARY"); other != "" {
+		// Run the cases against another build (an older commit, to see a
+		// case fail before its fix).
+		build = exec.Command("cp", other, binary)
+	}
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build trustjob:", err)
@@ -156,6 +161,8 @@ type result struct {
 	logs     []map[string]any
 	badLines []string          // stderr lines that are not JSON log records
 	files    map[string][]byte // output dir, relative paths (including dot files)
+	// maxRSS is the process's peak resident set, in bytes.
+	maxRSS int64
 }
 
 // logged returns the log records with message msg.
@@ -228,7 +235,7 @@ func (h *harness) run(during func(p *os.Process, stderr *syncBuffer)) *result {
 	err := cmd.Wait()
 	ended := time.Now()
 	<-done
-	r := &result{duration: ended.Sub(start), ended: ended, stdout: stdout.String(), stderr: stderr.String()}
+	r := &result{duration: ended.Sub(start), ended: ended, stdout: stdout.String(), stderr: stderr.String(), maxRSS: maxRSS(cmd.ProcessState)}
 	if ctx.Err() != nil {
 		h.t.Errorf("trustjob still ran after %v and was killed", runLimit)
 	}
@@ -261,7 +268,9 @@ func (h *harness) run(during func(p *os.Process, stderr *syncBuffer)) *result {
 func readTree(dir string) map[string][]byte {
 	files := map[string][]byte{}
 	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
+		// Regular files only: a case may plant a FIFO, which would block
+		// the read.
+		if err == nil && d.Type().IsRegular() {
 			rel, _ := filepath.Rel(dir, p)
 			files[rel], _ = os.ReadFile(p)
 		}
