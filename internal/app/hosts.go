@@ -17,8 +17,12 @@ func describeHosts(w io.Writer) {
 	seen := map[string]bool{}
 	for _, h := range ibmcloud.Hosts {
 		cse := strings.Replace(strings.TrimPrefix(h.CSE("us-south"), "https://"), ".us-south.", ".<privateRegion>.", 1)
-		if east := strings.TrimPrefix(h.CSE("us-east"), "https://"); !strings.Contains(east, ".us-east.") {
-			cse = strings.TrimPrefix(h.CSE("us-south"), "https://") + " (us-east: " + east + ")"
+		south, east := strings.TrimPrefix(h.CSE("us-south"), "https://"), strings.TrimPrefix(h.CSE("us-east"), "https://")
+		switch {
+		case south == east:
+			cse = south
+		case !strings.Contains(east, ".us-east."):
+			cse = south + " (us-east: " + east + ")"
 		}
 		line := fmt.Sprintf("public %s; private %s; vpe %s",
 			strings.TrimPrefix(h.Public, "https://"), cse, strings.TrimPrefix(h.VPE, "https://"))

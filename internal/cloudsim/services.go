@@ -3,6 +3,7 @@ package cloudsim
 import (
 	"github.com/trustjob/trustjob/internal/cloudsim/access"
 	"github.com/trustjob/trustjob/internal/cloudsim/account"
+	"github.com/trustjob/trustjob/internal/cloudsim/accounts"
 	"github.com/trustjob/trustjob/internal/cloudsim/core"
 	"github.com/trustjob/trustjob/internal/cloudsim/iamtoken"
 	"github.com/trustjob/trustjob/internal/cloudsim/identity"
@@ -31,6 +32,7 @@ var Services = []Service{
 	{Name: "IAM Access Groups and Policy Management", URLVars: []string{"IAM_ACCESS_GROUPS_URL", "IAM_POLICY_MANAGEMENT_URL"}, Mount: access.Mount},
 	{Name: "User Management", URLVars: []string{"USER_MANAGEMENT_URL"}, Mount: usermgmt.Mount},
 	{Name: "Usage Reports", URLVars: []string{"USAGE_REPORTS_URL"}, Mount: usage.Mount},
+	{Name: "Account Management", URLVars: []string{"ACCOUNT_MANAGEMENT_URL"}, Mount: accounts.Mount},
 	{Name: "Resource Controller and Manager, Global Search and Tagging",
 		URLVars: []string{"RESOURCE_CONTROLLER_URL", "RESOURCE_MANAGER_URL", "GLOBAL_SEARCH_URL", "GLOBAL_TAGGING_URL"},
 		Mount:   func(srv *core.Server, w *account.World) { resources.Mount(srv, &w.RWMutex, &w.Resources) }},

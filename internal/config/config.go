@@ -36,7 +36,7 @@ const (
 )
 
 // Formats lists the report formats output.formats accepts, in documentation order.
-var Formats = []string{"jsonl", "json", "csv", "markdown", "html"}
+var Formats = []string{"jsonl", "json", "csv", "markdown", "html", "ocsf"}
 
 // Config is one validated trustjob configuration with defaults and environment
 // overrides applied.
@@ -108,9 +108,9 @@ type Task struct {
 	// Schedule is optional; without one the task runs on every run.
 	Schedule string   `yaml:"schedule"`
 	Timeout  Duration `yaml:"timeout"`
-	// FailOn, when set, makes the run exit 3 when the task's "findings" summary
-	// count exceeds it.
-	FailOn *int `yaml:"failOn"`
+	// FailOn, when set, makes the run exit 3 when the task's failing findings
+	// (of at least FailOn.Severity, when set) exceed FailOn.Count.
+	FailOn *FailOn `yaml:"failOn"`
 	// Options is the raw `options:` node, decoded strictly into Opts.
 	Options yaml.Node `yaml:"options"`
 

@@ -75,3 +75,42 @@ func (d Duration) String() string {
 
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Severities are the finding severities failOn names, lowest first (the same
+// scale as tasks.Severity).
+var Severities = []string{"info", "low", "medium", "high", "critical"}
+
+// FailOn makes a run exit 3 when a task has more failing findings than Count:
+// all of them, or with Severity set only those of that severity or higher.
+// YAML: `failOn: 0`, or `failOn: {severity: high, count: 0}`.
+type FailOn struct {
+	Count    int    `yaml:"count"`
+	Severity string `yaml:"severity"`
+}
+
+// UnmarshalYAML accepts a number or a mapping.
+func (f *FailOn) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		c, err := strconv.Atoi(n.Value)
+		if err != nil {
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: failOn must be a number or {severity: high, count: 0}, got %q", n.Line, n.Value)}}
+		}
+		*f = FailOn{Count: c}
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: failOn must be a number or {severity: high, count: 0}", n.Line)}}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Value != "count" && k.Value != "severity" {
+			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: failOn: unknown field %q (use severity and count)", k.Line, k.Value)}}
+		}
+	}
+	type plain FailOn
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*f = FailOn(p)
+	return nil
+}

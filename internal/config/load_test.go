@@ -174,8 +174,8 @@ func TestDefaults(t *testing.T) {
 	if o.InactiveFor.D() != 90*24*time.Hour || o.Limit != 10 || len(o.Actions) != 1 {
 		t.Errorf("options = %+v", o)
 	}
-	if full.Deadline.D() != 40*time.Minute || full.Location.String() != "Europe/Paris" || *full.Tasks[0].FailOn != 0 {
-		t.Errorf("full = deadline %v, zone %v, failOn %v", full.Deadline, full.Location, *full.Tasks[0].FailOn)
+	if full.Deadline.D() != 40*time.Minute || full.Location.String() != "Europe/Paris" || full.Tasks[0].FailOn.Count != 0 {
+		t.Errorf("full = deadline %v, zone %v, failOn %v", full.Deadline, full.Location, full.Tasks[0].FailOn.Count)
 	}
 	if !full.Private() {
 		t.Error("endpoints: private not seen")

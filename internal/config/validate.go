@@ -254,8 +254,11 @@ func (c *checker) tasks(cfg *Config, refused map[string]bool) {
 		case t.Timeout <= 0:
 			c.add(p+".timeout", "timeout must be positive", "e.g. 15m")
 		}
-		if t.FailOn != nil && *t.FailOn < 0 {
+		if t.FailOn != nil && t.FailOn.Count < 0 {
 			c.add(p+".failOn", "failOn must be zero or more", "failOn: 0 fails the run on any finding")
+		}
+		if t.FailOn != nil && t.FailOn.Severity != "" && !contains(Severities, t.FailOn.Severity) {
+			c.add(p+".failOn.severity", fmt.Sprintf("unknown severity %q", t.FailOn.Severity), "use one of: "+strings.Join(Severities, ", "))
 		}
 		c.taskOptions(t, p, refused)
 	}

@@ -154,6 +154,18 @@ var Hosts = []Host{
 		"Usage Reports' regional private endpoint (IBM docs, Table 5; it has no global CSE host)"),
 	platform(ServiceUserManagement, "user-management.cloud.ibm.com", "user-management",
 		"User Management's regional private endpoint (IBM docs, Table 13; the global private host is a VPE target only)"),
+	accountManagement,
+}
+
+// accountManagement: IBM documents only a VPE host for Account Management
+// (the CLI's "Securing your connection": https://private.accounts.cloud.ibm.com)
+// and no cloud service endpoint, so endpoints: private uses that host too;
+// unverified from a classic network (ACCOUNT_MANAGEMENT_URL overrides it).
+var accountManagement = Host{
+	Service: ServiceAccountManagement, Public: "https://accounts.cloud.ibm.com",
+	CSE:    func(string) string { return "https://private.accounts.cloud.ibm.com" },
+	CSEWhy: "Account Management's only documented private host (a VPE target; no cloud service endpoint is documented, so unverified here)",
+	VPE:    "https://private.accounts.cloud.ibm.com", VPETarget: vpeTarget("account-management", "private.accounts.cloud.ibm.com"),
 }
 
 func withService(h Host, service string) Host {

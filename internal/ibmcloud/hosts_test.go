@@ -26,6 +26,8 @@ func TestDocumentedHosts(t *testing.T) {
 		ibmcloud.ServiceGlobalTagging:      {"https://tags.private.us-south.global-search-tagging.cloud.ibm.com", "https://tags.private.global-search-tagging.cloud.ibm.com", "https://tags.private.global-search-tagging.cloud.ibm.com"},
 		ibmcloud.ServiceUsageReports:       {"https://private.us-south.billing.cloud.ibm.com", "https://private.us-east.billing.cloud.ibm.com", "https://private.billing.cloud.ibm.com"},
 		ibmcloud.ServiceUserManagement:     {"https://private.us-south.user-management.cloud.ibm.com", "https://private.us-east.user-management.cloud.ibm.com", "https://private.user-management.cloud.ibm.com"},
+		// Only a VPE host is documented (issue 13: unverified for CSE).
+		ibmcloud.ServiceAccountManagement: {"https://private.accounts.cloud.ibm.com", "https://private.accounts.cloud.ibm.com", "https://private.accounts.cloud.ibm.com"},
 	}
 	if len(ibmcloud.Hosts) != len(want) {
 		t.Errorf("%d hosts, %d expected", len(ibmcloud.Hosts), len(want))
@@ -107,7 +109,7 @@ func TestREADMEListsEveryHost(t *testing.T) {
 	}
 	readme := string(b)
 	for _, h := range ibmcloud.Hosts {
-		if !strings.Contains(h.CSE("us-south"), ".us-south.") {
+		if !strings.Contains(h.CSE("us-south"), ".us-south.") && h.Service != ibmcloud.ServiceAccountManagement {
 			t.Errorf("%s: CSE host %s is not regional", h.Service, h.CSE("us-south"))
 		}
 		for _, u := range []string{h.Public, h.VPE, h.CSE("us-south"), h.CSE("us-east")} {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
+	"github.com/IBM/platform-services-go-sdk/accountmanagementv4"
 	"github.com/IBM/platform-services-go-sdk/globalsearchv2"
 	"github.com/IBM/platform-services-go-sdk/globaltaggingv1"
 	"github.com/IBM/platform-services-go-sdk/iamaccessgroupsv2"
@@ -33,6 +34,7 @@ const (
 	ServicePolicyManagement   = "iam-policy-management"
 	ServiceUsageReports       = "usage-reports"
 	ServiceUserManagement     = "user-management"
+	ServiceAccountManagement  = "account-management"
 )
 
 // Endpoint is one service's URLs and the IBM SDK variable that overrides them.
@@ -98,6 +100,13 @@ var Endpoints = []Endpoint{
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := usermanagementv1.NewUserManagementV1(&usermanagementv1.UserManagementV1Options{URL: u, Authenticator: o.Authenticator})
 			c.UserManagement = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	// The account's owner, for the posture checks.
+	{ServiceAccountManagement, "ACCOUNT_MANAGEMENT_URL", accountmanagementv4.DefaultServiceURL,
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := accountmanagementv4.NewAccountManagementV4(&accountmanagementv4.AccountManagementV4Options{URL: u, Authenticator: o.Authenticator})
+			c.AccountManagement = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
 }

@@ -29,6 +29,7 @@ func urls(c *ibmcloud.Clients) map[string]string {
 		ibmcloud.ServicePolicyManagement:   c.PolicyManagement.Service.GetServiceURL(),
 		ibmcloud.ServiceUsageReports:       c.UsageReports.Service.GetServiceURL(),
 		ibmcloud.ServiceUserManagement:     c.UserManagement.Service.GetServiceURL(),
+		ibmcloud.ServiceAccountManagement:  c.AccountManagement.Service.GetServiceURL(),
 	}
 }
 

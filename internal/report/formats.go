@@ -24,11 +24,13 @@ import (
 //     UTC; text starting with = + - @ gets a leading ' (see csvCell).
 //   - markdown: a table (pipes, markup and line breaks escaped) and a summary
 //     section.
+//   - ocsf: OCSF Compliance Finding events, one per line, for the rows that
+//     are findings (ocsf.go).
 //
 // csv and markdown hold the Schema's columns only; jsonl and json also keep
 // keys a row has outside the Schema. json and markdown end with the summary,
 // whose "complete" is false in an incomplete report.
-var Formats = []string{"jsonl", "json", "csv", "markdown"}
+var Formats = []string{"jsonl", "json", "csv", "markdown", "ocsf"}
 
 // HTML is the page format (html.go): a self-contained page with charts and
 // sortable tables that holds every total but caps its tables, so it is not
@@ -62,6 +64,8 @@ func newEncoder(format string) (encoder, error) {
 		return &markdownEncoder{}, nil
 	case HTML:
 		return &htmlEncoder{}, nil
+	case "ocsf":
+		return &ocsfEncoder{}, nil
 	}
 	return nil, fmt.Errorf("unknown report format %q (known: %s)", format, strings.Join(AllFormats, ", "))
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // Extension is the file extension of each format.
-var Extension = map[string]string{"jsonl": "jsonl", "json": "json", "csv": "csv", "markdown": "md", "html": "html"}
+var Extension = map[string]string{"jsonl": "jsonl", "json": "json", "csv": "csv", "markdown": "md", "html": "html", "ocsf": "ocsf.jsonl"}
 
 // LatestPath is where the latest complete report of task in format lives.
 func LatestPath(dir, task, format string) string {

@@ -174,6 +174,9 @@ func (t *TaskReport) open(format string) error {
 	if h, ok := enc.(*htmlEncoder); ok {
 		h.dir, h.now = t.dir, t.run.opts.Now
 	}
+	if o, ok := enc.(*ocsfEncoder); ok {
+		o.now = t.run.opts.Now // one event time per run, and stable goldens
+	}
 	stamped := filepath.Join(t.dir, t.run.stamp+"."+Extension[format])
 	tmp, err := os.CreateTemp(t.dir, "."+t.run.stamp+"-"+format+"-*.tmp")
 	if err != nil {

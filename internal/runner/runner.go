@@ -104,7 +104,10 @@ func Run(ctx context.Context, p Plan) Summary {
 }
 
 func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Time, runLog *slog.Logger) (r TaskResult) {
-	r = TaskResult{Name: t.Name, Type: t.Type, FailOn: t.FailOn}
+	r = TaskResult{Name: t.Name, Type: t.Type}
+	if t.FailOn != nil {
+		r.FailOn, r.FailOnSeverity = &t.FailOn.Count, t.FailOn.Severity
+	}
 	if err := context.Cause(ctx); err != nil {
 		r.Status, r.Error = Skipped, "not started: "+err.Error()
 		return r
@@ -159,8 +162,13 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	r.Rows, r.Files, r.Summary = written.Rows, written.Files, written.Summary
 	n := int64(res.Findings.Failing())
 	r.Findings, r.FindingsBySeverity = &n, res.Findings.BySeverity(tasks.StatusFail)
-	if t.FailOn != nil && n > int64(*t.FailOn) {
-		r.FailOnExceeded = true
+	if t.FailOn != nil {
+		counted := n
+		if sev, ok := tasks.ParseSeverity(t.FailOn.Severity); ok {
+			counted = int64(res.Findings.Count(tasks.StatusFail, sev))
+			r.FailOnFindings = &counted
+		}
+		r.FailOnExceeded = counted > int64(t.FailOn.Count)
 	}
 	switch {
 	case runErr != nil && ctx.Err() != nil:

@@ -223,6 +223,24 @@ func TestRun(t *testing.T) {
 			},
 		},
 		{
+			// The fake's 5 failing findings are medium: a high threshold
+			// counts none of them, a medium one all.
+			name: "failOn by severity",
+			tasks: []config.Task{withFailOnSeverity(task("a", &behaviour{Findings: intp(5)}, time.Minute), "high", 0),
+				withFailOnSeverity(task("b", &behaviour{Findings: intp(5)}, time.Minute), "medium", 4)},
+			want:     []Status{Succeeded, Succeeded},
+			wantCode: exitcode.Findings,
+			check: func(t *testing.T, s Summary, _ *fakeOutput) {
+				a, b := s.Tasks[0], s.Tasks[1]
+				if a.FailOnExceeded || *a.FailOnFindings != 0 || a.FailOnSeverity != "high" || *a.Findings != 5 {
+					t.Errorf("high: %+v", a)
+				}
+				if !b.FailOnExceeded || *b.FailOnFindings != 5 {
+					t.Errorf("medium: %+v", b)
+				}
+			},
+		},
+		{
 			name:     "panic is contained",
 			tasks:    []config.Task{task("a", &behaviour{Panic: true}, time.Minute), task("b", &behaviour{}, time.Minute)},
 			want:     []Status{Failed, Succeeded},
@@ -292,8 +310,13 @@ func TestRun(t *testing.T) {
 	}
 }
 
+func withFailOnSeverity(t config.Task, sev string, n int) config.Task {
+	t.FailOn = &config.FailOn{Count: n, Severity: sev}
+	return t
+}
+
 func withFailOn(t config.Task, n int) config.Task {
-	t.FailOn = &n
+	t.FailOn = &config.FailOn{Count: n}
 	return t
 }
 

@@ -28,7 +28,11 @@ type TaskResult struct {
 	Findings           *int64         `json:"findings,omitempty"`
 	FindingsBySeverity map[string]int `json:"findings_by_severity,omitempty"`
 	FailOn             *int           `json:"fail_on,omitempty"`
-	// FailOnExceeded is true when Findings > FailOn (exit 3).
+	// FailOnSeverity, when set, is the lowest severity failOn counts, and
+	// FailOnFindings how many failing findings had it or a higher one.
+	FailOnSeverity string `json:"fail_on_severity,omitempty"`
+	FailOnFindings *int64 `json:"fail_on_findings,omitempty"`
+	// FailOnExceeded is true when the counted findings exceed FailOn (exit 3).
 	FailOnExceeded bool `json:"fail_on_exceeded,omitempty"`
 	// Error is the failure, redacted of anything that looks like a token.
 	Error string `json:"error,omitempty"`

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/trustjob/trustjob/internal/safefile"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -53,7 +53,8 @@ type baselineSource struct {
 }
 
 func fileSource(path string) baselineSource {
-	return baselineSource{name: path, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	// Regular files only: a FIFO planted as latest.jsonl must not hang the run.
+	return baselineSource{name: path, open: func() (io.ReadCloser, error) { return safefile.Open(path) }}
 }
 
 func previousSource(ctx context.Context, p report.Previous, task string) baselineSource {

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +25,8 @@ func (s *api) routesAccessGroups() {
 		Action: core.ActionGroupMembersDelete, Handler: s.removeFromAllGroups})
 	s.Handle(core.Route{Pattern: "GET /v2/groups/settings", Service: core.ServiceAccessGroups,
 		Action: core.ActionGroupSettingsRead, Handler: s.getGroupSettings})
+	s.Handle(core.Route{Pattern: "GET /v2/groups/{access_group_id}/rules", Service: core.ServiceAccessGroups,
+		Action: core.ActionGroupRulesRead, Handler: s.listGroupRules})
 }
 
 // agPage reads limit (default 50, at most 100) and offset; 400 on bad values.
@@ -130,6 +133,15 @@ func (s *api) listGroupMembers(w http.ResponseWriter, r *http.Request, c *core.C
 	}
 	q := r.URL.Query()
 	id, typ := r.PathValue("access_group_id"), q.Get("type")
+	mship := q.Get("membership_type")
+	switch mship {
+	case "":
+		mship = "static"
+	case "static", "dynamic", "all":
+	default:
+		s.BadRequest(w, r, core.ServiceAccessGroups, fmt.Errorf("invalid membership_type %q: use static, dynamic or all", mship))
+		return
+	}
 	s.world.RLock()
 	defer s.world.RUnlock()
 	st := &s.world.Identities
@@ -149,8 +161,15 @@ func (s *api) listGroupMembers(w http.ResponseWriter, r *http.Request, c *core.C
 			if typ != "" && typ != mt {
 				continue
 			}
+			kind := "static"
+			if m.Dynamic {
+				kind = "dynamic"
+			}
+			if mship != "all" && mship != kind {
+				continue
+			}
 			item := map[string]any{
-				"iam_id": m.IAMID, "type": mt, "membership_type": "static",
+				"iam_id": m.IAMID, "type": mt, "membership_type": kind,
 				"href":       core.BaseURL(r) + "/v2/groups/" + url.PathEscape(g.ID) + "/members/" + url.PathEscape(m.IAMID),
 				"created_at": core.FormatTime(m.AddedAt), "created_by_id": m.AddedByID,
 			}
@@ -215,4 +234,30 @@ func (s *api) getGroupSettings(w http.ResponseWriter, r *http.Request, c *core.C
 		"account_id": acct, "public_access_enabled": s.world.Identities.PublicAccessEnabled,
 		"last_modified_at": core.FormatTime(s.world.Identities.Anchor.AddDate(0, -6, 0)), "last_modified_by_id": "IBMid-cloudsim",
 	})
+}
+
+// listGroupRules answers GET /v2/groups/{id}/rules (not paged, as in the API).
+func (s *api) listGroupRules(w http.ResponseWriter, r *http.Request, c *core.Caller) {
+	id := r.PathValue("access_group_id")
+	s.world.RLock()
+	defer s.world.RUnlock()
+	g := s.world.Identities.AccessGroupByID(id)
+	if g == nil {
+		s.WriteError(w, r, core.ServiceAccessGroups, http.StatusNotFound, "not_found", "Access group "+id+" not found.")
+		return
+	}
+	rules := make([]map[string]any, 0, len(g.Rules))
+	for _, ru := range g.Rules {
+		conds := make([]map[string]any, 0, len(ru.Conditions))
+		for _, c := range ru.Conditions {
+			conds = append(conds, map[string]any{"claim": c.Claim, "operator": c.Operator, "value": c.Value})
+		}
+		rules = append(rules, map[string]any{
+			"id": ru.ID, "name": ru.Name, "expiration": ru.Expiration, "realm_name": ru.RealmName,
+			"access_group_id": g.ID, "account_id": s.world.AccountID, "conditions": conds,
+			"created_at": core.FormatTime(ru.CreatedAt), "created_by_id": ru.CreatedBy,
+			"last_modified_at": core.FormatTime(ru.CreatedAt), "last_modified_by_id": ru.CreatedBy,
+		})
+	}
+	core.WriteJSON(w, http.StatusOK, map[string]any{"rules": rules})
 }

@@ -17,6 +17,7 @@ func (s *api) routesPolicyManagement() {
 		Handler: func(w http.ResponseWriter, r *http.Request, c *core.Caller) { s.listPolicies(w, r, c, false) }})
 	s.Handle(core.Route{Pattern: "GET /v2/policies", Service: core.ServicePolicyManagement, Action: core.ActionPolicyRead,
 		Handler: func(w http.ResponseWriter, r *http.Request, c *core.Caller) { s.listPolicies(w, r, c, true) }})
+	s.routesPolicyItems()
 }
 
 func (s *api) listPolicies(w http.ResponseWriter, r *http.Request, c *core.Caller, v2 bool) {
@@ -45,14 +46,26 @@ func (s *api) listPolicies(w http.ResponseWriter, r *http.Request, c *core.Calle
 		s.BadRequest(w, r, core.ServicePolicyManagement, fmt.Errorf("invalid state %q: use active or deleted", st))
 		return
 	}
-	lastPermit := v2 && q.Get("format") == "include_last_permit"
+	if f := q.Get("format"); f != "" && f != "include_last_permit" && f != "display" {
+		s.BadRequest(w, r, core.ServicePolicyManagement, fmt.Errorf("invalid format %q: use include_last_permit or display", f))
+		return
+	}
+	if v2 && q.Get("service_name") != "" && q.Get("service_group_id") != "" {
+		s.BadRequest(w, r, core.ServicePolicyManagement, fmt.Errorf("service_name and service_group_id are mutually exclusive"))
+		return
+	}
+	// v1 answers with the fields too; the Go SDK's v1 model drops them.
+	lastPermit := q.Get("format") == "include_last_permit"
 	iamID, group := q.Get("iam_id"), q.Get("access_group_id")
+	svc, svcType, svcGroup := q.Get("service_name"), q.Get("service_type"), q.Get("service_group_id")
 	s.world.RLock()
 	defer s.world.RUnlock()
 	var match []*account.PolicyRecord
 	if q.Get("type") != "authorization" && q.Get("state") != "deleted" {
 		for _, p := range s.world.Identities.Policies {
-			if (iamID == "" || p.SubjectIAMID == iamID) && (group == "" || p.SubjectGroupID == group) {
+			if (iamID == "" || p.SubjectIAMID == iamID) && (group == "" || p.SubjectGroupID == group) &&
+				(svc == "" || p.ServiceName == svc) && (svcType == "" || p.Resource["serviceType"] == svcType) &&
+				(svcGroup == "" || p.Resource["service_group_id"] == svcGroup) {
 				match = append(match, p)
 			}
 		}
@@ -63,7 +76,9 @@ func (s *api) listPolicies(w http.ResponseWriter, r *http.Request, c *core.Calle
 		if v2 {
 			items = append(items, policyV2JSON(s.world, r, p, lastPermit))
 		} else {
-			items = append(items, policyV1JSON(s.world, r, p))
+			m := policyV1JSON(s.world, r, p)
+			addLastPermit(m, p, lastPermit)
+			items = append(items, m)
 		}
 	}
 	lq := core.CloneQuery(q)
@@ -107,10 +122,17 @@ func policyV1JSON(w *account.World, r *http.Request, p *account.PolicyRecord) ma
 	m := policyCommon(w, r, p, "/v1/policies/")
 	name, value := policySubject(w, p)
 	m["subjects"] = []map[string]any{{"attributes": []map[string]any{{"name": name, "value": value}}}}
-	m["roles"] = []map[string]any{{"role_id": idPolicyRoleCRN(p.Role), "display_name": p.Role}}
+	var roles []map[string]any
+	for _, role := range policyRoles(p) {
+		roles = append(roles, map[string]any{"role_id": roleCRN(w, role), "display_name": role})
+	}
+	m["roles"] = roles
 	attrs := []map[string]any{{"name": "accountId", "value": w.AccountID, "operator": "stringEquals"}}
 	if p.ServiceName != "" {
 		attrs = append(attrs, map[string]any{"name": "serviceName", "value": p.ServiceName, "operator": "stringEquals"})
+	}
+	for _, k := range sortedKeys(p.Resource) {
+		attrs = append(attrs, map[string]any{"name": k, "value": p.Resource[k], "operator": "stringEquals"})
 	}
 	m["resources"] = []map[string]any{{"attributes": attrs}}
 	return m
@@ -124,11 +146,31 @@ func policyV2JSON(w *account.World, r *http.Request, p *account.PolicyRecord, la
 	if p.ServiceName != "" {
 		attrs = append(attrs, map[string]any{"key": "serviceName", "operator": "stringEquals", "value": p.ServiceName})
 	}
-	m["resource"] = map[string]any{"attributes": attrs}
-	m["control"] = map[string]any{"grant": map[string]any{"roles": []map[string]any{{"role_id": idPolicyRoleCRN(p.Role)}}}}
-	if lastPermit && p.LastPermitAt != nil {
-		m["last_permit_at"] = core.FormatTime(*p.LastPermitAt)
-		m["last_permit_frequency"] = p.LastPermitFrequency
+	for _, k := range sortedKeys(p.Resource) {
+		attrs = append(attrs, map[string]any{"key": k, "operator": "stringEquals", "value": p.Resource[k]})
 	}
+	m["resource"] = map[string]any{"attributes": attrs}
+	var roles []map[string]any
+	for _, role := range policyRoles(p) {
+		roles = append(roles, map[string]any{"role_id": roleCRN(w, role)})
+	}
+	m["control"] = map[string]any{"grant": map[string]any{"roles": roles}}
+	if p.Template {
+		m["template"] = map[string]any{"id": "policyTemplate-" + p.ID, "version": "1",
+			"assignment_id": "policyAssignment-" + p.ID, "root_id": "policyTemplate-" + p.ID, "root_version": "1"}
+	}
+	addLastPermit(m, p, lastPermit)
 	return m
+}
+
+// addLastPermit adds last_permit_at and last_permit_frequency when asked for:
+// null and 0 for a policy that never granted a permit, as IBM documents.
+func addLastPermit(m map[string]any, p *account.PolicyRecord, on bool) {
+	if !on {
+		return
+	}
+	m["last_permit_at"], m["last_permit_frequency"] = nil, 0
+	if p.LastPermitAt != nil {
+		m["last_permit_at"], m["last_permit_frequency"] = core.FormatTime(*p.LastPermitAt), p.LastPermitFrequency
+	}
 }

@@ -70,6 +70,9 @@ type Profile struct {
 	ModifiedAt time.Time  `yaml:"modifiedAt"`
 	Links      []*Link    `yaml:"links"`
 	Rules      []*Rule    `yaml:"rules"`
+	// Identities are the users, service IDs and CRNs allowed to assume the
+	// profile (GET /v1/profiles/{id}/identities).
+	Identities []ProfileIdentity `yaml:"identities"`
 
 	IAMID     string `yaml:"-"` // iam-Profile-<uuid>
 	CRN       string `yaml:"-"`
@@ -133,7 +136,25 @@ type AccountSettings struct {
 	SystemAccessTokenExpirationInSeconds  string `yaml:"systemAccessTokenExpirationInSeconds"`
 	SystemRefreshTokenExpirationInSeconds string `yaml:"systemRefreshTokenExpirationInSeconds"`
 	RestrictUserListVisibility            string `yaml:"restrictUserListVisibility"`
-	EntityTag                             string `yaml:"-"`
+	// UserMFA are user-specific MFA settings that differ from the account's.
+	UserMFA   []UserMFASetting `yaml:"userMFA"`
+	EntityTag string           `yaml:"-"`
+}
+
+// UserMFASetting is one user's MFA setting (AccountSettingsUserMfaResponse).
+type UserMFASetting struct {
+	IAMID string `yaml:"iamID"`
+	MFA   string `yaml:"mfa"`
+}
+
+// ProfileIdentity is one identity allowed to assume a trusted profile
+// (ProfileIdentityResponse): type user, serviceid or crn.
+type ProfileIdentity struct {
+	IAMID       string   `yaml:"iamID"`
+	Identifier  string   `yaml:"identifier"`
+	Type        string   `yaml:"type"`
+	Accounts    []string `yaml:"accounts"`
+	Description string   `yaml:"description"`
 }
 
 // IAMFixture is the iam: section of a fixture file: extra clusters, extra
@@ -473,8 +494,9 @@ func (st *IAMState) applyProfile(w *World, pf ProfileFixture, now time.Time) err
 		p.ModifiedAt = pf.ModifiedAt
 	}
 	if pf.ReplaceTrust {
-		p.Links, p.Rules = nil, nil
+		p.Links, p.Rules, p.Identities = nil, nil, nil
 	}
+	p.Identities = append(p.Identities, pf.Identities...)
 	for _, l := range pf.Links {
 		l := *l
 		if l.CRN == "" {
@@ -610,5 +632,8 @@ func (a *AccountSettings) merge(o AccountSettings) {
 		if f.src != "" {
 			*f.dst = f.src
 		}
+	}
+	if o.UserMFA != nil {
+		a.UserMFA = o.UserMFA
 	}
 }

@@ -18,6 +18,20 @@ func (st *IdentityState) applyFixture(w *World, fx IdentitiesFixture) error {
 	if fx.MonthlyCost != nil {
 		st.MonthlyCost = *fx.MonthlyCost
 	}
+	if fx.Owner != "" {
+		st.OwnerIAMID = fx.Owner
+	}
+	for _, c := range fx.CustomRoles {
+		if c.Name == "" || c.ServiceName == "" || len(c.Actions) == 0 {
+			return fmt.Errorf("customRoles: name, serviceName and actions are required")
+		}
+		dn := c.DisplayName
+		if dn == "" {
+			dn = c.Name
+		}
+		st.CustomRoles = append(st.CustomRoles, &CustomRoleRecord{ID: uuid(rng), Name: c.Name, DisplayName: dn,
+			ServiceName: c.ServiceName, Actions: c.Actions, CreatedAt: st.Anchor.AddDate(0, -3, 0)})
+	}
 	for i, f := range fx.Users {
 		if err := st.fixtureUser(rng, f); err != nil {
 			return fmt.Errorf("users[%d]: %w", i, err)
@@ -224,6 +238,20 @@ func (st *IdentityState) fixtureGroup(rng *rand.Rand, f AccessGroupFixture) erro
 	for _, m := range f.Members {
 		g.Members = append(g.Members, GroupMemberRecord{IAMID: m, AddedAt: g.CreatedAt})
 	}
+	for _, m := range f.DynamicMembers {
+		g.Members = append(g.Members, GroupMemberRecord{IAMID: m, AddedAt: st.Anchor.AddDate(0, 0, -1), Dynamic: true})
+	}
+	for _, r := range f.Rules {
+		if r.RealmName == "" || len(r.Conditions) == 0 {
+			return fmt.Errorf("rule %q: realmName and conditions are required", r.Name)
+		}
+		exp := r.Expiration
+		if exp == 0 {
+			exp = 12
+		}
+		g.Rules = append(g.Rules, GroupRuleRecord{ID: "ClaimRule-" + uuid(rng), Name: r.Name, RealmName: r.RealmName,
+			Expiration: exp, Conditions: r.Conditions, CreatedAt: g.CreatedAt, CreatedBy: g.CreatedBy})
+	}
 	st.AccessGroups = append(st.AccessGroups, g)
 	st.groupByID[id] = g
 	return nil
@@ -237,9 +265,17 @@ func (st *IdentityState) fixturePolicy(rng *rand.Rand, f PolicyFixture) error {
 	if err != nil {
 		return err
 	}
+	created := st.Anchor.AddDate(-1, 0, 0)
+	if f.CreatedAt != "" {
+		t, err := st.fixtureTime(f.CreatedAt)
+		if err != nil || t == nil {
+			return fmt.Errorf("createdAt %q: use RFC 3339 or now-400d", f.CreatedAt)
+		}
+		created = *t
+	}
 	p := &PolicyRecord{
-		ID: f.ID, SubjectIAMID: f.IAMID, SubjectGroupID: f.AccessGroup, Role: f.Role, ServiceName: f.Service,
-		CreatedAt: st.Anchor.AddDate(-1, 0, 0), LastPermitAt: last,
+		ID: f.ID, SubjectIAMID: f.IAMID, SubjectGroupID: f.AccessGroup, Role: f.Role, Roles: f.Roles, ServiceName: f.Service,
+		Resource: f.Resource, Template: f.Template, CreatedAt: created, LastPermitAt: last,
 	}
 	if p.ID == "" {
 		p.ID = uuid(rng)
@@ -248,7 +284,7 @@ func (st *IdentityState) fixturePolicy(rng *rand.Rand, f PolicyFixture) error {
 		p.Role = "Viewer"
 	}
 	if last != nil {
-		p.LastPermitFrequency = 1
+		p.LastPermitFrequency = max(f.LastPermitFrequency, 1)
 	}
 	st.Policies = append(st.Policies, p)
 	return nil

@@ -44,6 +44,36 @@ func (g *identityGen) run() {
 	g.policies()
 	g.st.PublicAccessEnabled = true
 	g.st.MonthlyCost = 100 + float64(g.rng.IntN(500_000))/100
+	g.more()
+}
+
+// more adds what later features read, after every draw the older ones make,
+// so accounts generated before stay the same: the owner, and policies up to
+// Spec.Policies.
+func (g *identityGen) more() {
+	st := g.st
+	if len(st.Users) > 0 {
+		st.OwnerIAMID = st.Users[0].IAMID
+	}
+	// The admins group administers the account, as in most accounts.
+	for _, grp := range st.AccessGroups {
+		if grp.Name == "admins" {
+			st.Policies = append(st.Policies, &PolicyRecord{ID: uuid(g.rng), SubjectGroupID: grp.ID, Role: "Administrator",
+				Resource: map[string]string{"serviceType": "platform_service"}, CreatedAt: g.daysAgo(600)})
+			break
+		}
+	}
+	for i := 0; len(st.Policies) < g.spec.Policies && len(st.AccessGroups) > 0; i++ {
+		grp := st.AccessGroups[i%len(st.AccessGroups)]
+		p := &PolicyRecord{ID: uuid(g.rng), SubjectGroupID: grp.ID, Role: idRoles[g.rng.IntN(len(idRoles))],
+			ServiceName: idServices[g.rng.IntN(len(idServices))], CreatedAt: g.daysAgo(30 + g.rng.Float64()*700),
+			Resource: map[string]string{"resourceGroupId": fmt.Sprintf("rg-%04d", i)}}
+		if g.rng.IntN(3) > 0 {
+			t := g.daysAgo(g.rng.Float64() * 200)
+			p.LastPermitAt, p.LastPermitFrequency = &t, 1+int64(g.rng.IntN(100))
+		}
+		st.Policies = append(st.Policies, p)
+	}
 }
 
 func (g *identityGen) daysAgo(days float64) time.Time {

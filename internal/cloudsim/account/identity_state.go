@@ -25,6 +25,10 @@ type IdentityState struct {
 	Policies     []*PolicyRecord
 	// PublicAccessEnabled is the Access Groups account setting.
 	PublicAccessEnabled bool
+	// OwnerIAMID is the account owner (Account Management's owner_iamid).
+	OwnerIAMID string
+	// CustomRoles are the account's custom roles (Policy Management).
+	CustomRoles []*CustomRoleRecord
 	// Usage is the monthly billable cost the usage summary reports, before the
 	// per-month variation.
 	MonthlyCost float64
@@ -95,13 +99,34 @@ type AccessGroupRecord struct {
 	CreatedAt   time.Time
 	CreatedBy   string
 	Members     []GroupMemberRecord
+	Rules       []GroupRuleRecord
 }
 
-// GroupMemberRecord is one static member of an access group.
+// GroupMemberRecord is one member of an access group: static, or dynamic
+// (added by a rule when a federated user logs in).
 type GroupMemberRecord struct {
 	IAMID     string
 	AddedAt   time.Time
 	AddedByID string
+	Dynamic   bool
+}
+
+// GroupRuleRecord is a dynamic rule of an access group: users of an IdP realm
+// whose claims match join the group for Expiration hours.
+type GroupRuleRecord struct {
+	ID, Name, RealmName string
+	Expiration          int64
+	Conditions          []Condition
+	CreatedAt           time.Time
+	CreatedBy           string
+}
+
+// CustomRoleRecord is an account's custom role.
+type CustomRoleRecord struct {
+	ID, Name, DisplayName, Description, ServiceName string
+	Actions                                         []string
+	CreatedAt                                       time.Time
+	CreatedBy                                       string
 }
 
 // PolicyRecord is an IAM access policy. Exactly one of SubjectIAMID and
@@ -111,9 +136,19 @@ type PolicyRecord struct {
 	SubjectIAMID   string
 	SubjectGroupID string
 	Role           string // display name, e.g. Viewer
-	ServiceName    string // resource attribute serviceName; "" = all account resources
-	CreatedAt      time.Time
-	CreatedBy      string
+	// Roles are further roles the policy grants (display names, or role CRNs
+	// of custom roles).
+	Roles       []string
+	ServiceName string // resource attribute serviceName; "" = all account resources
+	// Resource holds further resource attributes (serviceType, service_group_id,
+	// resourceGroupId, ...), all stringEquals.
+	Resource map[string]string
+	// Template marks a policy assigned from an enterprise policy template.
+	Template bool
+	// Version counts changes, for the ETag.
+	Version   int
+	CreatedAt time.Time
+	CreatedBy string
 	// LastPermitAt is when the policy last allowed a request; nil when never.
 	LastPermitAt        *time.Time
 	LastPermitFrequency int64
@@ -131,7 +166,10 @@ type IdentitiesFixture struct {
 	AccessGroups []AccessGroupFixture `yaml:"accessGroups"`
 	Policies     []PolicyFixture      `yaml:"policies"`
 	PublicAccess *bool                `yaml:"publicAccessEnabled"`
-	MonthlyCost  *float64             `yaml:"monthlyCost"`
+	// Owner is the account owner's iam_id (default: the first user).
+	Owner       string              `yaml:"owner"`
+	CustomRoles []CustomRoleFixture `yaml:"customRoles"`
+	MonthlyCost *float64            `yaml:"monthlyCost"`
 }
 
 // UserFixture is one user in a fixture.
@@ -171,22 +209,49 @@ type APIKeyFixture struct {
 	LastAuthn   string `yaml:"lastAuthn"`
 }
 
-// AccessGroupFixture is one access group in a fixture; Members are iam_ids.
+// AccessGroupFixture is one access group in a fixture; Members and
+// DynamicMembers are iam_ids.
 type AccessGroupFixture struct {
-	ID          string   `yaml:"id"`
+	ID             string        `yaml:"id"`
+	Name           string        `yaml:"name"`
+	Description    string        `yaml:"description"`
+	Members        []string      `yaml:"members"`
+	DynamicMembers []string      `yaml:"dynamicMembers"`
+	Rules          []RuleFixture `yaml:"rules"`
+}
+
+// RuleFixture is a dynamic rule of an access group in a fixture.
+type RuleFixture struct {
+	Name       string      `yaml:"name"`
+	RealmName  string      `yaml:"realmName"`
+	Expiration int64       `yaml:"expiration"`
+	Conditions []Condition `yaml:"conditions"`
+}
+
+// CustomRoleFixture is a custom role in a fixture.
+type CustomRoleFixture struct {
 	Name        string   `yaml:"name"`
-	Description string   `yaml:"description"`
-	Members     []string `yaml:"members"`
+	DisplayName string   `yaml:"displayName"`
+	ServiceName string   `yaml:"serviceName"`
+	Actions     []string `yaml:"actions"`
 }
 
 // PolicyFixture is one access policy in a fixture.
 type PolicyFixture struct {
-	ID           string `yaml:"id"`
-	IAMID        string `yaml:"iamID"`
-	AccessGroup  string `yaml:"accessGroupID"`
-	Role         string `yaml:"role"`
-	Service      string `yaml:"service"`
-	LastPermitAt string `yaml:"lastPermitAt"`
+	ID          string `yaml:"id"`
+	IAMID       string `yaml:"iamID"`
+	AccessGroup string `yaml:"accessGroupID"`
+	Role        string `yaml:"role"`
+	// Roles are further roles (display names or custom role names).
+	Roles   []string `yaml:"roles"`
+	Service string   `yaml:"service"`
+	// Resource holds further resource attributes, e.g. serviceType: service.
+	Resource     map[string]string `yaml:"resource"`
+	Template     bool              `yaml:"template"`
+	LastPermitAt string            `yaml:"lastPermitAt"`
+	// LastPermitFrequency defaults to 1 when LastPermitAt is set.
+	LastPermitFrequency int64  `yaml:"lastPermitFrequency"`
+	CreatedAt           string `yaml:"createdAt"`
 }
 
 func (st *IdentityState) generate(w *World, spec Spec, rng *rand.Rand) {

@@ -67,6 +67,9 @@ type Spec struct {
 	// older than 90 days or missing.
 	InactiveShare float64 `yaml:"inactiveShare"`
 	AccessGroups  int     `yaml:"accessGroups"`
+	// Policies, when larger than what the groups and identities get, adds
+	// access-group policies up to this many (a large account's policy count).
+	Policies int `yaml:"policies"`
 }
 
 // DefaultSpec is a small account for demos and quick tests.

@@ -14,6 +14,7 @@ const (
 	ServiceAccessGroups     = "iam-access-groups"
 	ServicePolicyManagement = "iam-policy-management"
 	ServiceUsageReports     = "usage-reports"
+	ServiceAccountMgmt      = "account-management"
 	ServiceSimControl       = "cloudsim"
 )
 
@@ -47,6 +48,11 @@ const (
 	ActionGroupMembersDelete = "iam-groups.members.delete"
 	ActionGroupSettingsRead  = "iam-groups.settings.read"
 	ActionPolicyRead         = "iam.policy.read"
+	ActionPolicyDelete       = "iam.policy.delete"
+	ActionRoleRead           = "iam.role.read"
+	ActionGroupRulesRead     = "iam-groups.rules.read"
+	ActionMFAStatusGet       = "iam-identity.mfa-status.get"
+	ActionAccountRead        = "billing.account.get"
 	ActionAccountSummaryGet  = "billing.account-summary.get"
 	// Resource Controller and Manager, Global Search, Global Tagging.
 	ActionInstanceRetrieve    = "resource-controller.instance.retrieve"
@@ -71,6 +77,7 @@ var KnownActions = []string{
 	ActionUserRetrieve,
 	ActionGroupsRead, ActionGroupMembersRead, ActionGroupMembersDelete, ActionGroupSettingsRead,
 	ActionPolicyRead, ActionAccountSummaryGet,
+	ActionPolicyDelete, ActionRoleRead, ActionGroupRulesRead, ActionMFAStatusGet, ActionAccountRead,
 	ActionInstanceRetrieve, ActionGroupRetrieve, ActionKeyRetrieve, ActionReclamationRetrieve,
 	ActionResourceSearch, ActionTagRead, ActionTagAttach, ActionTagDetach,
 }

@@ -30,4 +30,5 @@ func Mount(srv *core.Server, w *account.World) {
 	s.routesProfiles()
 	s.routesIdentityReports()
 	s.routesIdentityKeys()
+	s.routesPosture()
 }

@@ -25,7 +25,9 @@ func (s *api) routesProfiles() {
 		{Pattern: "POST /v1/profiles/{profile_id}/links", Action: core.ActionProfileLink, Handler: s.createLink},
 		{Pattern: "GET /v1/profiles/{profile_id}/rules", Action: core.ActionProfileGet, Handler: s.listRules},
 		{Pattern: "POST /v1/profiles/{profile_id}/rules", Action: core.ActionProfileLink, Handler: s.createRule},
+		{Pattern: "GET /v1/profiles/{profile_id}/identities", Action: core.ActionProfileGet, Handler: s.listProfileIdentities},
 		{Pattern: "GET /v1/accounts/{account_id}/settings/identity", Action: core.ActionAccountGet, Handler: s.accountSettings},
+		{Pattern: "GET /v1/accounts/{account_id}/effective_settings/identity", Action: core.ActionAccountGet, Handler: s.effectiveSettings},
 	} {
 		rt.Service = core.ServiceIAMIdentity
 		s.Handle(rt)
@@ -343,6 +345,14 @@ func (s *api) accountSettings(w http.ResponseWriter, r *http.Request, c *core.Ca
 	if !s.CheckAccount(w, r, core.ServiceIAMIdentity, acct, c, true) {
 		return
 	}
+	body, tag := s.settingsJSON(r, acct)
+	w.Header().Set("ETag", tag)
+	core.WriteJSON(w, http.StatusOK, body)
+}
+
+// settingsJSON is the AccountSettingsResponse of the account and its entity
+// tag.
+func (s *api) settingsJSON(r *http.Request, acct string) (map[string]any, string) {
 	s.world.RLock()
 	st := s.world.IAM.Settings
 	s.world.RUnlock()
@@ -355,11 +365,31 @@ func (s *api) accountSettings(w http.ResponseWriter, r *http.Request, c *core.Ca
 		"system_access_token_expiration_in_seconds":  st.SystemAccessTokenExpirationInSeconds,
 		"system_refresh_token_expiration_in_seconds": st.SystemRefreshTokenExpirationInSeconds,
 		"restrict_user_list_visibility":              st.RestrictUserListVisibility,
-		"user_mfa":                                   []any{}, "restrict_user_domains": []any{},
+		"user_mfa":                                   userMFAJSON(s.world, st.UserMFA), "restrict_user_domains": []any{},
 	}
 	if r.URL.Query().Get("include_history") == "true" {
 		body["history"] = []any{}
 	}
-	setETag(w, st.EntityTag)
-	core.WriteJSON(w, http.StatusOK, body)
+	return body, st.EntityTag
+}
+
+// effectiveSettings answers the account's effective settings: with no
+// enterprise account settings template modelled, the effective values are
+// the account's own, and no template is assigned.
+func (s *api) effectiveSettings(w http.ResponseWriter, r *http.Request, c *core.Caller) {
+	acct := r.PathValue("account_id")
+	if !s.CheckAccount(w, r, core.ServiceIAMIdentity, acct, c, true) {
+		return
+	}
+	account, _ := s.settingsJSON(r, acct)
+	effective := map[string]any{}
+	for k, v := range account {
+		switch k {
+		case "context", "account_id", "entity_tag", "history":
+		default:
+			effective[k] = v
+		}
+	}
+	core.WriteJSON(w, http.StatusOK, map[string]any{"context": s.IdentityContext(r), "account_id": acct,
+		"effective": effective, "account": account, "assigned_templates": []any{}})
 }

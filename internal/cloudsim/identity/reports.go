@@ -183,24 +183,49 @@ func activityReport(w *account.World, now time.Time, d time.Duration) map[string
 func mfaReport(w *account.World, now time.Time) map[string]any {
 	users := []map[string]any{}
 	for _, u := range w.Identities.Users {
-		enrolled := u.MFA != "NONE" && u.MFA != ""
-		status := func(on bool) map[string]any { return map[string]any{"required": false, "enrolled": on} }
-		comply := "NO"
-		if enrolled {
-			comply = "ACCOUNT"
-		}
-		users = append(users, map[string]any{
-			"iam_id": u.IAMID, "name": u.Firstname + " " + u.Lastname, "username": u.UserID, "email": u.Email,
-			"effective_mfa_type": "id_based_mfa",
-			"id_based_mfa": map[string]any{
-				"trait_account_default": "NONE", "trait_user_specific": u.MFA, "trait_effective": u.MFA,
-				"complies": enrolled, "comply_state": comply,
-			},
-			"account_based_mfa": map[string]any{
-				"security_questions": status(false), "totp": status(u.MFA == "TOTP"), "verisign": status(false),
-				"complies": true,
-			},
-		})
+		m := mfaEnrollment(w, u)
+		m["name"], m["username"], m["email"] = u.Firstname+" "+u.Lastname, u.UserID, u.Email
+		users = append(users, m)
 	}
 	return map[string]any{"report_time": core.FormatIAMMinute(now), "account_id": w.AccountID, "users": users}
+}
+
+// weakMFA: the setting lets a user sign in with a password alone.
+func weakMFA(v string) bool { return v == "" || v == "NONE" || v == "NONE_NO_ROPC" }
+
+// mfaEnrollment is one user's MFA enrollment (UserMfaEnrollments): the
+// user-specific setting overrides the account's; a user complies when the
+// effective trait requires a second factor and the user is enrolled in it
+// (the generated users are enrolled in what their MFA field names). The
+// caller holds the world's lock.
+func mfaEnrollment(w *account.World, u *account.UserRecord) map[string]any {
+	acct := w.IAM.Settings.MFA
+	specific := ""
+	for _, m := range w.IAM.Settings.UserMFA {
+		if m.IAMID == u.IAMID {
+			specific = m.MFA
+		}
+	}
+	effective := acct
+	if specific != "" {
+		effective = specific
+	}
+	enrolled := !weakMFA(u.MFA)
+	complies := !weakMFA(effective) && enrolled
+	comply := "NO"
+	if complies {
+		comply = "ACCOUNT"
+	}
+	status := func(req, on bool) map[string]any { return map[string]any{"required": req, "enrolled": on} }
+	idb := map[string]any{"trait_account_default": acct, "trait_effective": effective, "complies": complies, "comply_state": comply}
+	if specific != "" {
+		idb["trait_user_specific"] = specific
+	}
+	return map[string]any{
+		"iam_id": u.IAMID, "effective_mfa_type": "id_based_mfa", "id_based_mfa": idb,
+		"account_based_mfa": map[string]any{
+			"security_questions": status(false, false), "totp": status(effective == "TOTP" || effective == "TOTP4ALL", u.MFA == "TOTP"),
+			"verisign": status(false, false), "complies": complies,
+		},
+	}
 }
