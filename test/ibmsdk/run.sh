@@ -26,7 +26,7 @@ if [ -z "$dir" ] || [ ! -d "$dir" ]; then
   go mod download "$sdk"
   dir=$(go list -m -f '{{.Dir}}' "$sdk")
 fi
-pkgs=${PKGS:-"globalsearchv2 globaltaggingv1 iamaccessgroupsv2 iamidentityv1 iampolicymanagementv1 resourcecontrollerv2 resourcemanagerv2 usagereportsv4 usermanagementv1"}
+pkgs=${PKGS:-"accountmanagementv4 globalsearchv2 globaltaggingv1 iamaccessgroupsv2 iamidentityv1 iampolicymanagementv1 resourcecontrollerv2 resourcemanagerv2 usagereportsv4 usermanagementv1"}
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/ibmsdk.XXXXXX")
 emu_pid=

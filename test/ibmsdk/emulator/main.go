@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -27,6 +28,8 @@ import (
 
 	"github.com/trustjob/trustjob/internal/cloudsim"
 )
+
+var versionSuffix = regexp.MustCompile(`_v[0-9]+$`)
 
 func main() {
 	if len(os.Args) != 2 {
@@ -95,6 +98,7 @@ func run(dir string) error {
 		"iam_policy_management.env": {"TEST_ACCOUNT_ID": account, "TEST_TARGET_ACCOUNT_ID": none},
 		"user_management.env": {"ACCOUNT_ID": account, "USER_ID": userIAMID, "MEMBER_EMAIL": none,
 			"ACCESS_GROUP_ID": none, "VIEWER_ROLE_ID": none},
+		"account_management_v4.env": {"ACCOUNT_ID": account},
 		"usage_reports.env": {"ACCOUNT_ID": account, "RESOURCE_GROUP_ID": group, "ORG_ID": none,
 			"BILLING_MONTH": l.Sim.Now().UTC().Format("2006-01"), "COS_BUCKET": none, "COS_LOCATION": none, "DATE_FROM": none, "DATE_TO": none},
 	}
@@ -102,7 +106,9 @@ func run(dir string) error {
 	// signs in as the same profile.
 	alt := map[string]string{"resource_manager.env": "ALT_RESOURCE_MANAGER", "user_management.env": "USER_MANAGEMENT_ADMIN"}
 	for name, props := range files {
-		prefix := strings.ToUpper(strings.TrimSuffix(strings.TrimSuffix(name, ".env"), "_v2"))
+		// iam_access_groups_v2.env holds IAM_ACCESS_GROUPS_* (the SDK's
+		// service name has no version).
+		prefix := strings.ToUpper(versionSuffix.ReplaceAllString(strings.TrimSuffix(name, ".env"), ""))
 		var b strings.Builder
 		for _, p := range []string{prefix, alt[name]} {
 			if p != "" {
