@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	democonfig "github.com/trustjob/trustjob/config"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/report"
 )
 
 // demo runs the demo configuration against the emulator started in-process,
@@ -24,6 +26,7 @@ import (
 func (a *app) demo(ctx context.Context, args []string) int {
 	f := a.flagSet("demo")
 	outDir := f.String("output-dir", "", "write reports to `DIR` (default "+DemoOutputDir+", whatever output.dir the configuration names)")
+	compute := f.String("compute-resource", "", "sign in as on `RUNTIME`: kubernetes, code-engine or vpc (the emulator's metadata service)")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -62,6 +65,9 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	defer ds.Close()
 	// The emulator's address reaches the run the way it reaches a real one:
 	// through trustjob's and the IBM SDK's environment variables.
+	if err := demoRuntime(sim.Env, *compute, sim.ProfileID); err != nil {
+		return f.fail("%v", err)
+	}
 	restore := setenv(sim.Env)
 	defer restore()
 	restoreDelivery := setenv(ds.Env())
@@ -83,16 +89,48 @@ func (a *app) demo(ctx context.Context, args []string) int {
 	if dir != "" {
 		a.printDemoReports(dir)
 	}
-	counts := sim.Sim.Log().Counts()
-	var total int64
-	for _, n := range counts {
-		total += n
+	fmt.Fprintln(a.stdout)
+	for _, line := range demoClosing(code, sim.Sim.Log().Counts(), ds.COS.Keys(SimBucket), ds.COS.Counts(), len(ds.Events.Sent())) {
+		fmt.Fprintln(a.stdout, "trustjob demo: "+line)
 	}
-	fmt.Fprintf(a.stdout, "\ntrustjob demo: exit code %d; %d requests to the emulator (%s)\n",
-		code, total, formatCounts(counts))
-	fmt.Fprintf(a.stdout, "trustjob demo: COS bucket %s holds %d objects (%s); %d notifications sent to Event Notifications\n",
-		SimBucket, len(ds.COS.Keys(SimBucket)), formatCounts(ds.COS.Counts()), len(ds.Events.Sent()))
 	return code
+}
+
+// demoClosing is the demo's last lines: the exit code and the requests to
+// the emulated IBM Cloud APIs, what the emulated bucket holds (and where the
+// run's page is in it), and the notifications sent.
+func demoClosing(code int, api map[string]int64, keys []string, cosRequests map[string]int64, sent int) []string {
+	bucket := fmt.Sprintf("COS bucket %s holds %s", SimBucket, plural(int64(len(keys)), "object", "objects"))
+	if n := sumCounts(cosRequests); n > 0 {
+		bucket += fmt.Sprintf(" (%s: %s)", plural(n, "request", "requests"), formatCounts(cosRequests))
+	}
+	for _, k := range keys {
+		if path.Base(k) == report.IndexFile {
+			bucket += "; the run's page is cos://" + SimBucket + "/" + k
+			break
+		}
+	}
+	return []string{
+		fmt.Sprintf("exit code %d; %s to the emulated IBM Cloud APIs (%s)", code, plural(sumCounts(api), "request", "requests"), formatCounts(api)),
+		bucket,
+		plural(int64(sent), "notification", "notifications") + " sent to Event Notifications",
+	}
+}
+
+// plural is "1 object", "2 objects", "0 objects".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func sumCounts(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // DemoOutputDir is where the demo writes without --output-dir.

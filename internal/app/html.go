@@ -6,25 +6,27 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/runner"
 )
 
-// writeRunPages keeps the run's summary for the trend (DIR/history) and
-// writes DIR/index.html, when the html format is configured. A failure is
-// logged, not fatal: every task's own report is already in place.
-func writeRunPages(ctx context.Context, dir string, formats []string, now time.Time, sum runner.Summary, log *slog.Logger) {
+// writeRunPages keeps the run's summary for the trend (DIR/history/<stamp>.json,
+// stamp as the reports') and writes DIR/index.html, when the html format is
+// configured. The trend reads the directory's history and, with output.cos,
+// the bucket's run summaries (bucket), so it spans Jobs that share no
+// volume. A failure is logged, not fatal: every task's own report is
+// already in place.
+func writeRunPages(ctx context.Context, dir string, formats []string, stamp string, sum runner.Summary, bucket report.History, log *slog.Logger) {
 	if dir == "" || !slices.Contains(formats, report.HTML) {
 		return
 	}
-	if err := report.KeepHistory(dir, now, sum); err != nil {
+	if err := report.KeepHistory(dir, stamp, sum); err != nil {
 		log.Warn("cannot keep the run summary for the trend", "dir", dir, "err", err)
 	}
-	trend, err := report.DirHistory{Dir: dir}.Recent(ctx, report.TrendRuns)
+	trend, err := report.Histories{report.DirHistory{Dir: dir}, bucket}.Recent(ctx, report.TrendRuns)
 	if err != nil {
-		log.Warn("cannot read earlier run summaries", "dir", dir, "err", err)
+		log.Warn("cannot read every earlier run summary; the trend shows the rest", "dir", dir, "err", err)
 	}
 	path := filepath.Join(dir, report.IndexFile)
 	if err := report.WriteIndex(dir, runIndex(dir, sum), trend); err != nil {

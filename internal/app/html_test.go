@@ -63,7 +63,7 @@ func TestWriteRunPages(t *testing.T) {
 			dir := t.TempDir()
 			for i := range 2 {
 				started := now.Add(time.Duration(i) * time.Hour)
-				writeRunPages(context.Background(), dir, tt.formats, started, demoSummary(dir, started), logging.Discard())
+				writeRunPages(context.Background(), dir, tt.formats, report.Stamp(started, ""), demoSummary(dir, started), nil, logging.Discard())
 			}
 			index, err := os.ReadFile(filepath.Join(dir, report.IndexFile))
 			if !tt.want {
@@ -106,7 +106,7 @@ func TestPrintDemoReports(t *testing.T) {
 	if strings.Contains(out.String(), "index.html") {
 		t.Errorf("names index.html before it exists:\n%s", &out)
 	}
-	writeRunPages(context.Background(), dir, []string{"html"}, now, sum, logging.Discard())
+	writeRunPages(context.Background(), dir, []string{"html"}, report.Stamp(now, sum.RunID), sum, nil, logging.Discard())
 	out.Reset()
 	a.printDemoReports(dir)
 	got := out.String()

@@ -190,16 +190,19 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
 		Network: cfg.Network(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
+		ComputeResource: cfg.Auth.ComputeResource, ProfileCRN: cfg.Auth.ProfileCRN, MetadataURL: cfg.Auth.MetadataURL,
 	}
 	if err := a.signer.Preflight(settings, time.Now()); err != nil {
 		code := signInFailed(log, "preflight failed", err)
 		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
+		publishMetrics(ctx, cfg, dir, failedRunSummary(o, started, code), log)
 		return code
 	}
 	sess, err := a.signer.SignIn(ctx, settings, log)
 	if err != nil {
 		code := signInFailed(log, "sign-in failed", err)
 		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
+		publishMetrics(ctx, cfg, dir, failedRunSummary(o, started, code), log)
 		return code
 	}
 	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
@@ -258,12 +261,14 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		if err := a.reports.WriteSummary(path, sum); err != nil {
 			log.Error("cannot write the run summary", "path", path, "err", err)
 			if sum.ExitCode == exitcode.OK {
-				return exitcode.TaskFailed
+				sum.ExitCode = exitcode.TaskFailed
 			}
 		}
 	}
-	writeRunPages(ctx, dir, cfg.Output.Formats, o.now, sum, log)
-	return del.publishIndex(ctx, dir, sum.ExitCode)
+	writeRunPages(ctx, dir, cfg.Output.Formats, report.Stamp(o.now, o.runID), sum, del.history(), log)
+	sum.ExitCode = del.publishIndex(ctx, dir, sum.ExitCode)
+	publishMetrics(ctx, cfg, dir, sum, log)
+	return sum.ExitCode
 }
 
 // loadForRun loads the configuration and logs every problem, one line each.

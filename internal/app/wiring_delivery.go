@@ -44,10 +44,7 @@ type delivery struct {
 func (a *app) newDelivery(cfg *config.Config, sess *auth.Session, runID string, now time.Time, log *slog.Logger) (*delivery, error) {
 	// The same stamp as the local reports: time, then the run id, so two
 	// runs in one second never overwrite each other's summary.
-	d := &delivery{cfg: cfg, log: log, stamp: now.UTC().Format(report.StampLayout)}
-	if runID != "" {
-		d.stamp += "-" + runID
-	}
+	d := &delivery{cfg: cfg, log: log, stamp: report.Stamp(now, runID)}
 	if sess == nil || sess.Clients == nil {
 		return d, nil
 	}
@@ -105,6 +102,15 @@ func (d *delivery) open(ctx context.Context, open func(string, report.Schema) (r
 
 // previous is where change reports read their baseline (nil: the output directory).
 func (d *delivery) previous() report.Previous {
+	if d == nil || d.cos == nil {
+		return nil
+	}
+	return d.cos
+}
+
+// history is where the trend reads earlier runs besides the output
+// directory: the bucket's run summaries (nil without output.cos).
+func (d *delivery) history() report.History {
 	if d == nil || d.cos == nil {
 		return nil
 	}

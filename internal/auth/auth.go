@@ -38,6 +38,10 @@ type Settings struct {
 	Retry Retry
 	// Transport is the base HTTP transport (tests); nil is the default.
 	Transport http.RoundTripper
+	// ComputeResource is kubernetes (""), code-engine or vpc (runtime.go).
+	ComputeResource string
+	// ProfileCRN and MetadataURL are read on a VPC instance only.
+	ProfileCRN, MetadataURL string
 }
 
 // Session is a signed-in run.
@@ -59,6 +63,9 @@ type Session struct {
 func SignIn(ctx context.Context, s Settings, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if s.ComputeResource == ComputeVPC {
+		return signInVPC(ctx, s, log)
 	}
 	iamURL := s.IAMURL
 	if iamURL == "" {

@@ -22,6 +22,9 @@ const maxTokenSize = 64 << 10
 // readable, is not empty, looks like a JWT and has not expired. Each problem
 // has its own message; the signature is IAM's business.
 func Preflight(s Settings, now time.Time) error {
+	if s.ComputeResource == ComputeVPC {
+		return preflightVPC(s) // no token file: the metadata service issues it
+	}
 	if s.CRTokenFile == "" {
 		return &PreflightError{Path: "(none)", Problem: "is not configured"}
 	}

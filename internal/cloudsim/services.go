@@ -10,6 +10,7 @@ import (
 	"github.com/trustjob/trustjob/internal/cloudsim/resources"
 	"github.com/trustjob/trustjob/internal/cloudsim/usage"
 	"github.com/trustjob/trustjob/internal/cloudsim/usermgmt"
+	"github.com/trustjob/trustjob/internal/cloudsim/vpcmeta"
 )
 
 // Service is one emulated IBM Cloud service as New mounts it.
@@ -36,4 +37,7 @@ var Services = []Service{
 	{Name: "Resource Controller and Manager, Global Search and Tagging",
 		URLVars: []string{"RESOURCE_CONTROLLER_URL", "RESOURCE_MANAGER_URL", "GLOBAL_SEARCH_URL", "GLOBAL_TAGGING_URL"},
 		Mount:   func(srv *core.Server, w *account.World) { resources.Mount(srv, &w.RWMutex, &w.Resources) }},
+	// Not an IBM Cloud API: the VPC instance metadata service of one emulated
+	// instance linked to the runner profile (auth.computeResource: vpc).
+	{Name: "VPC instance metadata (identity)", URLVars: []string{"TRUSTJOB_METADATA_URL"}, Mount: vpcmeta.Mount},
 }

@@ -70,6 +70,8 @@ type Config struct {
 	// Notify says who is told how a run went (docs/delivery.md).
 	Notify Notify `yaml:"notify"`
 	Tasks  []Task `yaml:"tasks"`
+	// Metrics says where the run's metrics go (metrics.go).
+	Metrics Metrics `yaml:"metrics"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -85,6 +87,13 @@ type Auth struct {
 	ProfileID   string `yaml:"profileID"`
 	CRTokenFile string `yaml:"crTokenFile"`
 	IAMURL      string `yaml:"iamURL"`
+	// ComputeResource is where trustjob runs, which decides how it signs in
+	// (runtime.go): kubernetes (default), code-engine or vpc.
+	ComputeResource string `yaml:"computeResource"`
+	// ProfileCRN names the profile by CRN (vpc only).
+	ProfileCRN string `yaml:"profileCRN"`
+	// MetadataURL is the VPC instance metadata service (vpc only).
+	MetadataURL string `yaml:"metadataURL"`
 }
 
 // Output says where reports go.

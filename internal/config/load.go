@@ -120,6 +120,7 @@ func (c *checker) parse(data []byte, env map[string]string) *Config {
 	c.env = env
 	c.fromEnv = applyEnv(&cfg.Auth, env)
 	applyAllowedHostsEnv(cfg, env, c.fromEnv)
+	applyRuntimeEnv(&cfg.Auth, env, c.fromEnv)
 	c.validate(cfg, refused)
 	return cfg
 }

@@ -16,10 +16,12 @@ import (
 // defaults. refused holds paths already reported as API-key settings.
 func (c *checker) validate(cfg *Config, refused map[string]bool) {
 	c.header(cfg)
+	c.runtime(cfg)
 	c.auth(cfg)
 	c.general(cfg)
 	c.output(&cfg.Output)
 	c.delivery(cfg)
+	c.metrics(cfg)
 	c.tasks(cfg, refused)
 	c.endpoints(cfg)
 }
@@ -76,6 +78,8 @@ func (c *checker) header(cfg *Config) {
 func (c *checker) auth(cfg *Config) {
 	a := &cfg.Auth
 	switch {
+	case a.ComputeResource == ComputeVPC:
+		// runtime.go: a VPC instance names its profile by ID or CRN.
 	case a.ProfileName != "" && a.ProfileID != "":
 		c.add("auth.profileID", "profileName and profileID are both set",
 			"keep one of them: the trusted profile is named either way")
@@ -86,7 +90,7 @@ func (c *checker) auth(cfg *Config) {
 		c.add("auth.profileID", fmt.Sprintf("profileID %q is not a trusted profile ID", a.ProfileID),
 			"use the ID shown by `ibmcloud iam trusted-profile NAME --id` (Profile-...), or set profileName")
 	}
-	if a.CRTokenFile == "" {
+	if a.CRTokenFile == "" && a.ComputeResource != ComputeVPC {
 		a.CRTokenFile = DefaultCRTokenFile
 	}
 	networkOK := true

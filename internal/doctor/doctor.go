@@ -77,7 +77,7 @@ func Run(ctx context.Context, in Input) Report {
 	if d.in.Getenv == nil {
 		d.in.Getenv = func(string) string { return "" }
 	}
-	if d.tokenFile() && d.claims() {
+	if d.runtime(ctx) && d.tokenFile() && d.claims() {
 		d.endpoints()
 		if d.endpoint(ctx) {
 			if sess := d.exchange(ctx); sess != nil {
@@ -183,6 +183,8 @@ func (d *run) claims() bool {
 		who += ", pod " + c.Pod
 	}
 	switch {
+	case d.in.Config.Auth.Compute() == config.ComputeCodeEngine:
+		d.add("workload", OK, "Code Engine compute-resource token, "+who, "")
 	case c.Namespace == "" || c.ServiceAccount == "":
 		d.add("workload", Warn, who+": not a Kubernetes service-account token", "use a projected service-account token")
 	case c.ServiceAccount == "default":
@@ -312,7 +314,8 @@ func (d *run) exchange(ctx context.Context) *auth.Session {
 	sess, err := auth.SignIn(ctx, auth.Settings{
 		ProfileID: a.ProfileID, ProfileName: a.ProfileName, CRTokenFile: a.CRTokenFile, IAMURL: a.IAMURL,
 		Network: d.in.Config.Network(), AllowedHosts: d.in.Config.AllowedHosts, Getenv: d.in.Getenv,
-		Retry: auth.Retry{Attempts: 2, Base: 500 * time.Millisecond},
+		Retry:           auth.Retry{Attempts: 2, Base: 500 * time.Millisecond},
+		ComputeResource: a.Compute(), ProfileCRN: a.ProfileCRN, MetadataURL: a.MetadataURL,
 	}, d.in.Logger)
 	if err != nil {
 		code, hint := auth.ExitCode(err)
@@ -321,7 +324,7 @@ func (d *run) exchange(ctx context.Context) *auth.Session {
 	}
 	profile := a.ProfileName
 	if profile == "" {
-		profile = a.ProfileID
+		profile = a.ProfileID + a.ProfileCRN
 	}
 	d.add("token exchange", OK, fmt.Sprintf("IAM exchanged the token for profile %s", profile), "")
 	d.add("access token", OK, fmt.Sprintf("profile %s (%s), account %s", orNone(sess.ProfileName), sess.ProfileIAMID, sess.Account), "")

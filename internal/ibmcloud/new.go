@@ -211,6 +211,7 @@ func retrying(c *http.Client, maxRetries int, maxInterval time.Duration) *http.C
 	rc := core.NewRetryableClientWithHTTPClient(c)
 	rc.RetryMax = maxRetries
 	rc.RetryWaitMax = maxInterval
+	rc.Backoff = rateLimitBackoff
 	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if Permanent(err) {
 			return false, err

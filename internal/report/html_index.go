@@ -58,11 +58,47 @@ type RunPoint struct {
 }
 
 // History yields earlier run summaries for the trend chart. DirHistory reads
-// them from the output directory; a COS-backed source (listing the bucket's
-// history/ prefix) plugs in the same way.
+// them from the output directory; internal/deliver/cos reads the bucket's
+// run-summary/ objects, so the trend works across Jobs without a volume.
 type History interface {
 	// Recent returns at most n runs, oldest first.
 	Recent(ctx context.Context, n int) ([]RunPoint, error)
+}
+
+// Histories reads several sources (the output directory and the bucket) as
+// one: the newest n runs of all of them, each run once (by run ID and start), oldest
+// first. A source that fails costs its points, not the others'; its error is
+// returned alongside.
+type Histories []History
+
+// Recent implements History.
+func (hs Histories) Recent(ctx context.Context, n int) ([]RunPoint, error) {
+	var all []RunPoint
+	var errs []error
+	seen := map[string]bool{}
+	for _, h := range hs {
+		if h == nil {
+			continue
+		}
+		pts, err := h.Recent(ctx, n)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, p := range pts {
+			// A run ID given from outside may repeat; with the start time
+			// it names one run.
+			id := p.RunID + " " + p.Started.UTC().Format(time.RFC3339Nano)
+			if !seen[id] {
+				seen[id] = true
+				all = append(all, p)
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Started.Before(all[j].Started) })
+	if len(all) > n {
+		all = all[len(all)-n:]
+	}
+	return all, errors.Join(errs...)
 }
 
 // HistoryDir is where each run's summary is kept for the trend, below the
@@ -72,8 +108,9 @@ const (
 	HistoryKeep = 60
 	// TrendRuns is how many runs the trend chart shows.
 	TrendRuns = 30
-	// maxHistoryFile caps one history file read back.
-	maxHistoryFile = 8 << 20
+	// MaxRunSummary caps one run summary read back for the trend (a file
+	// of the history directory or an object of the bucket).
+	MaxRunSummary = 8 << 20
 )
 
 // DirHistory reads run summaries from DIR/history/<stamp>.json.
@@ -99,7 +136,7 @@ func (h DirHistory) Recent(ctx context.Context, n int) ([]RunPoint, error) {
 		if err != nil {
 			continue
 		}
-		p, err := ParseRunPoint(io.LimitReader(f, maxHistoryFile))
+		p, err := ParseRunPoint(io.LimitReader(f, MaxRunSummary))
 		f.Close()
 		if err == nil {
 			out = append(out, p)
@@ -163,10 +200,11 @@ func ParseRunPoint(r io.Reader) (RunPoint, error) {
 }
 
 // KeepHistory stores this run's summary as DIR/history/<stamp>.json and
-// removes all but the newest HistoryKeep.
-func KeepHistory(dir string, stamp time.Time, summary any) error {
+// removes all but the newest HistoryKeep. stamp is the run's report stamp
+// (Stamp: time, then run ID), so two runs in one second keep two files.
+func KeepHistory(dir, stamp string, summary any) error {
 	hdir := filepath.Join(dir, HistoryDir)
-	path := filepath.Join(hdir, stamp.UTC().Format(StampLayout)+".json")
+	path := filepath.Join(hdir, stamp+".json")
 	if err := WriteJSONAtomic(path, summary); err != nil {
 		return err
 	}

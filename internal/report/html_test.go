@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -295,7 +296,7 @@ func TestIndexAndHistory(t *testing.T) {
 			}}
 	}
 	for i := range HistoryKeep + 3 {
-		if err := KeepHistory(dir, testNow.Add(time.Duration(i)*time.Hour), summary(i, int64(i%5), int64(100+i))); err != nil {
+		if err := KeepHistory(dir, Stamp(testNow.Add(time.Duration(i)*time.Hour), ""), summary(i, int64(i%5), int64(100+i))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,6 +346,76 @@ func TestIndexAndHistory(t *testing.T) {
 		if !strings.Contains(got, s) {
 			t.Errorf("index lacks %q", s)
 		}
+	}
+}
+
+// Two runs in one second keep two history files: the stamp carries the run
+// ID, as the reports' stamps do.
+func TestKeepHistoryStampsRunID(t *testing.T) {
+	dir := t.TempDir()
+	for _, id := range []string{"run-a", "run-b"} {
+		sum := map[string]any{"run_id": id, "started": testNow, "status": "succeeded"}
+		if err := KeepHistory(dir, Stamp(testNow, id), sum); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pts, err := DirHistory{Dir: dir}.Recent(context.Background(), TrendRuns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 || pts[0].RunID != "run-a" || pts[1].RunID != "run-b" {
+		t.Errorf("two runs in one second kept as %+v, want run-a then run-b", pts)
+	}
+	if _, err := os.Stat(filepath.Join(dir, HistoryDir, testNow.UTC().Format(StampLayout)+"-run-b.json")); err != nil {
+		t.Errorf("history file not named <time>-<run id>.json: %v", err)
+	}
+}
+
+type fixedHistory struct {
+	pts []RunPoint
+	err error
+}
+
+func (h fixedHistory) Recent(_ context.Context, n int) ([]RunPoint, error) {
+	if len(h.pts) > n {
+		return h.pts[len(h.pts)-n:], h.err
+	}
+	return h.pts, h.err
+}
+
+// Histories merges the directory's and the bucket's runs: each run once,
+// oldest first, the newest n; a failing source costs only its own points.
+func TestHistories(t *testing.T) {
+	pt := func(id string, h int) RunPoint {
+		return RunPoint{RunID: id, Started: testNow.Add(time.Duration(h) * time.Hour)}
+	}
+	ids := func(pts []RunPoint) string {
+		var s []string
+		for _, p := range pts {
+			s = append(s, p.RunID)
+		}
+		return strings.Join(s, ",")
+	}
+	boom := errors.New("list refused")
+	for _, tc := range []struct {
+		name    string
+		hs      Histories
+		n       int
+		want    string
+		wantErr bool
+	}{
+		{"dir only", Histories{fixedHistory{pts: []RunPoint{pt("a", 1), pt("b", 2)}}, nil}, 30, "a,b", false},
+		{"bucket only", Histories{fixedHistory{}, fixedHistory{pts: []RunPoint{pt("a", 1), pt("b", 2)}}}, 30, "a,b", false},
+		{"both, deduplicated", Histories{fixedHistory{pts: []RunPoint{pt("b", 2), pt("c", 3)}}, fixedHistory{pts: []RunPoint{pt("a", 1), pt("b", 2), pt("c", 3)}}}, 30, "a,b,c", false},
+		{"newest n", Histories{fixedHistory{pts: []RunPoint{pt("c", 3), pt("d", 4)}}, fixedHistory{pts: []RunPoint{pt("a", 1), pt("b", 2)}}}, 3, "b,c,d", false},
+		{"one fails", Histories{fixedHistory{pts: []RunPoint{pt("a", 1)}}, fixedHistory{err: boom}}, 30, "a", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pts, err := tc.hs.Recent(context.Background(), tc.n)
+			if got := ids(pts); got != tc.want || (err != nil) != tc.wantErr {
+				t.Errorf("Recent = %s, %v; want %s (error %v)", got, err, tc.want, tc.wantErr)
+			}
+		})
 	}
 }
 

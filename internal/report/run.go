@@ -70,6 +70,17 @@ func (s *stdout) flush() error {
 // StampLayout is the UTC time stamp in report file names.
 const StampLayout = "20060102T150405Z"
 
+// Stamp is the stamp of a run's file and object names: the UTC time, then
+// the run ID when there is one, so two runs in one second never overwrite
+// each other's reports. Stamps sort by time.
+func Stamp(now time.Time, runID string) string {
+	s := now.UTC().Format(StampLayout)
+	if runID != "" {
+		s += "-" + runID
+	}
+	return s
+}
+
 // NewRun checks the options and that Dir can be written, so an unwritable
 // output directory fails the run before any task starts.
 func NewRun(o Options) (*Run, error) {
@@ -100,10 +111,7 @@ func NewRun(o Options) (*Run, error) {
 		probe.Close()
 		os.Remove(probe.Name())
 	}
-	r := &Run{opts: o, stamp: o.Now.UTC().Format(StampLayout)}
-	if o.RunID != "" {
-		r.stamp += "-" + o.RunID
-	}
+	r := &Run{opts: o, stamp: Stamp(o.Now, o.RunID)}
 	if o.Stdout != nil {
 		r.out = &stdout{w: bufio.NewWriter(o.Stdout)}
 	}

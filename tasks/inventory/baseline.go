@@ -1,26 +1,35 @@
 package inventory
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/trustjob/trustjob/internal/safefile"
 	"io"
 	"io/fs"
 	"slices"
 	"sort"
 	"strings"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/trustjob/trustjob/internal/report"
+	"github.com/trustjob/trustjob/internal/safefile"
 )
 
 // The change report compares this run with the previous run's latest.jsonl
 // without holding either in memory: the previous file is read twice, first
-// into a compact index (per instance: a 64-bit CRN hash and a 32-bit hash of
-// each compared field, 28 bytes, kept as sorted parallel arrays), and at the end
-// again to write the instances no current row matched (deleted). A bit set
-// marks which previous instances were seen. At 1,000,000 instances that is
-// about 28 MB (BENCHMARKS.md).
+// into a compact index (per instance: a 64-bit CRN hash and a 16-bit hash of
+// each compared field, 18 bytes, kept as sorted parallel arrays sized exactly
+// from a count of the file's lines), and at the end again to write the
+// instances no current row matched (deleted). A bit set marks which previous
+// instances were seen. At 1,000,000 instances the index is 18 MB
+// (BENCHMARKS.md). Rows are decoded into a struct of the compared fields only;
+// the whole row is decoded just for the deleted ones.
+//
+// A 16-bit field hash misses a change to that field once in 65,536 changes;
+// the CRN key stays 64-bit, so instances are never confused.
 
 // Compared fields, in changed_fields order.
 const (
@@ -34,7 +43,7 @@ const (
 
 var fieldColumns = [fieldCount]string{"name", "state", "resource_plan_id", "resource_group_id", "tags"}
 
-type fieldHashes [fieldCount]uint32
+type fieldHashes [fieldCount]uint16
 
 type baseline struct {
 	src       baselineSource
@@ -42,6 +51,10 @@ type baseline struct {
 	fields    []fieldHashes
 	seen      []uint64 // bit set over keys
 	tagsKnown bool     // the previous run read tags
+	// fromSearch marks (bit set over keys) instances the previous run had
+	// from Global Search; sources are the sources its rows came from.
+	fromSearch []uint64
+	sources    map[string]bool
 }
 
 // baselineSource is where the previous report is read from: the output
@@ -52,8 +65,9 @@ type baselineSource struct {
 	open func() (io.ReadCloser, error)
 }
 
+// fileSource reads a regular file only: a FIFO planted as latest.jsonl must
+// not hang the run.
 func fileSource(path string) baselineSource {
-	// Regular files only: a FIFO planted as latest.jsonl must not hang the run.
 	return baselineSource{name: path, open: func() (io.ReadCloser, error) { return safefile.Open(path) }}
 }
 
@@ -63,48 +77,126 @@ func previousSource(ctx context.Context, p report.Previous, task string) baselin
 	}}
 }
 
-// readJSONL reads a JSONL report row by row, holding one row at a time.
-var readJSONL = func(src baselineSource, fn func(report.Row) error) error {
-	rc, err := src.open()
-	if err != nil {
-		return fmt.Errorf("read report: %w", err)
-	}
-	defer rc.Close()
-	return report.ReadJSONLFrom(src.name, rc, fn)
+// baseRow is what the index reads of a previous row.
+type baseRow struct {
+	Record      string `json:"record"`
+	Source      string `json:"source"`
+	CRN         string `json:"crn"`
+	Name        string `json:"name"`
+	State       string `json:"state"`
+	Plan        string `json:"resource_plan_id"`
+	Group       string `json:"resource_group_id"`
+	Tags        any    `json:"tags"`
+	ServiceTags any    `json:"service_tags"`
+	AccessTags  any    `json:"access_tags"`
 }
 
-// isInstanceRow: instance rows of an inventory report (change rows are not
+// instance: an instance row of an inventory report (change rows are not
 // part of the baseline).
-func isInstanceRow(r report.Row) bool {
-	rec, _ := r[colRecord].(string)
-	crn, _ := r[colCRN].(string)
-	return (rec == "" || rec == recordInstance) && crn != ""
+func (r *baseRow) instance() bool {
+	return (r.Record == "" || r.Record == "instance") && r.CRN != ""
 }
 
-// loadBaseline indexes the previous report. A missing one is no baseline
-// (nil, nil).
+func (r *baseRow) hashes() fieldHashes {
+	return hashValues(r.Name, r.State, r.Plan, r.Group, tagKeyOf(r.Tags, r.ServiceTags, r.AccessTags))
+}
+
+// maxBaselineLine bounds one row of the previous report (as report.ReadJSONL).
+const maxBaselineLine = 16 << 20
+
+// scanBaseline calls fn with each non-blank line of src and its number. The
+// line is only valid during the call.
+func scanBaseline(src baselineSource, fn func(line []byte, n int) error) error {
+	f, err := src.open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), maxBaselineLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		if err := fn(b, n); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Errorf("line %d longer than %d MiB", n+1, maxBaselineLine>>20)
+	} else if err != nil {
+		return fmt.Errorf("after line %d: %w", n, err)
+	}
+	return nil
+}
+
+// decodeBaseRow decodes one line; a line that is not a JSON object is an
+// error naming it.
+func decodeBaseRow(path string, line []byte, n int, r *baseRow) error {
+	*r = baseRow{}
+	if len(line) == 0 || line[0] != '{' {
+		return fmt.Errorf("%s:%d: not a JSON object", path, n)
+	}
+	if err := gojson.Unmarshal(line, r); err != nil {
+		return fmt.Errorf("%s:%d: %w", path, n, err)
+	}
+	return nil
+}
+
+// loadBaseline indexes the previous report at path. A missing file is no
+// baseline (nil, nil).
 func loadBaseline(src baselineSource) (*baseline, error) {
-	b := &baseline{src: src}
-	err := readJSONL(src, func(r report.Row) error {
-		if !isInstanceRow(r) {
-			return nil
-		}
-		if r[colTags] != nil {
-			b.tagsKnown = true
-		}
-		b.keys = append(b.keys, crnHash(r[colCRN].(string)))
-		b.fields = append(b.fields, hashFields(r))
-		return nil
-	})
+	lines := 0
+	err := scanBaseline(src, func([]byte, int) error { lines++; return nil })
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
+	b := &baseline{src: src, keys: make([]uint64, 0, lines), fields: make([]fieldHashes, 0, lines), sources: map[string]bool{}}
+	var search []uint64 // CRN hashes of Search rows (few, usually)
+	var r baseRow
+	err = scanBaseline(src, func(line []byte, n int) error {
+		if err := decodeBaseRow(src.name, line, n, &r); err != nil {
+			return err
+		}
+		if !r.instance() {
+			return nil
+		}
+		if r.Tags != nil {
+			b.tagsKnown = true
+		}
+		if len(b.keys) == cap(b.keys) {
+			return fmt.Errorf("%s changed while it was read", src.name)
+		}
+		h := crnHash(r.CRN)
+		b.keys = append(b.keys, h)
+		b.fields = append(b.fields, r.hashes())
+		src := r.Source
+		if src == "" {
+			src = SourceResourceController
+		}
+		b.sources[keep(src)] = true
+		if src == SourceSearch {
+			search = append(search, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
+	}
 	sort.Sort(byKey{b})
-	b.keys, b.fields = slices.Clip(b.keys), slices.Clip(b.fields)
 	b.seen = make([]uint64, (len(b.keys)+63)/64)
+	b.fromSearch = make([]uint64, (len(b.keys)+63)/64)
+	for _, h := range search {
+		if k := b.find(h); k >= 0 {
+			b.fromSearch[k/64] |= 1 << (k % 64)
+		}
+	}
 	return b, nil
 }
 
@@ -127,12 +219,26 @@ func (b *baseline) find(h uint64) int {
 func (b *baseline) isSeen(k int) bool { return b.seen[k/64]&(1<<(k%64)) != 0 }
 func (b *baseline) markSeen(k int)    { b.seen[k/64] |= 1 << (k % 64) }
 
+// listed: the previous run listed this source (or there was no previous
+// instance at all).
+func (b *baseline) listed(source string) bool {
+	if source == "" {
+		source = SourceResourceController
+	}
+	return len(b.keys) == 0 || b.sources[source]
+}
+
 // compare returns the names of the fields that differ (tags only when both
-// runs read them).
-func (b *baseline) compare(k int, cur fieldHashes, tagsNow bool) []string {
+// runs read them; state and plan only when both rows came from the same
+// source, since a Search document has no plan).
+func (b *baseline) compare(k int, cur fieldHashes, tagsNow, curSearch bool) []string {
+	prevSearch := b.fromSearch[k/64]&(1<<(k%64)) != 0
 	var out []string
 	for f := 0; f < fieldCount; f++ {
 		if f == fTags && (!tagsNow || !b.tagsKnown) {
+			continue
+		}
+		if (f == fState || f == fPlan) && prevSearch != curSearch {
 			continue
 		}
 		if b.fields[k][f] != cur[f] {
@@ -145,16 +251,24 @@ func (b *baseline) compare(k int, cur fieldHashes, tagsNow bool) []string {
 // unseen reads the previous report again and calls fn with every instance row
 // no current row matched.
 func (b *baseline) unseen(fn func(report.Row) error) error {
-	err := readJSONL(b.src, func(r report.Row) error {
-		if !isInstanceRow(r) {
+	var r baseRow
+	err := scanBaseline(b.src, func(line []byte, n int) error {
+		if err := decodeBaseRow(b.src.name, line, n, &r); err != nil {
+			return err
+		}
+		if !r.instance() {
 			return nil
 		}
-		k := b.find(crnHash(r[colCRN].(string)))
+		k := b.find(crnHash(r.CRN))
 		if k < 0 || b.isSeen(k) {
 			return nil
 		}
 		b.markSeen(k) // once, even if the file repeats a row
-		return fn(r)
+		var row report.Row
+		if err := gojson.Unmarshal(line, &row); err != nil {
+			return fmt.Errorf("%s:%d: %w", b.src.name, n, err)
+		}
+		return fn(row)
 	})
 	if err != nil {
 		return fmt.Errorf("read previous inventory %s: %w", b.src.name, err)
@@ -162,15 +276,19 @@ func (b *baseline) unseen(fn func(report.Row) error) error {
 	return nil
 }
 
-// hashFields hashes the compared fields of a row. Values may come from a
-// decoded file (strings, []any) or from this run ([]string).
+// hashFields hashes the compared fields of a row of this run.
 func hashFields(r report.Row) fieldHashes {
+	return hashValues(str(r[colName]), str(r[colState]), str(r[colResourcePlanID]), str(r[colResourceGroupID]),
+		tagKeyOf(r[colTags], r[colServiceTags], r[colAccessTags]))
+}
+
+func hashValues(name, state, plan, group, tags string) fieldHashes {
 	var h fieldHashes
-	h[fName] = hash32(str(r[colName]))
-	h[fState] = hash32(str(r[colState]))
-	h[fPlan] = hash32(str(r[colResourcePlanID]))
-	h[fGroup] = hash32(str(r[colResourceGroupID]))
-	h[fTags] = hash32(tagKey(r))
+	h[fName] = hash16(name)
+	h[fState] = hash16(state)
+	h[fPlan] = hash16(plan)
+	h[fGroup] = hash16(group)
+	h[fTags] = hash16(tags)
 	return h
 }
 
@@ -179,11 +297,12 @@ func str(v any) string {
 	return s
 }
 
-// tagKey is a canonical form of a row's three tag lists.
-func tagKey(r report.Row) string {
+// tagKeyOf is a canonical form of a row's three tag lists. Values may come
+// from a decoded file ([]any) or from this run ([]string).
+func tagKeyOf(lists ...any) string {
 	var b strings.Builder
-	for _, col := range []string{colTags, colServiceTags, colAccessTags} {
-		list := stringList(r[col])
+	for _, v := range lists {
+		list := stringList(v)
 		slices.Sort(list)
 		b.WriteString(strings.Join(list, "\x1f"))
 		b.WriteByte('\x1e')
@@ -213,11 +332,33 @@ func stringList(v any) []string {
 	return nil
 }
 
-func hash32(s string) uint32 {
+// hash16 is FNV-1a (32 bits) folded to 16.
+func hash16(s string) uint16 {
 	h := uint32(2166136261)
 	for i := 0; i < len(s); i++ {
 		h ^= uint32(s[i])
 		h *= 16777619
 	}
-	return h
+	return uint16(h ^ h>>16)
+}
+
+// shrinkGuard fails the run (so the report is kept as incomplete and latest.*
+// keeps the previous run) when the listing lost more of the previous run's
+// instances than maxShrinkPercent allows. Real mass deletions happen; a
+// listing that silently misses a resource group happens too, and only the
+// first may become the baseline the next change report trusts.
+func (r *run) shrinkGuard() error {
+	b := r.em.base
+	if b == nil || len(b.keys) == 0 {
+		return nil
+	}
+	gone := r.em.counts.deleted
+	limit := r.task.opts.MaxShrinkPercent
+	if limit >= 100 || gone < minShrinkInstances || gone*100 <= limit*len(b.keys) {
+		return nil
+	}
+	return fmt.Errorf("%d of the previous run's %d instances (%d%%) were not listed, more than maxShrinkPercent (%d%%): "+
+		"the report is kept as incomplete and the previous latest.* stays the baseline. If the instances were really deleted, "+
+		"set maxShrinkPercent: 100 for one run; if not, check that the trusted profile can still view every resource group",
+		gone, len(b.keys), gone*100/len(b.keys), limit)
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/progress"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/tasks"
 )
@@ -91,10 +92,12 @@ type run struct {
 	ls     *lister
 	em     *emitter
 
+	progress     progress.Tracker
 	baselineNote string
 	groups       []rmGroup
 	tagRequests  int
 	reclaims     int
+	credentials  int
 	elapsed      time.Duration
 }
 
@@ -116,12 +119,64 @@ func (r *run) do(ctx context.Context) error {
 		return err
 	}
 	r.loadBaseline(ctx)
+	if r.em.base != nil {
+		r.progress.Expect(int64(len(r.em.base.keys)))
+	}
+	stop := progress.Start(ctx, env.Logger, time.Duration(o.ProgressInterval), &r.progress)
+	defer stop()
 	if o.IncludeReclamations {
 		if err := r.loadReclamations(ctx); err != nil {
 			return err
 		}
 	}
 	passes := o.passes()
+	r.em.sources = map[string]bool{}
+	if o.Sources != SourceSearch {
+		r.em.sources[SourceResourceController] = true
+	}
+	if o.Sources != SourceResourceController {
+		r.em.sources[SourceSearch] = true
+	}
+	if o.Sources != SourceSearch {
+		if err := r.listRC(ctx, selected, passes); err != nil {
+			return err
+		}
+	}
+	r.warnHidden()
+	if o.IncludeCredentials {
+		if err := r.listCredentials(ctx, r.selectedGroups()); err != nil {
+			return err
+		}
+	}
+	var searchErr error
+	if o.Sources != SourceResourceController {
+		if err := r.listSearch(ctx, passes, o.Sources == SourceBoth); err != nil {
+			if o.Sources == SourceSearch || ctx.Err() != nil {
+				return err
+			}
+			// A Search failure never costs the Resource Controller rows:
+			// they are written; the report is kept as incomplete.
+			searchErr = err
+			env.Logger.Warn("Global Search failed; the report has every Resource Controller instance but not the resources only Search knows", "err", err)
+		}
+	}
+	if err := r.em.writeDeleted(); err != nil {
+		return err
+	}
+	if err := r.shrinkGuard(); err != nil {
+		return err
+	}
+	if searchErr != nil {
+		return fmt.Errorf("global search failed, so resources only Search knows are missing (every Resource Controller instance is in the report, which is kept as incomplete): %w", searchErr)
+	}
+	return nil
+}
+
+// listRC lists the Resource Controller instances in the groups and state
+// passes: tags first (includeTags), then the partitions, then the catch-up.
+func (r *run) listRC(ctx context.Context, selected, passes []string) error {
+	o := r.task.opts
+	env := r.env
 	if o.IncludeTags {
 		deleted := slices.Contains(passes, "removed")
 		reclaimed := slices.Contains(passes, "pending_reclamation")
@@ -137,13 +192,49 @@ func (r *run) do(ctx context.Context) error {
 
 	split := r.task.minSplitPages
 	r.ls = newLister(r.c, r.rc, o.PageSize, runningPerSlot*o.MaxConcurrency, r.start.Add(-deferMargin), r.em.sink)
+	r.ls.progress = &r.progress
 	if split > 0 {
 		r.ls.minSplitPages = split
 	}
+	// The main state is listed per group; the other states (usually few
+	// instances) account-wide, filtered on the client, unless resourceGroups
+	// names the groups. Groups Resource Manager did not list are found on the
+	// way (groups.go) and listed too.
+	mainState, minor := passes[0], passes[1:]
+	if len(o.ResourceGroups) == 0 {
+		r.em.hidden = map[string]int{}
+		r.em.discover = func(g string) { r.ls.add(mainState, g) }
+		var extra []string
+		for _, rc := range r.em.reclaims {
+			if _, ok := r.em.groupNames[rc.ResourceGroupID]; !ok && rc.ResourceGroupID != "" && !slices.Contains(extra, rc.ResourceGroupID) {
+				extra = append(extra, rc.ResourceGroupID)
+			}
+		}
+		for _, g := range extra {
+			r.em.hidden[g] = 0
+			r.em.selected[g] = true
+			selected = append(selected, g)
+		}
+	}
 	var roots []*partition
-	for _, state := range passes {
-		for _, g := range selected {
-			roots = append(roots, r.ls.newPartition(state, g, allTime, false, nil))
+	if len(o.ResourceGroups) == 0 {
+		// One unpartitioned page of the main state, read alongside the
+		// listing, for groups Resource Manager did not list (groups.go).
+		probe := r.ls.newPartition(mainState, "", allTime, false, nil)
+		probe.probe = true
+		r.ls.probe = r.em.probeGroups
+		roots = append(roots, probe)
+	}
+	for _, g := range selected {
+		roots = append(roots, r.ls.newPartition(mainState, g, allTime, false, nil))
+	}
+	for _, state := range minor {
+		if len(o.ResourceGroups) > 0 {
+			for _, g := range selected {
+				roots = append(roots, r.ls.newPartition(state, g, allTime, false, nil))
+			}
+		} else {
+			roots = append(roots, r.ls.newPartition(state, "", allTime, false, nil))
 		}
 	}
 	env.Logger.Debug("listing resource instances", "partitions", len(roots), "groups", len(selected), "passes", len(passes))
@@ -167,7 +258,7 @@ func (r *run) do(ctx context.Context) error {
 	if err := r.ls.run(ctx, late); err != nil {
 		return err
 	}
-	return r.em.writeDeleted()
+	return nil
 }
 
 // resolveGroups lists the resource groups and returns the IDs to list.
@@ -177,14 +268,23 @@ func (r *run) resolveGroups(ctx context.Context) ([]string, error) {
 		q.Set("account_id", r.env.Account)
 	}
 	var body struct {
-		Resources []rmGroup `json:"resources"`
+		Resources *[]rmGroup `json:"resources"`
 	}
 	err := r.c.call(ctx, r.rm, request{op: "list resource groups", method: "GET", path: "/v2/resource_groups",
-		query: q, decode: func(rd io.Reader) error { body.Resources = nil; return decodeJSON(&body)(rd) }})
+		query: q, decode: func(rd io.Reader) error {
+			body.Resources = nil
+			if err := decodeJSON(&body)(rd); err != nil {
+				return err
+			}
+			if body.Resources == nil {
+				return errors.New("the answer has no resources array")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
-	r.groups = body.Resources
+	r.groups = *body.Resources
 	names := make(map[string]string, len(r.groups))
 	for _, g := range r.groups {
 		names[g.ID] = g.Name
@@ -296,6 +396,9 @@ func (r *run) summary(complete bool) report.Summary {
 		"by_region":          c.byRegion,
 		"by_resource_group":  c.byGroup,
 		"by_state":           c.byState,
+		"by_type":            c.byType,
+		"by_family":          c.byFamily,
+		"sources":            r.task.opts.Sources,
 		"resource_groups":    len(r.groups),
 		"tags_fetched":       r.task.opts.IncludeTags && r.em.tags != nil,
 		"reclamations":       r.reclaims,
@@ -306,6 +409,9 @@ func (r *run) summary(complete bool) report.Summary {
 	}
 	if r.task.opts.IncludeTags {
 		s["tagged"] = c.tagged
+	}
+	if r.task.opts.IncludeCredentials {
+		s["credentials"] = r.credentials
 	}
 	if r.task.opts.IncludeReclamations {
 		s["with_reclamation"] = c.reclaimable
@@ -319,6 +425,9 @@ func (r *run) summary(complete bool) report.Summary {
 		}
 	}
 	throttled, lowest := r.rc.lim.stats()
+	if h := r.em.hiddenGroups(); len(h) > 0 {
+		s["groups_not_in_resource_manager"] = h
+	}
 	s["throttled"] = throttled
 	if throttled > 0 {
 		s["lowest_concurrency"] = lowest
@@ -327,7 +436,21 @@ func (r *run) summary(complete bool) report.Summary {
 		r.ls.mu.Lock()
 		s["partitions"], s["splits"], s["pages"] = r.ls.partitions, r.ls.splits, r.ls.pages
 		s["abandoned_pages"] = r.ls.abandonedPages
+		s["overlap_rows"] = r.ls.overlapRows
 		r.ls.mu.Unlock()
 	}
 	return s
+}
+
+// selectedGroups are the groups listed, those found outside Resource
+// Manager's list included.
+func (r *run) selectedGroups() []string {
+	r.em.mu.Lock()
+	defer r.em.mu.Unlock()
+	out := make([]string, 0, len(r.em.selected))
+	for g := range r.em.selected {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
 }

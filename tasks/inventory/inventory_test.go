@@ -28,8 +28,9 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 
 // fixture is an emulated account signed in through the real SDK.
 type fixture struct {
-	l   *cloudsim.Local
-	env tasks.Env
+	l     *cloudsim.Local
+	env   tasks.Env
+	onRow func(n int) // handed to the recorder of each run
 }
 
 func newFixture(t testing.TB, spec cloudsim.Spec, opts cloudsim.Options) *fixture {
@@ -49,12 +50,17 @@ type recorder struct {
 	mu      sync.Mutex
 	rows    []report.Row
 	summary report.Summary
+	onWrite func(n int) // called with the row count after each row, when set
 }
 
 func (r *recorder) Write(row report.Row) error {
 	r.mu.Lock()
 	r.rows = append(r.rows, row)
+	n := len(r.rows)
 	r.mu.Unlock()
+	if r.onWrite != nil {
+		r.onWrite(n)
+	}
 	return nil
 }
 
@@ -78,7 +84,7 @@ func (f *fixture) run(t testing.TB, ctx context.Context, o *Options, split int) 
 		t.Fatal(err)
 	}
 	tk.(*Task).minSplitPages = split
-	rec := &recorder{}
+	rec := &recorder{onWrite: f.onRow}
 	res, err := tk.Run(ctx, f.env, rec)
 	rec.summary = res.ReportSummary()
 	return rec, err
@@ -325,7 +331,9 @@ func TestFailures(t *testing.T) {
 		opts    cloudsim.Options
 		setup   func(f *fixture)
 		timeout time.Duration
-		wantErr string // "" means success
+		// cancelAfterRows cancels the run once that many rows were written.
+		cancelAfterRows int
+		wantErr         string // "" means success
 	}{
 		{name: "429 storm slows down, completes", opts: cloudsim.Options{MaxInFlight: 2, Latency: 5 * time.Millisecond}},
 		{name: "5xx bursts are retried", setup: func(f *fixture) {
@@ -342,7 +350,9 @@ func TestFailures(t *testing.T) {
 			w := f.l.Sim.World()
 			w.Revoke(w.IAM.RunnerIAMID(), cloudsim.ActionInstanceRetrieve)
 		}},
-		{name: "timeout keeps partial output", opts: cloudsim.Options{Latency: 60 * time.Millisecond}, timeout: 200 * time.Millisecond, wantErr: "incomplete"},
+		// Cancelled after the first rows arrive, whatever the machine's speed:
+		// a wall-clock timeout here failed under load with no rows yet.
+		{name: "timeout keeps partial output", opts: cloudsim.Options{Latency: 20 * time.Millisecond}, cancelAfterRows: 50, wantErr: "incomplete"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -355,6 +365,16 @@ func TestFailures(t *testing.T) {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
 				defer cancel()
+			}
+			if tt.cancelAfterRows > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
+				defer cancel()
+				f.onRow = func(n int) {
+					if n == tt.cancelAfterRows {
+						cancel()
+					}
+				}
 			}
 			rec, err := f.run(t, ctx, NewOptions(), 2)
 			if tt.wantErr == "" {

@@ -11,7 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/trustjob/trustjob/internal/progress"
 )
 
 // Partitioned listing.
@@ -54,8 +57,17 @@ const (
 	minSplitPages  = 2    // a partition must have shown it is large
 	sampleSize     = 1024 // updated_at values kept per partition for cut points
 	runningPerSlot = 4    // partitions listed at once, per allowed request
+	// splitFanout: a split makes this many windows per allowed request. More
+	// windows than requests make the tail shorter (windows cut at sampled
+	// quantiles differ in size; with two per slot the slot that drew a large
+	// one takes fewer), at the price of each window's partial last page and
+	// the day of overlap its date query carries.
+	splitFanout = 1
 	// deferMargin allows for the API's clock running behind this machine's.
 	deferMargin = 15 * time.Minute
+	// maxPartitionPages bounds one cursor listing (10,000,000 instances at
+	// 100 a page): far above any account, low enough to end a runaway API.
+	maxPartitionPages = 100_000
 )
 
 // window is [from, to) in unix milliseconds; the extremes mean "open".
@@ -81,6 +93,7 @@ type partition struct {
 	group     string // resource group ID; "" for the whole account (catch-up)
 	win       window
 	catchUp   bool
+	probe     bool       // read one page for the groups on it, emit nothing (groups.go)
 	ancestors [][]uint64 // sorted CRN hashes emitted by split ancestors
 
 	// Owned by the partition's goroutine.
@@ -99,7 +112,7 @@ type partition struct {
 
 // query is the first page's query; later pages send only start and limit (the
 // API ignores everything else once start is set).
-func (p *partition) query(pageSize int, deferAfter int64) url.Values {
+func (p *partition) query(pageSize int, deferAfter int64, exactDates bool) url.Values {
 	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
 	if p.group != "" {
 		q.Set("resource_group_id", p.group)
@@ -111,11 +124,12 @@ func (p *partition) query(pageSize int, deferAfter int64) url.Values {
 	if p.catchUp {
 		from = deferAfter
 	}
-	if from != math.MinInt64 {
-		q.Set("updated_from", dateOf(from-dayMS))
+	f, t := dateRange(from, p.win.to, exactDates)
+	if f != "" {
+		q.Set("updated_from", f)
 	}
-	if p.win.to != math.MaxInt64 {
-		q.Set("updated_to", dateOf(p.win.to))
+	if t != "" {
+		q.Set("updated_to", t)
 	}
 	return q
 }
@@ -180,6 +194,9 @@ type lister struct {
 	maxRunning    int
 	deferAfter    int64
 	sink          sink
+	progress      *progress.Tracker  // nil: not counted
+	probe         func([]rcInstance) // receives a probe partition's page
+	dates         atomic.Int32       // how the API reads dates (dates.go)
 
 	mu          sync.Mutex
 	queue       []*partition
@@ -187,6 +204,7 @@ type lister struct {
 	pendingWays int
 	nextID      int
 	err         error
+	ctx         context.Context
 	cancel      context.CancelFunc
 	done        chan struct{}
 
@@ -212,7 +230,7 @@ func (l *lister) run(ctx context.Context, roots []*partition) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	l.mu.Lock()
-	l.cancel, l.err = cancel, nil
+	l.ctx, l.cancel, l.err = ctx, cancel, nil
 	l.done = make(chan struct{})
 	l.queue = append(l.queue, roots...)
 	l.schedule(ctx)
@@ -242,6 +260,15 @@ func (l *lister) schedule(ctx context.Context) {
 	}
 }
 
+// add queues a partition into the listing that is running (a group found
+// while listing). Only called from a running partition, so the run is not over.
+func (l *lister) add(state, group string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queue = append(l.queue, l.newPartition(state, group, allTime, false, nil))
+	l.schedule(l.ctx)
+}
+
 func (l *lister) maybeSplit() {
 	if len(l.queue) > 0 {
 		return
@@ -266,7 +293,7 @@ func (l *lister) maybeSplit() {
 		// Split wide at once: every split abandons the pages the partition
 		// listed, so one split into as many windows as requests may run costs
 		// less than a cascade of narrow ones as the tail thins out.
-		ways := max(idle+1, l.rc.lim.Slots())
+		ways := max(idle+1, splitFanout*l.rc.lim.Slots())
 		best.splitWays = ways
 		l.pendingWays += ways - 1
 	}
@@ -298,12 +325,12 @@ func (l *lister) list(ctx context.Context, p *partition) {
 
 func (l *lister) listPages(ctx context.Context, p *partition) error {
 	var page rcPage
-	tokens := map[string]bool{}
-	start, empty := "", 0
+	tokens := map[uint64]bool{} // hashes: a kept string would keep its page (api.go)
+	start := ""
 	rows := make([]*rcInstance, 0, l.pageSize)
 	hashes := make([]uint64, 0, l.pageSize)
 	for {
-		q := p.query(l.pageSize, l.deferAfter)
+		q := p.query(l.pageSize, l.deferAfter, l.dates.Load() == datesExact)
 		if start != "" {
 			q = url.Values{"start": {start}, "limit": {strconv.Itoa(l.pageSize)}}
 		}
@@ -316,6 +343,15 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		})
 		if err != nil {
 			return err
+		}
+		if page.RowsCount == nil && len(page.Resources) == 0 {
+			return errors.New("list resource instances: Resource Controller answered 200 without rows_count or resources; not a page")
+		}
+		if p.probe {
+			if l.probe != nil {
+				l.probe(page.Resources)
+			}
+			return nil
 		}
 		rows, hashes = rows[:0], hashes[:0]
 		overlap, deferred := 0, 0
@@ -341,21 +377,30 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		if err := l.sink(p, rows, hashes); err != nil {
 			return err
 		}
-		p.emitted = append(p.emitted, hashes...)
+		if len(page.Resources) > 0 && l.dates.CompareAndSwap(datesUnknown, datesProbing) {
+			l.probeDates(ctx, page.Resources)
+		}
+		if len(p.ancestors) == 0 && !p.catchUp {
+			// Only a partition that may split needs what it emitted.
+			p.emitted = append(p.emitted, hashes...)
+		}
+		if l.progress != nil {
+			l.progress.Add(1, len(rows))
+		}
 
 		next, err := startToken(page.NextURL)
 		if err != nil {
 			return fmt.Errorf("list resource instances: %w", err)
 		}
-		if next != "" && (tokens[next] || next == start) {
+		if next != "" && (tokens[crnHash(next)] || next == start) {
 			return fmt.Errorf("list resource instances: the API returned the start token %.40q… again after %d pages; stopping instead of looping", next, len(tokens)+1)
 		}
-		if len(page.Resources) == 0 && next != "" {
-			if empty++; empty >= 3 {
-				return errors.New("list resource instances: the cursor makes no progress (three empty pages in a row)")
-			}
-		} else {
-			empty = 0
+		// Empty pages with a cursor are legitimate: Resource Controller drops
+		// rows the caller may not see after cutting the page (fidelity audit
+		// F4). The repeated-token check above stops a loop; the budget stops
+		// an endless stream of fresh tokens.
+		if len(tokens) >= maxPartitionPages {
+			return fmt.Errorf("list resource instances: more than %d pages in one listing; stopping (the API keeps returning new cursors)", maxPartitionPages)
 		}
 
 		l.mu.Lock()
@@ -374,6 +419,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 			l.pendingWays -= ways - 1
 			p.splitWays = 0
 			if len(children) > 0 {
+				l.c.log.Debug("split a partition", "state", p.state, "group", p.group, "pages", p.pages, "ways", len(children))
 				l.splits++
 				l.abandonedPages += p.pages
 				l.queue = append(children, l.queue...)
@@ -384,7 +430,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		}
 		l.schedule(ctx)
 		l.mu.Unlock()
-		tokens[next] = true
+		tokens[crnHash(next)] = true
 		start = next
 	}
 }

@@ -3,7 +3,6 @@ package inventory
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"sync"
 
@@ -37,6 +36,12 @@ const (
 	colAccessTags        = "access_tags"
 	colReclamationID     = "reclamation_id"
 	colReclaimAt         = "reclaim_at"
+	colSource            = "source" // resource-controller or search (search.go)
+	colFamily            = "family"
+	colInstanceCRN       = "instance_crn" // credential rows (credentials.go)
+	colRole              = "role"
+	colServiceID         = "service_id"
+	colAgeDays           = "age_days"
 )
 
 // Record kinds, in the "record" column.
@@ -48,10 +53,11 @@ const (
 // columns is the report's schema, in output order. Change rows also carry the
 // finding columns (control, severity, status).
 var columns = append([]string{
-	colRecord, colChange, colChangedFields,
+	colRecord, colChange, colChangedFields, colSource, colFamily,
 	colCRN, colGUID, colName, colService, colRegion, colResourceGroupID, colResourceGroupName,
 	colResourcePlanID, colState, colType, colCreatedAt, colCreatedBy, colUpdatedAt, colLocked,
 	colTags, colServiceTags, colAccessTags, colReclamationID, colReclaimAt,
+	colInstanceCRN, colRole, colServiceID, colAgeDays, // credential rows (credentials.go)
 }, tasks.FindingColumns...)
 
 // changeFinding is what a change since the previous run is: the account
@@ -62,9 +68,12 @@ var changeFinding = tasks.Finding{Severity: tasks.SeverityInfo, Status: tasks.St
 // emitter turns kept instances into rows: local filters, tags, reclamations,
 // change tracking, counts, and the writes.
 type emitter struct {
-	out         tasks.Output
-	groupNames  map[string]string
-	selected    map[string]bool // group IDs listed
+	out        tasks.Output
+	groupNames map[string]string
+	selected   map[string]bool // group IDs listed; guarded by mu
+	// discover lists a group found on an instance but missing from Resource
+	// Manager's list (groups.go); nil when resourceGroups names the groups.
+	discover    func(group string)
 	services    map[string]bool // nil: all
 	regions     map[string]bool
 	types       map[string]bool
@@ -74,22 +83,26 @@ type emitter struct {
 	includeTags bool
 
 	mu     sync.Mutex
-	extra  []uint64        // CRN hashes emitted that the baseline does not hold
+	extra  hashSet         // CRN hashes emitted that the baseline does not hold
 	frozen bool            // extra is sorted (catch-up phase)
 	late   map[uint64]bool // emitted during catch-up
-	counts tally
+	hidden map[string]int  // instances seen per group Resource Manager did not list
+	// sources this run lists; a previous row of another source is not
+	// reported deleted.
+	sources map[string]bool
+	counts  tally
 }
 
 type tally struct {
 	instances, tagged, reclaimable  int
 	created, deleted, changed       int
 	byService, byRegion, byGroup    map[string]int
-	byState                         map[string]int
+	byState, byType, byFamily       map[string]int
 	skippedFilter, skippedDuplicate int
 }
 
 func newTally() tally {
-	return tally{byService: map[string]int{}, byRegion: map[string]int{}, byGroup: map[string]int{}, byState: map[string]int{}}
+	return tally{byService: map[string]int{}, byRegion: map[string]int{}, byGroup: map[string]int{}, byState: map[string]int{}, byType: map[string]int{}, byFamily: map[string]int{}}
 }
 
 func setOf(list []string) map[string]bool {
@@ -136,7 +149,8 @@ func (e *emitter) keep(ins *rcInstance, service, region string) bool {
 
 func (e *emitter) row(ins *rcInstance, h uint64, service, region string) report.Row {
 	r := report.Row{
-		colRecord: recordInstance, colCRN: ins.CRN, colGUID: ins.GUID, colName: ins.Name,
+		colRecord: recordInstance, colSource: SourceResourceController, colFamily: "resource_controller",
+		colCRN: ins.CRN, colGUID: ins.GUID, colName: ins.Name,
 		colService: service, colRegion: region,
 		colResourceGroupID: ins.ResourceGroupID, colResourceGroupName: e.groupNames[ins.ResourceGroupID],
 		colResourcePlanID: ins.ResourcePlanID, colState: ins.State, colType: ins.Type,
@@ -159,30 +173,56 @@ func (e *emitter) row(ins *rcInstance, h uint64, service, region string) report.
 func (e *emitter) sink(p *partition, rows []*rcInstance, hashes []uint64) error {
 	for k, ins := range rows {
 		service, region := serviceOf(ins.CRN), regionOf(ins)
-		if !e.keep(ins, service, region) || (p.catchUp && !e.selected[ins.ResourceGroupID]) {
+		if p.group == "" {
+			// An account-wide partition: keep the selected groups only, and
+			// list any group Resource Manager did not return.
+			e.mu.Lock()
+			found := e.unlistedGroup(ins.ResourceGroupID)
+			selected := e.selected[ins.ResourceGroupID]
+			e.mu.Unlock()
+			if found {
+				e.discover(ins.ResourceGroupID)
+			}
+			if !selected {
+				e.mu.Lock()
+				e.counts.skippedFilter++
+				e.mu.Unlock()
+				continue
+			}
+		}
+		if !e.keep(ins, service, region) {
 			e.mu.Lock()
 			e.counts.skippedFilter++
 			e.mu.Unlock()
 			continue
 		}
 		h := hashes[k]
-		row := e.row(ins, h, service, region)
-		e.mu.Lock()
-		if p.catchUp && e.emitted(h) {
-			e.counts.skippedDuplicate++
-			e.mu.Unlock()
-			continue
+		if err := e.emitRow(e.row(ins, h, service, region), h, p.catchUp); err != nil {
+			return err
 		}
-		change, fields := e.track(h, row, p.catchUp)
-		e.count(row)
+	}
+	return nil
+}
+
+// emitRow writes one instance row and its change row, unless late (catch-up,
+// or after the main listing) and already written.
+func (e *emitter) emitRow(row report.Row, h uint64, late bool) error {
+	e.mu.Lock()
+	late = late || e.frozen
+	if late && e.emitted(h) {
+		e.counts.skippedDuplicate++
 		e.mu.Unlock()
-		if err := e.out.Write(row); err != nil {
-			return fmt.Errorf("write inventory row: %w", err)
-		}
-		if change != "" {
-			if err := e.out.Write(changeRow(row, change, fields)); err != nil {
-				return fmt.Errorf("write change row: %w", err)
-			}
+		return nil
+	}
+	change, fields := e.track(h, row, late)
+	e.count(row)
+	e.mu.Unlock()
+	if err := e.out.Write(row); err != nil {
+		return fmt.Errorf("write inventory row: %w", err)
+	}
+	if change != "" {
+		if err := e.out.Write(changeRow(row, change, fields)); err != nil {
+			return fmt.Errorf("write change row: %w", err)
 		}
 	}
 	return nil
@@ -199,8 +239,7 @@ func (e *emitter) emitted(h uint64) bool {
 			return e.base.isSeen(k)
 		}
 	}
-	_, ok := slices.BinarySearch(e.extra, h)
-	return ok
+	return e.extra.has(h)
 }
 
 // track records that h was written and classifies it against the baseline.
@@ -219,16 +258,22 @@ func (e *emitter) track(h uint64, row report.Row, late bool) (change string, fie
 	case k >= 0:
 		e.base.markSeen(k)
 	default:
-		e.extra = append(e.extra, h)
+		e.extra.add(h)
 	}
 	if e.base == nil {
 		return "", nil
 	}
+	src := str(row["source"])
 	if k < 0 {
+		if !e.base.listed(src) {
+			// The previous run did not list this source (sources
+			// switched): not new, just newly seen.
+			return "", nil
+		}
 		e.counts.created++
 		return "created", nil
 	}
-	if fields = e.base.compare(k, hashFields(row), e.includeTags); len(fields) > 0 {
+	if fields = e.base.compare(k, hashFields(row), e.includeTags || src == SourceSearch, src == SourceSearch); len(fields) > 0 {
 		e.counts.changed++
 		return "changed", fields
 	}
@@ -239,21 +284,23 @@ func (e *emitter) track(h uint64, row report.Row, late bool) (change string, fie
 func (e *emitter) freeze() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	slices.Sort(e.extra)
+	e.extra.freeze()
 	e.frozen = true
 }
 
 func (e *emitter) count(row report.Row) {
 	c := &e.counts
 	c.instances++
-	c.byService[str(row[colService])]++
-	c.byRegion[str(row[colRegion])]++
+	inc(c.byService, str(row[colService]))
+	inc(c.byRegion, str(row[colRegion]))
 	group := str(row[colResourceGroupName])
 	if group == "" {
 		group = str(row[colResourceGroupID])
 	}
-	c.byGroup[group]++
-	c.byState[str(row[colState])]++
+	inc(c.byGroup, group)
+	inc(c.byState, str(row[colState]))
+	inc(c.byType, str(row[colType]))
+	inc(c.byFamily, str(row[colFamily]))
 	if len(stringList(row[colTags]))+len(stringList(row[colServiceTags]))+len(stringList(row[colAccessTags])) > 0 {
 		c.tagged++
 	}
@@ -278,6 +325,9 @@ func (e *emitter) writeDeleted() error {
 		return nil
 	}
 	return e.base.unseen(func(prev report.Row) error {
+		if !e.sources[sourceOf(prev)] {
+			return nil // this run did not list that source: not deleted
+		}
 		row := report.Row{}
 		for _, col := range columns {
 			if v, ok := prev[col]; ok && v != nil {
@@ -289,4 +339,13 @@ func (e *emitter) writeDeleted() error {
 		e.mu.Unlock()
 		return e.out.Write(changeRow(row, "deleted", nil))
 	})
+}
+
+// sourceOf is a row's source; rows of reports before sources existed are
+// Resource Controller's.
+func sourceOf(r report.Row) string {
+	if s := str(r["source"]); s != "" {
+		return s
+	}
+	return SourceResourceController
 }

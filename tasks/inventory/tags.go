@@ -10,12 +10,17 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Tags come from Global Search in bulk, never one call per resource: one
 // cursor listing per resource group, of the tagged instances only
 //
-//	type:resource-instance AND resource_group_id:"<id>" AND (tags:* OR service_tags:* OR access_tags:*)
+//	resource_group_id:"<id>" AND (tags:* OR service_tags:* OR access_tags:*)
+//
+// with no type clause: Search indexes some instances under the type their
+// service chooses (k8-cluster, ...), and rows are joined on the CRN anyway
+// (fidelity audit F9).
 //
 // at 1000 items a page, run side by side under the search service's own
 // limiter. They are read before the Resource Controller listing starts, so each
@@ -41,6 +46,9 @@ type tagIndex struct {
 	byKey map[string]uint32
 
 	requests int
+	// removedDenied: Search refused is_deleted (documented "for administrators
+	// only"), so removed instances have no tags.
+	removedDenied atomic.Bool
 }
 
 func newTagIndex() *tagIndex {
@@ -63,11 +71,11 @@ func (ti *tagIndex) add(it *searchItem) {
 }
 
 func sortedCopy(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	if out == nil {
-		out = []string{}
+	out := make([]string, len(s))
+	for k, v := range s {
+		out[k] = keep(v) // tag sets outlive their page
 	}
+	slices.Sort(out) // never nil: an empty list is written as []
 	return out
 }
 
@@ -106,6 +114,15 @@ func fetchTags(ctx context.Context, c *caller, gs *service, groups []string, del
 	for _, g := range groups {
 		wg.Go(func() {
 			n, err := searchGroup(ctx, c, gs, g, deleted, reclaimed, ti)
+			if err != nil && deleted && deniedDeleted(err) {
+				// Costs only the tags of removed instances (fidelity audit F8).
+				if !ti.removedDenied.Swap(true) {
+					c.log.Warn("Global Search refused is_deleted (administrators only); removed instances are reported without tags", "err", err)
+				}
+				var m int
+				m, err = searchGroup(ctx, c, gs, g, false, reclaimed, ti)
+				n += m
+			}
 			ti.mu.Lock()
 			ti.requests += n
 			ti.mu.Unlock()
@@ -122,19 +139,26 @@ func fetchTags(ctx context.Context, c *caller, gs *service, groups []string, del
 	return ti, nil
 }
 
+// deniedDeleted: a 4xx other than 429 on a search that asked for deleted
+// resources.
+func deniedDeleted(err error) bool {
+	s := statusOf(err)
+	return s >= 400 && s < 500 && s != 429
+}
+
 func searchGroup(ctx context.Context, c *caller, gs *service, group string, deleted, reclaimed bool, ti *tagIndex) (int, error) {
 	q := url.Values{"limit": {strconv.Itoa(searchPageSize)}}
-	if deleted {
+	if deleted && !ti.removedDenied.Load() {
 		q.Set("is_deleted", "any")
 	}
 	if reclaimed {
 		q.Set("is_reclaimed", "any")
 	}
 	body := map[string]any{
-		"query":  `type:resource-instance AND resource_group_id:"` + group + `" AND (tags:* OR service_tags:* OR access_tags:*)`,
+		"query":  `resource_group_id:"` + group + `" AND (tags:* OR service_tags:* OR access_tags:*)`,
 		"fields": []string{"crn", "tags", "service_tags", "access_tags"},
 	}
-	seen := map[string]bool{}
+	seen := map[uint64]bool{} // hashes: a kept string would keep its page (api.go)
 	var page searchPage
 	for n := 1; ; n++ {
 		err := c.call(ctx, gs, request{op: "search tagged resources", method: "POST", path: "/v3/resources/search",
@@ -151,10 +175,10 @@ func searchGroup(ctx context.Context, c *caller, gs *service, group string, dele
 		if len(page.Items) < searchPageSize || page.SearchCursor == "" {
 			return n, nil
 		}
-		if seen[page.SearchCursor] {
+		if seen[crnHash(page.SearchCursor)] {
 			return n, fmt.Errorf("search tagged resources: the search_cursor repeated after %d pages; stopping instead of looping", n)
 		}
-		seen[page.SearchCursor] = true
+		seen[crnHash(page.SearchCursor)] = true
 		// With a cursor the API ignores the rest of the body.
 		body = map[string]any{"search_cursor": page.SearchCursor}
 	}

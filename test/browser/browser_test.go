@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -20,6 +23,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -56,11 +60,22 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// demo builds trustjob and runs `trustjob demo` twice into one directory,
-// editing the first run's inventory in between (two instances dropped, three
-// altered, two added) so the second run has a change report and the index a
-// trend. It returns the output directory.
-func demo(t *testing.T) string {
+// demoRun is the demo configuration run twice against one emulator that
+// stays up for the test (`trustjob sim`, as a user would serve it), so the
+// bucket the reports were delivered to can be read afterwards.
+type demoRun struct {
+	out    string // the output directory
+	bucket string // the emulated bucket's prefix as a URL: http://127.0.0.1:P/trustjob-reports/trustjob/
+	token  string // an IAM access token of the trusted profile, for COS
+}
+
+// demo builds trustjob, serves the emulator with `trustjob sim`, and runs
+// config/demo.yaml (what `trustjob demo` runs, through the same code) twice
+// into one directory and the emulated bucket, editing the first run's
+// inventory in the bucket in between (two instances dropped, three altered,
+// two added) so the second run has a change report, read from the bucket's
+// latest.jsonl as across Jobs, and the index a trend.
+func demo(t *testing.T) *demoRun {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "trustjob")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/trustjob")
@@ -68,33 +83,121 @@ func demo(t *testing.T) string {
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
-	out := filepath.Join(t.TempDir(), "demo")
+	env := startSim(t, bin)
+	d := &demoRun{out: filepath.Join(t.TempDir(), "demo")}
+	d.bucket = strings.TrimSuffix(env["TRUSTJOB_COS_ENDPOINT"], "/") + "/trustjob-reports/trustjob/"
+	d.token = accessToken(t, env)
 	run := func() {
-		cmd := exec.Command(bin, "demo", "--output-dir", out)
+		cmd := exec.Command(bin, "run", "--config", filepath.Join(root(t), "config", "demo.yaml"), "--output-dir", d.out)
 		cmd.Dir = t.TempDir()
-		b, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("trustjob demo: %v\n%s", err, b)
+		cmd.Env = os.Environ()
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
 		}
-		if !strings.Contains(string(b), filepath.Join(out, "index.html")) {
-			t.Errorf("demo output does not name index.html:\n%s", b)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("trustjob run (the demo configuration): %v\n%s", err, b)
 		}
 	}
 	run()
-	editBaseline(t, filepath.Join(out, "inventory", "latest.jsonl"))
-	time.Sleep(1100 * time.Millisecond) // report names carry the second
+	d.editBaseline(t, "inventory/latest.jsonl")
 	run()
-	return out
+	return d
 }
 
-// editBaseline rewrites the previous inventory as if the account had changed
-// since: instances 0 and 1 were not there (created now), 2 and 3 had another
-// name and 4 another state (changed), and two more existed (deleted now).
-func editBaseline(t *testing.T, path string) {
+// startSim starts `trustjob sim` on a free loopback port and returns the
+// environment it prints (export K=V lines). It is stopped when the test ends.
+func startSim(t *testing.T, bin string) map[string]string {
 	t.Helper()
+	cmd := exec.Command(bin, "sim", "--listen", "127.0.0.1:0", "--report-delay", "300ms", "--token-dir", t.TempDir())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start trustjob sim: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	env := map[string]string{}
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if kv, ok := strings.CutPrefix(lines.Text(), "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		if strings.HasPrefix(lines.Text(), "# Stop with") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	if env["TRUSTJOB_COS_ENDPOINT"] == "" || env["TRUSTJOB_CR_TOKEN_FILE"] == "" {
+		t.Fatalf("trustjob sim printed no COS endpoint or token file: %v\n%s", env, stderr.String())
+	}
+	return env
+}
+
+// accessToken exchanges the emulator's projected token for an IAM access
+// token of the demo's trusted profile, as trustjob does.
+func accessToken(t *testing.T, env map[string]string) string {
+	t.Helper()
+	cr, err := os.ReadFile(env["TRUSTJOB_CR_TOKEN_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"grant_type": {"urn:ibm:params:oauth:grant-type:cr-token"},
+		"cr_token": {strings.TrimSpace(string(cr))}, "profile_name": {"trustjob-runner"}}
+	resp, err := http.PostForm(strings.TrimSuffix(env["TRUSTJOB_IAM_URL"], "/")+"/identity/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
+		t.Fatalf("token exchange: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return tok.AccessToken
+}
+
+// get reads an object of the emulated bucket (key below the prefix).
+func (d *demoRun) get(t *testing.T, key string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, d.bucket+key, nil)
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", key, err)
+	}
+	return resp
+}
+
+// editBaseline rewrites the previous inventory in the bucket (the baseline
+// of the next run) as if the account had changed since: instances 0 and 1
+// were not there (created now), 2 and 3 had another name and 4 another state
+// (changed), and two more existed (deleted now). The object keeps its
+// metadata (the account it belongs to).
+func (d *demoRun) editBaseline(t *testing.T, key string) {
+	t.Helper()
+	resp := d.get(t, key)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d", key, resp.StatusCode)
+	}
 	var kept []map[string]any
 	i := 0
-	for _, r := range readJSONL(t, path) {
+	for _, r := range decodeJSONL(t, resp.Body) {
 		if r["record"] != "instance" {
 			continue
 		}
@@ -124,13 +227,18 @@ func editBaseline(t *testing.T, path string) {
 		b.Write(line)
 		b.WriteByte('\n')
 	}
-	tmp := path + ".edit"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
+	req, _ := http.NewRequest(http.MethodPut, d.bucket+key, strings.NewReader(b.String()))
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	for k, v := range resp.Header {
+		if strings.HasPrefix(k, "X-Amz-Meta-") || k == "Content-Type" {
+			req.Header[k] = v
+		}
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
+	put, err := http.DefaultClient.Do(req)
+	if err != nil || put.StatusCode != http.StatusOK {
+		t.Fatalf("PUT %s: %v %v", key, err, put)
 	}
+	put.Body.Close()
 }
 
 // browser is headless Chromium with the flags this environment needs (as
@@ -302,6 +410,30 @@ func checkContrast(t *testing.T, b *browser, page string) {
 	b.media(t, "")
 }
 
+// rendering is what a reader gets from a page: its text, the rows of each
+// table, each chart's bars and the trend's points.
+type rendering struct {
+	Text   string   `json:"text"`
+	Tables []string `json:"tables"`
+	Bars   []string `json:"bars"`
+	Dots   int      `json:"dots"`
+}
+
+const renderingJS = `({
+  text: document.body.innerText,
+  tables: [...document.querySelectorAll('table')].map((t, i) => (t.id || i) + ': ' + [...t.tBodies].reduce((n, b) => n + b.rows.length, 0)),
+  bars: [...document.querySelectorAll('rect.bar')].map(r => (r.closest('[id]')?.id ?? '') + ' ' + r.dataset.label + '=' + r.dataset.value),
+  dots: document.querySelectorAll('circle.dot').length,
+})`
+
+// headers makes the browser send h with every request (none: h empty).
+func (b *browser) headers(t *testing.T, h network.Headers) {
+	t.Helper()
+	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: h}); err != nil {
+		t.Fatalf("set extra HTTP headers: %v", err)
+	}
+}
+
 func readJSONL(t *testing.T, path string) []map[string]any {
 	t.Helper()
 	f, err := os.Open(path)
@@ -309,8 +441,13 @@ func readJSONL(t *testing.T, path string) []map[string]any {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	return decodeJSONL(t, f)
+}
+
+func decodeJSONL(t *testing.T, r io.Reader) []map[string]any {
+	t.Helper()
 	var rows []map[string]any
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
 		var r map[string]any
@@ -375,7 +512,8 @@ func attr(t *testing.T, b *browser, sel, name string) string {
 
 func TestReportsInBrowser(t *testing.T) {
 	b := newBrowser(t)
-	out := demo(t)
+	d := demo(t)
+	out := d.out
 
 	t.Run("index", func(t *testing.T) {
 		var sum struct {
@@ -593,6 +731,67 @@ func TestReportsInBrowser(t *testing.T) {
 			if resp != nil {
 				resp.Body.Close()
 			}
+		}
+	})
+
+	// Delivered to the (emulated) COS bucket, the pages render as they do
+	// from the local files: read over HTTP with the Content-Type the bucket
+	// stores, the same text, table rows, chart bars and trend points, no
+	// console error, and the relative links between index.html and the task
+	// pages work in the bucket's layout (<prefix>index.html,
+	// <prefix><task>/<stamp>.html and latest.html).
+	t.Run("from the COS bucket", func(t *testing.T) {
+		for _, key := range []string{"index.html", "inventory/latest.html"} {
+			resp := d.get(t, key)
+			resp.Body.Close()
+			if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/html; charset=utf-8" {
+				t.Errorf("GET %s: HTTP %d, Content-Type %q; want 200, text/html; charset=utf-8", key, resp.StatusCode, ct)
+			}
+		}
+		// The browser sends the profile's IAM token, as any reader of the
+		// bucket must (COS takes bearer tokens).
+		b.headers(t, network.Headers{"Authorization": "Bearer " + d.token})
+		defer b.headers(t, network.Headers{})
+
+		b.openURL(t, d.bucket+"index.html")
+		pages := []string{"index.html", "inventory/latest.html", "inactive-identities/latest.html"}
+		links := eval[[]string](t, b, `[...document.querySelectorAll('#tasks a')].map(a => a.href)`)
+		if len(links) < 6 {
+			t.Errorf("index.html in the bucket links %d reports: %v", len(links), links)
+		}
+		for _, l := range links {
+			rel, ok := strings.CutPrefix(l, d.bucket)
+			if !ok {
+				t.Errorf("link %s leaves the bucket's prefix %s", l, d.bucket)
+				continue
+			}
+			pages = append(pages, rel)
+		}
+		for _, page := range pages {
+			b.open(t, filepath.Join(out, filepath.FromSlash(page)))
+			local := eval[rendering](t, b, renderingJS)
+			if len(local.Text) < 100 || len(local.Tables) == 0 {
+				t.Fatalf("%s: nothing read from the file (%+v)", page, local)
+			}
+			b.openURL(t, d.bucket+page)
+			if ct := eval[string](t, b, `document.contentType + '; ' + document.characterSet`); ct != "text/html; UTF-8" {
+				t.Errorf("%s from the bucket is read as %q", page, ct)
+			}
+			if got := eval[rendering](t, b, renderingJS); !reflect.DeepEqual(got, local) {
+				t.Errorf("%s renders differently from the bucket:\n bucket tables %v bars %d dots %d text %d bytes\n file   tables %v bars %d dots %d text %d bytes",
+					page, got.Tables, len(got.Bars), got.Dots, len(got.Text), local.Tables, len(local.Bars), local.Dots, len(local.Text))
+			}
+		}
+		// Following the links in the browser: index -> a task's page of
+		// this run -> back to the run.
+		b.openURL(t, d.bucket+"index.html")
+		b.do(t, "follow the first report link", chromedp.Click(chromedp.CSS("#tasks a")), chromedp.WaitReady(chromedp.CSS("header .eyebrow a")))
+		if loc := eval[string](t, b, `location.href`); loc != links[0] {
+			t.Errorf("the first report link led to %s, want %s", loc, links[0])
+		}
+		b.do(t, "follow the link back to the run", chromedp.Click(chromedp.CSS("header .eyebrow a")), chromedp.WaitReady(chromedp.CSS("#tasks")))
+		if loc := eval[string](t, b, `location.href`); loc != d.bucket+"index.html" {
+			t.Errorf("the link back to the run led to %s, want %sindex.html", loc, d.bucket)
 		}
 	})
 

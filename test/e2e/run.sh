@@ -8,7 +8,10 @@
 #                  module) and decode every object strictly into k8s.io/api
 #                  (test/e2e, its own module)
 #   kube-score     no CRITICAL finding on the rendered manifests
-#   hclfmt         docs/terraform/*.tf parse and are formatted
+#   chart          helm lint charts/trustjob (strict); the chart's tests run in
+#                  `manifests` (render, decode, compare with manifests/base)
+#   hclfmt         docs/terraform/*.tf and docs/codeengine/*.tf parse and are formatted
+#   units          deploy/systemd units pass systemd-analyze verify (when present)
 #   control-plane  etcd + kube-apiserver + kube-controller-manager on loopback:
 #                  apply, create a Job from the CronJob, play the kubelet and run
 #                  trustjob against the emulator (test/e2e/controlplane)
@@ -25,6 +28,10 @@ BIN="$CACHE/bin"
 RENDERED="$CACHE/rendered"
 
 KUBE_SCORE_VERSION=v1.20.0
+HELM_VERSION=v3.22.0
+# The cluster version helm template and lint assume (a go-installed helm
+# defaults to v1.20, below the chart's kubeVersion).
+HELM_KUBE_VERSION=1.34.0
 HCL_VERSION=v2.24.0
 
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
@@ -63,6 +70,22 @@ find_kubectl() {
   export KUBECTL
 }
 
+# helm: $HELM, else the pinned one installed into the cache with go install.
+find_helm() {
+  if [ -n "${HELM:-}" ]; then return; fi
+  # A go-installed helm prints no patch version: a stamp file says which.
+  if [ ! -x "$BIN/helm" ] || [ "$(cat "$BIN/helm.version" 2>/dev/null)" != "$HELM_VERSION" ]; then
+    echo "installing helm $HELM_VERSION (go install)"
+    mkdir -p "$BIN"
+    local t0; t0=$(date +%s)
+    GOBIN="$BIN" go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    echo "$HELM_VERSION" > "$BIN/helm.version"
+    echo "installed in $(($(date +%s) - t0))s"
+  fi
+  HELM="$BIN/helm"
+  export HELM
+}
+
 render_all() {
   mkdir -p "$RENDERED"
   rm -f "$RENDERED"/*.yaml
@@ -70,6 +93,10 @@ render_all() {
     "$KUBECTL" kustomize "$ROOT/manifests/$dir" > "$RENDERED/${dir//\//-}.yaml"
   done
   cp "$ROOT/manifests/job/job.yaml" "$RENDERED/job.yaml"
+  find_helm
+  "$HELM" template trustjob "$ROOT/charts/trustjob" -n trustjob --kube-version "$HELM_KUBE_VERSION" > "$RENDERED/chart-default.yaml"
+  "$HELM" template trustjob "$ROOT/charts/trustjob" -n trustjob --kube-version "$HELM_KUBE_VERSION" --set oneOffJob.enabled=true \
+    --set reports.existingClaim=trustjob-reports > "$RENDERED/chart-options.yaml"
 }
 
 run_manifests() {
@@ -79,7 +106,8 @@ run_manifests() {
   (cd "$ROOT" && TRUSTJOB_REQUIRE_KUBECTL=1 go test -count=1 ./manifests/)
   # -mod=mod: the e2e module follows the product module's requirements
   # through its replace; let go add what a product change needs.
-  (cd "$E2E" && go test -mod=mod -count=1 .)
+  find_helm
+  (cd "$E2E" && HELM="$HELM" TRUSTJOB_REQUIRE_HELM=1 go test -mod=mod -count=1 .)
   done_step manifests
 }
 
@@ -102,9 +130,34 @@ run_kube_score() {
   done_step kube-score
 }
 
+run_chart() {
+  step "chart (helm $HELM_VERSION lint)"
+  find_helm
+  "$HELM" lint --strict --kube-version "$HELM_KUBE_VERSION" "$ROOT/charts/trustjob"
+  "$HELM" lint --strict --kube-version "$HELM_KUBE_VERSION" "$ROOT/charts/trustjob" \
+    --set oneOffJob.enabled=true --set config.metrics.pushgateway.url=http://pg:9091
+  done_step chart
+}
+
+run_units() {
+  step "units (deploy/systemd)"
+  if ! command -v systemd-analyze >/dev/null 2>&1; then
+    echo "systemd-analyze not installed: skipped"; done_step units; return
+  fi
+  local d; d=$(mktemp -d)
+  cp "$ROOT"/deploy/systemd/trustjob.service "$ROOT"/deploy/systemd/trustjob.timer "$d/"
+  # verify wants ExecStart's binary to exist: point it at a stand-in.
+  sed -i "s|/usr/local/bin/trustjob|$(command -v true)|" "$d/trustjob.service"
+  (cd "$d" && systemd-analyze verify --man=no ./trustjob.service ./trustjob.timer)
+  (cd "$d" && systemd-analyze security --offline=yes --threshold=20 ./trustjob.service | tail -1)
+  rm -rf "$d"
+  "$ROOT/bin/trustjob" validate "$ROOT/deploy/systemd/config.yaml" 2>/dev/null || (cd "$ROOT" && go run ./cmd/trustjob validate deploy/systemd/config.yaml)
+  done_step units
+}
+
 run_hclfmt() {
-  step "hclfmt $HCL_VERSION (docs/terraform)"
-  local files=("$ROOT"/docs/terraform/*.tf)
+  step "hclfmt $HCL_VERSION (docs/terraform, docs/codeengine)"
+  local files=("$ROOT"/docs/terraform/*.tf "$ROOT"/docs/codeengine/*.tf)
   # -check fails on a syntax error (alone, hclfmt exits 0 on one);
   # -require-no-change fails when formatting would change a file.
   (cd "$E2E" && go run "github.com/hashicorp/hcl/v2/cmd/hclfmt@$HCL_VERSION" -check -require-no-change "${files[@]}" >/dev/null) || {
@@ -130,21 +183,24 @@ run_control_plane() {
   ensure_etcd
   build_kube kube-apiserver kube-controller-manager kubectl
   (cd "$ROOT" && make --no-print-directory build BIN="$BIN/trustjob")
-  (cd "$E2E" && E2E_BIN_DIR="$BIN" TRUSTJOB_BIN="$BIN/trustjob" KUBECTL="$BIN/kubectl" \
+  find_helm
+  (cd "$E2E" && E2E_BIN_DIR="$BIN" TRUSTJOB_BIN="$BIN/trustjob" KUBECTL="$BIN/kubectl" HELM="$HELM" \
     go test -mod=mod -count=1 -v -timeout 15m ./controlplane/)
   done_step control-plane
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(manifests kube-score hclfmt control-plane)
+[ ${#steps[@]} -gt 0 ] || steps=(manifests chart kube-score hclfmt units control-plane)
 total_start=$(date +%s)
 for s in "${steps[@]}"; do
   case "$s" in
     manifests) run_manifests ;;
     kube-score) run_kube_score ;;
+    chart) run_chart ;;
     hclfmt) run_hclfmt ;;
+    units) run_units ;;
     control-plane) run_control_plane ;;
-    *) echo "unknown step $s (want manifests, kube-score, hclfmt, control-plane)"; exit 2 ;;
+    *) echo "unknown step $s (want manifests, chart, kube-score, hclfmt, units, control-plane)"; exit 2 ;;
   esac
 done
 echo

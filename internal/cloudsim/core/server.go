@@ -188,16 +188,22 @@ func (s *Server) Handle(rt Route) {
 }
 
 func (s *Server) serve(w *statusRecorder, r *http.Request, rt Route) {
-	if !s.sleep(r.Context()) {
-		return
-	}
+	// A request is in flight from its arrival, its latency included, as a
+	// server's concurrency limit sees it; counted after the latency only,
+	// overlaps lasted microseconds and a 429 storm depended on timing.
 	if s.opts.MaxInFlight > 0 {
 		n := s.inFlight.Add(1)
 		defer s.inFlight.Add(-1)
 		if int(n) > s.opts.MaxInFlight {
+			if !s.sleep(r.Context()) {
+				return
+			}
 			s.tooMany(w, r, rt.Service)
 			return
 		}
+	}
+	if !s.sleep(r.Context()) {
+		return
 	}
 	if s.rate != nil && !s.rate.allow() {
 		s.tooMany(w, r, rt.Service)
@@ -244,6 +250,7 @@ func (s *Server) tooMany(w *statusRecorder, r *http.Request, service string) {
 	if s.opts.RetryAfter > 0 {
 		w.Header().Set("Retry-After", Itoa(s.opts.RetryAfter))
 	}
+	rateLimitHeaders(w.Header(), s.opts, s.Now())
 	s.WriteError(w, r, service, http.StatusTooManyRequests, "rate_limit_exceeded",
 		"Rate limit exceeded, retry later.")
 }

@@ -388,7 +388,8 @@ func TestGlobalSearch(t *testing.T) {
 	tagged := func(r resources.InstanceRecord) bool {
 		return visible(r) && (len(r.Tags) > 0 || len(r.ServiceTags) > 0 || len(r.AccessTags) > 0)
 	}
-	items := rsSearchAll(t, c, "type:resource-instance AND (tags:* OR service_tags:* OR access_tags:*)",
+	// No type clause: clusters are indexed as k8-cluster (fidelity audit F9).
+	items := rsSearchAll(t, c, "tags:* OR service_tags:* OR access_tags:*",
 		[]string{"crn", "tags", "service_tags", "access_tags"}, 100, true)
 	var got []string
 	for _, it := range items {
@@ -400,6 +401,15 @@ func TestGlobalSearch(t *testing.T) {
 	sort.Strings(got)
 	if want := rsReference(c, tagged); !slices.Equal(got, want) || len(want) == 0 {
 		t.Fatalf("search found %d tagged instances, want %d", len(got), len(want))
+	}
+	clusters := rsSearchAll(t, c, "type:k8-cluster", []string{"crn", "family", "service_name"}, 1000, false)
+	if len(clusters) == 0 {
+		t.Error("no instance indexed as type k8-cluster")
+	}
+	for _, it := range clusters {
+		if it.GetProperty("family") != "containers" || it.GetProperty("service_name") != "containers-kubernetes" {
+			t.Errorf("k8-cluster document %v", it.GetProperties())
+		}
 	}
 	if n := len(rsSearchAll(t, c, "*", nil, 1000, false)); n != len(rsReference(c, visible)) {
 		t.Errorf("search * = %d", n)

@@ -118,7 +118,7 @@ func rsParseDate(v string, end bool) (int64, error) {
 // for generated ones) passes every filter except name and guid.
 func (f *rsFilter) matches(st *State, m rsMeta, rec *InstanceRecord) bool {
 	if f.state == "" {
-		if m.state != 0 && m.state != 1 {
+		if !st.defaultState(m.state) {
 			return false
 		}
 	} else if m.state < 0 || rsStates[m.state] != f.state {
@@ -278,6 +278,7 @@ func (s *api) rsListInstances(w http.ResponseWriter, r *http.Request, _ *core.Ca
 		return
 	}
 	recs, next := st.scanInstances(f, pos, limit)
+	recs = st.visibleRows(recs)
 	bp := rsBufPool.Get().(*[]byte)
 	defer rsBufPool.Put(bp)
 	b := append((*bp)[:0], `{"rows_count":`...)
@@ -500,7 +501,7 @@ func (st *State) keyJSON(j int, rec *InstanceRecord) map[string]any {
 		"account_id": st.account, "resource_group_id": rec.GroupID, "resource_id": rec.ResourceID,
 		"onetime_credentials": false, "iam_compatible": true, "migrated": false,
 		// Without the Manager role on the instance, IBM redacts credentials.
-		"credentials":           map[string]any{"REDACTED": "REDACTED"},
+		"credentials":           st.keyCredentials(g),
 		"resource_instance_url": "/v2/resource_instances/" + rec.GUID,
 		"resource_alias_url":    nil,
 	}
@@ -585,6 +586,9 @@ func (s *api) rsListGroups(w http.ResponseWriter, r *http.Request, _ *core.Calle
 			}
 			if d := q.Get("default"); d != "" && d != strconv.FormatBool(g.Default) {
 				continue
+			}
+			if st.Behaviour.HiddenGroups[g.ID] {
+				continue // IAM filters the list by the caller's access
 			}
 			items = append(items, st.groupJSON(g))
 		}

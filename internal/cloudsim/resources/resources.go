@@ -31,5 +31,8 @@ type api struct {
 // handlers read under RLock and change under Lock.
 func Mount(srv *core.Server, mu *sync.RWMutex, st *State) {
 	s := &api{Server: srv, mu: mu, st: st}
+	for _, svc := range []string{core.ServiceResourceCtl, core.ServiceResourceMgr} {
+		srv.SetErrorWriter(svc, s.writeRCError)
+	}
 	s.routesResources()
 }

@@ -41,7 +41,7 @@ const (
 )
 
 var rsSearchFields = []string{"crn", "name", "family", "type", "region", "resource_group_id",
-	"account_id", "service_name", "state", "tags", "service_tags", "access_tags"}
+	"account_id", "service_name", "state", "tags", "service_tags", "access_tags", "creation_date"}
 
 var rsSearchDefaultFields = []string{"account_id", "name", "type", "family", "crn"}
 
@@ -111,6 +111,11 @@ func (s *api) rsSearch(w http.ResponseWriter, r *http.Request, _ *core.Caller) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	st := s.st
+	if deleted != "" && deleted != "false" && st.Behaviour.DeletedAdminOnly {
+		s.WriteError(w, r, core.ServiceGlobalSearch, http.StatusForbidden, "forbidden",
+			"is_deleted is for account administrators only")
+		return
+	}
 	items := []map[string]any{}
 	next := pos
 	st.walk(-1, pos, func(p, i int) bool {
@@ -135,6 +140,26 @@ func (s *api) rsSearch(w http.ResponseWriter, r *http.Request, _ *core.Caller) {
 		items = append(items, item)
 		return len(items) < limit
 	})
+	// Documents that are not instances follow the instances.
+	total := st.n + len(st.created)
+	for k := max(pos, total) - total; len(items) < limit && k < st.Behaviour.SearchOnlyDocs; k++ {
+		next = total + k + 1
+		if deleted == "true" || reclaimed == "true" {
+			break
+		}
+		doc := st.searchDoc(k)
+		d := &rsDoc{st: st, doc: &doc}
+		if !expr.match(d) {
+			continue
+		}
+		item := map[string]any{"crn": doc.crn}
+		for _, f := range fields {
+			if v, ok := d.value(f); ok && f != "crn" {
+				item[f] = v
+			}
+		}
+		items = append(items, item)
+	}
 	canon := url.Values{"q": {query}, "f": {strings.Join(fields, ",")}}.Encode()
 	core.WriteJSON(w, http.StatusOK, map[string]any{
 		"search_cursor": rsEncodeCursor("gs", next, limit, canon),
@@ -166,6 +191,7 @@ type rsDoc struct {
 	i   int
 	m   rsMeta
 	rec *InstanceRecord
+	doc *searchDoc // a document that is not an instance (search_docs.go)
 }
 
 func (d *rsDoc) full() *InstanceRecord {
@@ -177,17 +203,24 @@ func (d *rsDoc) full() *InstanceRecord {
 
 // values returns a field's values (list fields may have several).
 func (d *rsDoc) values(field string) []string {
+	if d.doc != nil {
+		return d.doc.values(field, d.st.account)
+	}
 	switch field {
 	case "crn":
 		return []string{d.st.instanceCRN(d.full())}
 	case "name":
 		return []string{d.full().Name}
 	case "family":
-		return []string{"resource_controller"}
+		_, family := searchType(d.fullOrMeta(func(r *InstanceRecord) string { return r.Service }, ""))
+		return []string{family}
 	case "type":
-		return []string{"resource-instance"}
+		typ, _ := searchType(d.fullOrMeta(func(r *InstanceRecord) string { return r.Service }, ""))
+		return []string{typ}
 	case "account_id":
 		return []string{d.st.account}
+	case "creation_date":
+		return []string{d.full().CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z")}
 	case "state":
 		return []string{d.fullOrMeta(func(r *InstanceRecord) string { return r.State }, rsStates[max(d.m.state, 0)])}
 	case "region":

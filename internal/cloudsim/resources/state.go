@@ -32,6 +32,9 @@ type State struct {
 	deleted map[int]bool
 	created []int // numbers (≥ n) of created instances, in creation order
 
+	// Behaviour: default states and the caller's partial access (access.go).
+	Behaviour Behaviour
+
 	version  uint64 // bumped on every change; invalidates tagCache
 	tagCache map[string][]string
 	tagVer   uint64

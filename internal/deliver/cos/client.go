@@ -99,6 +99,9 @@ type Client struct {
 	runID    string
 	requests *ibmcloud.RequestCounter
 	log      *slog.Logger
+	// listPage is the listing's page size (0: COS's default, 1,000); tests
+	// make it small to cross pages.
+	listPage int64
 }
 
 // ResolveEndpoint turns a location or URL into the endpoint URL. Locations

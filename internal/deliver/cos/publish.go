@@ -279,6 +279,7 @@ var roles = map[string]string{
 	"COPY":   `"Writer" (a server-side copy needs object.copy; or set output.cos.latest: upload)`,
 	"GET":    `"Content Reader" (or Object Reader, Reader, Writer)`,
 	"HEAD":   `"Content Reader" (or Reader, Writer)`,
+	"LIST":   `"Content Reader" (or Reader, Writer)`,
 	"DELETE": `"Writer"`,
 }
 

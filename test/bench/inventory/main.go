@@ -13,14 +13,19 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
+	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,30 +40,80 @@ import (
 func main() {
 	part := flag.String("part", "all", "speed, memory or all")
 	instances := flag.Int("instances", 100_000, "instances for the speed part")
-	groups := flag.Int("groups", 20, "resource groups")
-	skew := flag.Float64("skew", 0.4, "share of the instances in the largest group")
+	shapes := flag.String("shapes", "skew40", "comma-separated account shapes for the speed part: "+strings.Join(shapeNames(), ", "))
+	repeat := flag.Int("repeat", 1, "runs of each shape (the medians are printed)")
+	naive := flag.Bool("naive", true, "also list each shape with the SDK's sequential pager, for the speed-up")
 	latency := flag.Duration("latency", 20*time.Millisecond, "emulated latency per request")
 	inFlight := flag.Int("in-flight", 8, "requests in flight the emulator accepts (429 beyond); also the task's maxConcurrency")
 	big := flag.Int("big", 1_000_000, "instances for the memory part")
+	groups := flag.Int("groups", 20, "resource groups (memory part)")
+	sources := flag.String("sources", "resource-controller", "the inventory's sources option (memory part): resource-controller, search or both")
+	skew := flag.Float64("skew", 0.4, "share of the instances in the largest group (memory part)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the speed part to this file")
 	runs := flag.Int("runs", 0, "memory part: runs one after the other, the second with the first's report as its change-report baseline (default 1, 2 with -cos)")
 	memLimit := flag.String("memlimit", "", "memory part: GOMEMLIMIT of the trustjob run process only (e.g. 64MiB)")
 	withCOS := flag.Bool("cos", false, "memory part: also upload to the emulator's COS bucket and run twice, the second run's change report reading its baseline from the bucket")
 	flag.Parse()
 	log.SetFlags(0)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Printf("machine: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
 	if *part == "all" || *part == "speed" {
-		speed(*instances, *groups, *skew, *latency, *inFlight)
+		http.DefaultTransport = tracer // before sign-in: every client is built on it
+		for _, name := range strings.Split(*shapes, ",") {
+			sh, ok := shapeByName[name]
+			if !ok {
+				log.Fatalf("unknown shape %q (have %s)", name, strings.Join(shapeNames(), ", "))
+			}
+			speed(sh, *instances, *latency, *inFlight, *repeat, *naive)
+		}
 	}
 	if *part == "all" || *part == "memory" {
-		memory(*big, *groups, *skew, *withCOS, *runs, *memLimit)
+		memory(*big, *groups, *skew, *sources, *withCOS, *runs, *memLimit)
 	}
 }
 
-// speed lists the same account twice: the SDK's pager, one page after another,
-// then the inventory task, and compares time, sets and requests.
-func speed(n, groups int, skew float64, latency time.Duration, inFlight int) {
+// shape is how the instances are spread over resource groups.
+type shape struct {
+	name   string
+	groups int
+	skew   float64 // share of the largest group; 0 spreads evenly
+}
+
+var shapeByName = map[string]shape{
+	"skew40":  {"skew40", 20, 0.4}, // the original benchmark: 20 groups, one with 40%
+	"skew90":  {"skew90", 20, 0.9}, // one group with 90%
+	"flat200": {"flat200", 200, 0}, // 200 groups of equal size (500 each at 100,000)
+}
+
+func shapeNames() []string {
+	var out []string
+	for k := range shapeByName {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// result is one run of the inventory task on a shape.
+type result struct {
+	wall              time.Duration
+	requests, minimum int
+	cpu               time.Duration // process CPU (the emulator runs in this process too)
+	pages             int
+	trace             traceStats
+}
+
+// speed lists the same account with the SDK's pager, one page after another
+// (optional), then with the inventory task, repeat times, and compares time,
+// sets and requests with the bound P / maxConcurrency * r.
+func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePager bool) {
 	spec := cloudsim.DefaultSpec()
-	spec.Instances, spec.Groups, spec.LargestGroupShare, spec.NonDefaultStates, spec.Reclamations = n, groups, skew, 0, 0
+	spec.Instances, spec.Groups, spec.LargestGroupShare, spec.NonDefaultStates, spec.Reclamations = n, sh.groups, sh.skew, 0, 0
 	dir, _ := os.MkdirTemp("", "bench-inventory-")
 	defer os.RemoveAll(dir)
 	l, err := cloudsim.StartLocal(spec, cloudsim.Options{Latency: latency, MaxInFlight: inFlight, RetryAfter: 1}, dir)
@@ -66,53 +121,234 @@ func speed(n, groups int, skew float64, latency time.Duration, inFlight int) {
 	defer l.Close()
 	sess, err := simtest.SignIn(context.Background(), l)
 	check(err)
-	fmt.Printf("\n== speed: %d instances in %d groups (largest %.0f%%), %s per request, %d in flight\n",
-		n, groups, skew*100, latency, inFlight)
+	fmt.Printf("\n== speed, shape %s: %d instances in %d groups (largest %.0f%%), %s per request, %d in flight\n",
+		sh.name, n, sh.groups, largestShare(sh)*100, latency, inFlight)
 
-	rcBefore := l.Sim.Log().Count(cloudsim.ServiceResourceCtl)
-	start := time.Now()
 	var naive []string
-	o := &resourcecontrollerv2.ListResourceInstancesOptions{}
-	o.SetLimit(100)
-	pager, err := sess.Clients.ResourceController.NewResourceInstancesPager(o)
-	check(err)
-	for pager.HasNext() {
-		page, err := pager.GetNext()
+	if naivePager {
+		rcBefore := l.Sim.Log().Count(cloudsim.ServiceResourceCtl)
+		start := time.Now()
+		o := &resourcecontrollerv2.ListResourceInstancesOptions{}
+		o.SetLimit(100)
+		pager, err := sess.Clients.ResourceController.NewResourceInstancesPager(o)
 		check(err)
-		for _, r := range page {
-			naive = append(naive, *r.CRN)
+		for pager.HasNext() {
+			page, err := pager.GetNext()
+			check(err)
+			for _, r := range page {
+				naive = append(naive, *r.CRN)
+			}
+		}
+		fmt.Printf("naive pager:   %8.2fs  %6d instances  %5d requests\n", time.Since(start).Seconds(), len(naive),
+			l.Sim.Log().Count(cloudsim.ServiceResourceCtl)-rcBefore)
+		slices.Sort(naive)
+	}
+
+	var runs []result
+	for k := 0; k < repeat; k++ {
+		typ := inventory.Type()
+		opts := typ.NewOptions().(*inventory.Options)
+		opts.MaxConcurrency = inFlight
+		opts.ProgressInterval = 0
+		task, err := typ.New(opts)
+		check(err)
+		col := &collector{}
+		before := l.Sim.Log().Count(cloudsim.ServiceResourceCtl) + l.Sim.Log().Count(cloudsim.ServiceResourceMgr)
+		runtime.GC()
+		cpu0 := processCPU()
+		tracer.begin()
+		start := time.Now()
+		env := simtest.Env(sess, "inventory")
+		if os.Getenv("BENCH_DEBUG") != "" {
+			env.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+		out, err := task.Run(context.Background(), env, col)
+		check(err)
+		col.summary = out.Summary
+		wall := time.Since(start)
+		ts := tracer.end(inFlight)
+		cpu := processCPU() - cpu0
+		req := int(l.Sim.Log().Count(cloudsim.ServiceResourceCtl) + l.Sim.Log().Count(cloudsim.ServiceResourceMgr) - before)
+		minimum := (len(col.crns) + 99) / 100
+		pages, _ := col.summary["pages"].(int)
+		res := result{wall: wall, requests: req, minimum: minimum, cpu: cpu, pages: pages, trace: ts}
+		runs = append(runs, res)
+		bound := boundOf(minimum, inFlight, latency)
+		fmt.Printf("run %d: %6.2fs = %.2fx the bound %.2fs; %d requests for %d pages minimum (%+.1f%%); CPU %.2fs = %.2f s per 1,000 pages; %v partitions, %v splits, %v pages abandoned, %v rows fetched outside their window; %d throttled\n",
+			k+1, wall.Seconds(), wall.Seconds()/bound.Seconds(), bound.Seconds(), req, minimum,
+			100*(float64(req)/float64(minimum)-1), cpu.Seconds(), 1000*cpu.Seconds()/float64(max(pages, 1)),
+			col.summary["partitions"], col.summary["splits"], col.summary["abandoned_pages"], col.summary["overlap_rows"], col.summary["throttled"])
+		fmt.Printf("       in flight, mean of each 100 ms: %s\n", ts.line)
+		if os.Getenv("BENCH_TAIL") != "" {
+			es := l.Sim.Log().Entries()
+			for _, e := range es[max(0, len(es)-40):] {
+				fmt.Printf("         %6.3fs %s %s\n", e.Time.Sub(start).Seconds(), e.Path, e.RawQuery)
+			}
+		}
+		fmt.Printf("       measured round trip %.1f ms (emulated %s): bound at the measured round trip %.2fs, wall = %.2fx that\n",
+			float64(ts.meanRequest)/1e6, latency, boundOf(minimum, inFlight, ts.meanRequest).Seconds(),
+			wall.Seconds()/boundOf(minimum, inFlight, ts.meanRequest).Seconds())
+		fmt.Printf("       slots used %.0f%% of the run; full (>= %d) after %s; last full at %s of %s (tail %s)\n",
+			100*ts.utilisation, inFlight, ts.rampUp.Round(time.Millisecond), ts.lastFull.Round(time.Millisecond),
+			wall.Round(time.Millisecond), (wall - ts.lastFull).Round(time.Millisecond))
+		if naivePager {
+			slices.Sort(col.crns)
+			fmt.Printf("       same set as the naive pager: %v (naive %d, inventory %d)\n", slices.Equal(naive, col.crns), len(naive), len(col.crns))
 		}
 	}
-	naiveTime := time.Since(start)
-	naiveReq := l.Sim.Log().Count(cloudsim.ServiceResourceCtl) - rcBefore
-	minPages := (len(naive) + 99) / 100
-	fmt.Printf("naive pager:   %8.2fs  %6d instances  %5d requests\n", naiveTime.Seconds(), len(naive), naiveReq)
+	med := func(f func(result) float64) float64 {
+		v := make([]float64, len(runs))
+		for k, r := range runs {
+			v[k] = f(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	minimum := runs[0].minimum
+	bound := boundOf(minimum, inFlight, latency)
+	wall := med(func(r result) float64 { return r.wall.Seconds() })
+	fmt.Printf("median of %d: %.2fs = %.2fx the bound %.2fs (target at most 1.2x); requests %+.1f%% over the %d-page minimum (target at most +5%%); CPU %.2f s per 1,000 pages\n",
+		len(runs), wall, wall/bound.Seconds(), bound.Seconds(),
+		med(func(r result) float64 { return 100 * (float64(r.requests)/float64(r.minimum) - 1) }), minimum,
+		med(func(r result) float64 { return 1000 * r.cpu.Seconds() / float64(max(r.pages, 1)) }))
+}
 
-	typ := inventory.Type()
-	opts := typ.NewOptions().(*inventory.Options)
-	opts.MaxConcurrency = inFlight
-	task, err := typ.New(opts)
-	check(err)
-	col := &collector{}
-	rcBefore = l.Sim.Log().Count(cloudsim.ServiceResourceCtl)
-	start = time.Now()
-	res, err := task.Run(context.Background(), simtest.Env(sess, "inventory"), col)
-	check(err)
-	col.summary = res.Summary
-	taskTime := time.Since(start)
-	taskReq := l.Sim.Log().Count(cloudsim.ServiceResourceCtl) - rcBefore
-	fmt.Printf("inventory:     %8.2fs  %6d instances  %5d requests (%d throttled by 429)\n",
-		taskTime.Seconds(), len(col.crns), taskReq, col.summary["throttled"])
+func largestShare(sh shape) float64 {
+	if sh.skew == 0 {
+		return 1 / float64(sh.groups)
+	}
+	return sh.skew
+}
 
-	slices.Sort(naive)
-	slices.Sort(col.crns)
-	fmt.Printf("speed-up:      %.1fx (target at least 5x)\n", naiveTime.Seconds()/taskTime.Seconds())
-	fmt.Printf("same set:      %v (naive %d, inventory %d)\n", slices.Equal(naive, col.crns), len(naive), len(col.crns))
-	fmt.Printf("requests:      %d for %d pages minimum: %+.1f%% (target at most +10%%)\n",
-		taskReq, minPages, 100*(float64(taskReq)/float64(minPages)-1))
-	fmt.Printf("token exchanges: %d\n", sess.Exchanges())
-	fmt.Printf("listing:       %v pages, %v partitions, %v splits, %v pages abandoned by splits\n",
-		col.summary["pages"], col.summary["partitions"], col.summary["splits"], col.summary["abandoned_pages"])
+// boundOf is the least time P pages can take with c requests in flight and a
+// round trip of r.
+func boundOf(pages, c int, r time.Duration) time.Duration {
+	return time.Duration(float64(pages) / float64(c) * float64(r))
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	check(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// inFlightTracer counts HTTP requests in flight (from the request to the
+// response body's close) and samples the count every millisecond while a run
+// is traced: the trace shows idle request slots at the start, around splits
+// and in the tail.
+type inFlightTracer struct {
+	base    http.RoundTripper
+	now     atomic.Int64
+	stop    chan struct{}
+	done    chan struct{}
+	samples []sample
+	began   time.Time
+	reqs    atomic.Int64
+}
+
+type sample struct {
+	at time.Duration
+	n  int64
+}
+
+var tracer = &inFlightTracer{base: http.DefaultTransport}
+
+func (t *inFlightTracer) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.now.Add(1)
+	t.reqs.Add(1)
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		t.now.Add(-1)
+		return resp, err
+	}
+	resp.Body = &tracedBody{ReadCloser: resp.Body, t: t}
+	return resp, nil
+}
+
+type tracedBody struct {
+	io.ReadCloser
+	t    *inFlightTracer
+	once sync.Once
+}
+
+func (b *tracedBody) Close() error {
+	b.once.Do(func() { b.t.now.Add(-1) })
+	return b.ReadCloser.Close()
+}
+
+const traceStep = time.Millisecond
+
+func (t *inFlightTracer) begin() {
+	t.samples = t.samples[:0]
+	t.reqs.Store(0)
+	t.began = time.Now()
+	t.stop, t.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(t.done)
+		tk := time.NewTicker(traceStep)
+		defer tk.Stop()
+		for {
+			select {
+			case <-t.stop:
+				return
+			case <-tk.C:
+				t.samples = append(t.samples, sample{time.Since(t.began), t.now.Load()})
+			}
+		}
+	}()
+}
+
+type traceStats struct {
+	line             string
+	utilisation      float64
+	rampUp, lastFull time.Duration
+	meanRequest      time.Duration // measured round trip, request to body closed
+}
+
+func (t *inFlightTracer) end(slots int) traceStats {
+	close(t.stop)
+	<-t.done
+	var st traceStats
+	// Each sample holds until the next one (ticks are dropped under load).
+	var busy, total time.Duration
+	first, last := time.Duration(-1), time.Duration(0)
+	bins := map[int][2]float64{}
+	for k, s := range t.samples {
+		next := time.Since(t.began)
+		if k+1 < len(t.samples) {
+			next = t.samples[k+1].at
+		}
+		d := next - s.at
+		busy += time.Duration(s.n) * d
+		total += d
+		if s.n >= int64(slots) {
+			if first < 0 {
+				first = s.at
+			}
+			last = next
+		}
+		b := int(s.at / (100 * time.Millisecond))
+		v := bins[b]
+		bins[b] = [2]float64{v[0] + float64(s.n)*d.Seconds(), v[1] + d.Seconds()}
+	}
+	if total > 0 {
+		st.utilisation = float64(busy) / float64(total*time.Duration(slots))
+	}
+	if n := t.reqs.Load(); n > 0 {
+		st.meanRequest = busy / time.Duration(n)
+	}
+	st.rampUp, st.lastFull = first, last
+	var b strings.Builder
+	for k := 0; k <= int(total/(100*time.Millisecond)); k++ {
+		v := bins[k]
+		if v[1] > 0 {
+			fmt.Fprintf(&b, "%.0f ", v[0]/v[1])
+		} else {
+			b.WriteString("? ")
+		}
+	}
+	st.line = strings.TrimSpace(b.String())
+	return st
 }
 
 type collector struct {
@@ -133,7 +369,7 @@ func (c *collector) Write(r report.Row) error {
 // memory runs the real trustjob binary against `trustjob sim` (a separate
 // process, so the emulator's memory is not counted) on a large account, with
 // JSONL output, and reads the binary's peak RSS from the kernel.
-func memory(n, groups int, skew float64, withCOS bool, runs int, memLimit string) {
+func memory(n, groups int, skew float64, sources string, withCOS bool, runs int, memLimit string) {
 	dir, err := os.MkdirTemp("", "bench-inventory-mem-")
 	check(err)
 	defer os.RemoveAll(dir)
@@ -184,7 +420,7 @@ allowedHosts: [127.0.0.1]
 deadline: 30m
 `+output+`
 tasks:
-  - {name: inventory, type: inventory, timeout: 30m}
+  - {name: inventory, type: inventory, timeout: 30m, options: {sources: `+sources+`}}
 `), 0o644))
 	for i := 1; i <= runs; i++ {
 		// Without COS every run writes to the same directory: the second
@@ -200,7 +436,7 @@ tasks:
 		if withCOS {
 			what = fmt.Sprintf("JSONL output uploaded to COS, run %d of 2 (baseline: %s)", i, map[int]string{1: "none", 2: "the bucket's latest.jsonl"}[i])
 		}
-		fmt.Printf("\n== memory: trustjob run, %d instances in %d groups, %s\n", n, groups, what)
+		fmt.Printf("\n== memory: trustjob run, %d instances in %d groups, sources %s, %s\n", n, groups, sources, what)
 		start := time.Now()
 		check(run.Run())
 		ru := run.ProcessState.SysUsage().(*syscall.Rusage)
@@ -213,7 +449,9 @@ tasks:
 			check(err)
 			fmt.Printf("summary:       %s\n", summaryLine(b))
 		}
-		fmt.Printf("peak RSS:      %.1f MiB (target at most 80 MiB)%s\n", float64(ru.Maxrss)/1024, map[bool]string{true: ", GOMEMLIMIT=" + memLimit}[memLimit != ""])
+		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		fmt.Printf("CPU:           %.1fs, %.2f s per 1,000 pages of 100 instances\n", cpu.Seconds(), 1000*cpu.Seconds()/float64(n/100))
+		fmt.Printf("peak RSS:      %.1f MiB (target at most 64 MiB)%s\n", float64(ru.Maxrss)/1024, map[bool]string{true: ", GOMEMLIMIT=" + memLimit}[memLimit != ""])
 	}
 }
 
