@@ -1,8 +1,8 @@
 package ibmcloud
 
 import (
-	"net/http"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"time"
 
