@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/trustjob/trustjob/internal/config"
 
 	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/report"
@@ -44,4 +48,38 @@ func (e Env) Time() time.Time {
 		return e.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+// ActingOptions are the options every task type that acts shares, by the same
+// YAML names: actions (opt-in), grace, maxActions and maxPercent.
+type ActingOptions struct {
+	Actions    []string
+	Grace      config.Duration
+	MaxActions int
+	MaxPercent float64
+}
+
+// Validate checks them for a type whose actions are known: each action known
+// and listed once, grace not negative, maxActions at least 1 when there are
+// actions, maxPercent a percentage. Paths are relative to the task's options.
+func (o ActingOptions) Validate(known ...string) []config.FieldError {
+	var errs []config.FieldError
+	add := func(p, msg, fix string) { errs = append(errs, config.FieldError{Path: p, Message: msg, Fix: fix}) }
+	for i, a := range o.Actions {
+		if !slices.Contains(known, a) {
+			add(fmt.Sprintf("actions[%d]", i), fmt.Sprintf("unknown action %q", a), "use "+strings.Join(known, " or "))
+		} else if slices.Index(o.Actions, a) != i {
+			add(fmt.Sprintf("actions[%d]", i), fmt.Sprintf("action %q is listed twice", a), "list it once")
+		}
+	}
+	if o.Grace.D() < 0 {
+		add("grace", "must not be negative", "e.g. grace: 14d")
+	}
+	if len(o.Actions) > 0 && o.MaxActions < 1 {
+		add("maxActions", fmt.Sprintf("must be at least 1 when actions are configured, got %d", o.MaxActions), "e.g. maxActions: 25")
+	}
+	if o.MaxPercent < 0 || o.MaxPercent > 100 {
+		add("maxPercent", fmt.Sprintf("must be between 0 and 100, got %g", o.MaxPercent), "e.g. maxPercent: 10")
+	}
+	return errs
 }

@@ -8,9 +8,9 @@ locals {
   cluster_id = element(split(":", var.cluster_crn), 7)
 
   identity_write_actions = {
-    "disable-apikey"            = { service = "iam-identity", role = "Operator" }
-    "lock-apikey"               = { service = "iam-identity", role = "Operator" }
-    "lock-serviceid"            = { service = "iam-identity", role = "Operator" }
+    "disable-apikey"            = { service = "iam-identity", role = "Administrator" }
+    "lock-apikey"               = { service = "iam-identity", role = "Administrator" }
+    "lock-serviceid"            = { service = "iam-identity", role = "Administrator" }
     "remove-from-access-groups" = { service = "iam-groups", role = "Editor" }
   }
 
@@ -97,12 +97,16 @@ resource "ibm_iam_trusted_profile_policy" "inventory_resources" {
   }
 }
 
-# inactive-identities: the activity report, API keys, service IDs, profiles.
+# inactive-identities: the activity report, service-ID groups, API keys,
+# service IDs, profiles. IBM documents Administrator on IAM Identity for
+# managing inactive identities (the report and the disable/lock actions);
+# Viewer, which it includes, lists the service-ID groups. Users' own API keys
+# stay out of reach whatever the role: only a user manages them.
 resource "ibm_iam_trusted_profile_policy" "identity_report" {
   count = var.inactive_identities ? 1 : 0
 
   profile_id  = ibm_iam_trusted_profile.trustjob.id
-  roles       = ["Viewer", "Service Configuration Reader", "API key reviewer"]
+  roles       = ["Administrator", "API key reviewer"]
   description = "trustjob inactive-identities: report and identity metadata"
 
   resources {

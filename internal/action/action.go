@@ -42,6 +42,10 @@ const (
 	SkippedExempt Result = "skipped-exempt"
 	// SkippedGrace: the target has not been reported for Grace yet.
 	SkippedGrace Result = "skipped-grace"
+	// SkippedUnsafe: the task cannot act safely on this target (its owner or
+	// last use is unknown, IAM would refuse the change, it needs an opt-in);
+	// nothing was sent, and nothing failed.
+	SkippedUnsafe Result = "skipped-unsafe"
 	// Blocked: more steps qualified than the cap allows, so none was taken.
 	Blocked Result = "blocked"
 	// Failed: the write was refused or failed, or never attempted.
@@ -52,7 +56,12 @@ const (
 )
 
 // Results lists every Result, in the order summaries count them.
-var Results = []Result{Done, WouldDo, SkippedAlready, SkippedExempt, SkippedGrace, Blocked, Failed, Unknown}
+var Results = []Result{Done, WouldDo, SkippedAlready, SkippedExempt, SkippedGrace, SkippedUnsafe, Blocked, Failed, Unknown}
+
+// Skipped reports whether r is one of the skipped-* results.
+func (r Result) Skipped() bool {
+	return r == SkippedAlready || r == SkippedExempt || r == SkippedGrace || r == SkippedUnsafe
+}
 
 // Step is one planned action on one target. The task fills the plan fields;
 // the executor fills Result and Detail.
@@ -75,6 +84,15 @@ type Step struct {
 	// (e.g. a listing it needed failed): the step fails without a request.
 	// When in doubt about an identity, report it and do not act.
 	Doubt string
+	// Unsafe, when set, says why acting on this target is not safe although
+	// nothing went wrong (owner or last use unknown, a locked key, a user's
+	// key without the opt-in): the step is SkippedUnsafe, without a request.
+	Unsafe string
+	// After, when set, is a step of the same batch that must end Done (or
+	// SkippedAlready) before this one is sent, e.g. disable a key before
+	// locking it (IAM refuses changes to a locked key). When it ends
+	// otherwise, this step fails without a request.
+	After *Step
 	// FirstSeen is when the target was first reported (zero: now). Used with
 	// Batch.Grace.
 	FirstSeen time.Time
@@ -192,6 +210,8 @@ func (e *Executor) Run(ctx context.Context, b Batch) (Outcome, error) {
 			s.Result, s.Detail = SkippedAlready, s.Already
 		case s.Doubt != "":
 			s.Result, s.Detail = Failed, s.Doubt
+		case s.Unsafe != "":
+			s.Result, s.Detail = SkippedUnsafe, s.Unsafe
 		case b.Grace > 0 && inGrace(s.FirstSeen, b.Now, b.Grace):
 			s.Result, s.Detail = SkippedGrace, graceDetail(s.FirstSeen, b.Now, b.Grace)
 		default:
@@ -318,7 +338,11 @@ func (e *Executor) take(ctx context.Context, b Batch, steps []*Step) {
 		gates = map[key]*gate{}
 		sem   = make(chan struct{}, e.cfg.Concurrency)
 		wg    sync.WaitGroup
+		ended = map[*Step]chan struct{}{}
 	)
+	for _, s := range steps {
+		ended[s] = make(chan struct{})
+	}
 	for _, s := range steps {
 		k := key{s.Action, s.Kind}
 		mu.Lock()
@@ -333,6 +357,19 @@ func (e *Executor) take(ctx context.Context, b Batch, steps []*Step) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer close(ended[s])
+			if dep := s.After; dep != nil {
+				if ch, ok := ended[dep]; ok {
+					<-ch
+				}
+				if dep.Result != Done && dep.Result != SkippedAlready {
+					s.Result, s.Detail = Failed, fmt.Sprintf("not attempted: it must follow %s, which ended %s", dep.Action, dep.Result)
+					if first {
+						close(g.done)
+					}
+					return
+				}
+			}
 			if !first {
 				<-g.done
 				if g.denied != nil {
@@ -357,6 +394,14 @@ func (e *Executor) take(ctx context.Context, b Batch, steps []*Step) {
 // one takes one step.
 func (e *Executor) one(ctx context.Context, b Batch, s *Step) {
 	log := e.cfg.Logger.With("action", s.Action, "kind", s.Kind, "target", s.Target)
+	defer func() {
+		// A panic in a task's Do must not end the process without its
+		// report; the write may have been sent, so the step is unknown.
+		if r := recover(); r != nil {
+			s.Result, s.Detail = Unknown, fmt.Sprintf("internal error while sending (a bug; please report it): %v", r)
+			log.Error("action panicked; check it by hand", "panic", fmt.Sprint(r))
+		}
+	}()
 	if err := context.Cause(ctx); err != nil {
 		s.Result, s.Detail = Failed, "not attempted: "+err.Error()
 		return

@@ -298,3 +298,74 @@ func TestNilExecutorRefuses(t *testing.T) {
 		t.Error("nil executor reports dry-run")
 	}
 }
+
+// TestUnsafeIsSkippedWithoutARequest: a step the task cannot take safely is
+// skipped, sends nothing and fails nothing (issue 12.2, 12.3, 13 F5/F6).
+func TestUnsafeIsSkippedWithoutARequest(t *testing.T) {
+	cloud := &fakeCloud{}
+	s := steps("disable", "apikey", 2)
+	s[0].Unsafe = "cannot tell who owns it"
+	o, err := New(Config{}).Run(context.Background(), Batch{Steps: s, Do: cloud.do, MaxActions: 1})
+	if err != nil || cloud.n() != 1 || s[0].Result != SkippedUnsafe || s[0].Detail != "cannot tell who owns it" || o.Qualified != 1 {
+		t.Fatalf("err %v, %d calls, step %s %q, qualified %d", err, cloud.n(), s[0].Result, s[0].Detail, o.Qualified)
+	}
+	if !SkippedUnsafe.Skipped() || Failed.Skipped() {
+		t.Error("Skipped() misclassifies")
+	}
+}
+
+// TestAfterOrdersSteps: a lock waits for the disable of the same key, and is
+// not sent when the disable did not succeed (IAM refuses changes to a locked
+// key, so locking first would make the disable impossible; issue 13 F6).
+func TestAfterOrdersSteps(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		disableErr error
+		want       string
+	}{
+		{"disable done, then lock", nil, "done done"},
+		{"disable refused, lock not sent", &ibmcloud.CallError{Op: "disable", Status: http.StatusBadRequest, Err: errors.New("locked")}, "failed failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var order []string
+			var mu sync.Mutex
+			cloud := &fakeCloud{answer: func(ctx context.Context, s *Step) error {
+				if s.Action == "disable" {
+					time.Sleep(30 * time.Millisecond) // the lock must still wait
+				}
+				mu.Lock()
+				order = append(order, s.Action)
+				mu.Unlock()
+				if s.Action == "disable" {
+					return tc.disableErr
+				}
+				return nil
+			}}
+			disable := &Step{Action: "disable", Kind: "apikey", Target: "k"}
+			lock := &Step{Action: "lock", Kind: "apikey", Target: "k", After: disable}
+			o, _ := New(Config{Concurrency: 4}).Run(context.Background(), Batch{Steps: []*Step{lock, disable}, Do: cloud.do, MaxActions: 2})
+			if got := fmt.Sprint(disable.Result, " ", lock.Result); got != tc.want {
+				t.Errorf("results %s, want %s (%s)", got, tc.want, results(o))
+			}
+			if strings.Join(order, ",") != map[bool]string{true: "disable,lock", false: "disable"}[tc.disableErr == nil] {
+				t.Errorf("requests in order %v", order)
+			}
+		})
+	}
+}
+
+// TestPanicInDoIsUnknown: a panicking Do ends its step unknown (it may have
+// sent the write) instead of the process (issue 12.9).
+func TestPanicInDoIsUnknown(t *testing.T) {
+	s := steps("disable", "apikey", 2)
+	do := func(ctx context.Context, st *Step) error {
+		if st.Target == "apikey-0" {
+			panic("a bug in the task's Do")
+		}
+		return nil
+	}
+	o, err := New(Config{}).Run(context.Background(), Batch{Steps: s, Do: do, MaxActions: 2})
+	if err == nil || s[0].Result != Unknown || !strings.Contains(s[0].Detail, "internal error") || s[1].Result != Done {
+		t.Fatalf("err %v; %s", err, results(o))
+	}
+}

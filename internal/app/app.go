@@ -36,15 +36,23 @@ var _ config.TaskTypes = (*tasks.Registry)(nil)
 
 // command is one subcommand and its help. To add one, write its
 // func(*app, ctx, args) int in its own file (parse args with a.flagSet(name),
-// which adds the common flags and takes the help from here) and add its entry
-// to commands.
+// which adds the common flags and takes the help from here; declare its own
+// flags in a function named in flags) and add its entry to commands.
 type command struct {
 	name    string
 	summary string // one line for `trustjob help`
 	usage   string // the synopsis after "trustjob", for errors and -h
 	about   string // what the command does, for `trustjob help NAME` and -h
-	run     func(a *app, ctx context.Context, args []string) int
+	// flags declares the command's own flags, the same function its run
+	// calls, so `trustjob help NAME` lists them without running the command.
+	flags func(*cmdFlags)
+	// emulator marks demo and sim: absent from the release build.
+	emulator bool
+	run      func(a *app, ctx context.Context, args []string) int
 }
+
+// available reports whether this build has the command.
+func (c command) available() bool { return !c.emulator || emulatorBuilt }
 
 // commands is the dispatch table, in the order `trustjob help` lists them.
 func commands() []command {
@@ -53,7 +61,8 @@ func commands() []command {
 			usage: "run [flags]",
 			about: "Signs in as the configured trusted profile and runs the tasks that are due (see\n" +
 				"`trustjob schedule`), or the tasks named with --task, one after the other.",
-			run: (*app).run},
+			flags: func(f *cmdFlags) { declareRunFlags(f) },
+			run:   (*app).run},
 		{name: "validate", summary: "check configuration files offline and print every problem",
 			usage: "validate [flags] [FILE...]",
 			about: "Checks configuration files offline (no network) and prints every problem with its\n" +
@@ -72,7 +81,8 @@ func commands() []command {
 			about: "Prints, for every configured task, whether `trustjob run` would run it now and\n" +
 				"its next fire times. A task is due when one of its fire times lies in this run's\n" +
 				"window (the top-level schedule's fire time before the current one, now].",
-			run: (*app).schedule},
+			flags: func(f *cmdFlags) { declareScheduleFlags(f) },
+			run:   (*app).schedule},
 		{name: "doctor", summary: "diagnose the token file, sign-in and each task's permissions",
 			usage: "doctor [--json] [flags]",
 			about: "Walks the sign-in chain and says at each step what is wrong and how to fix it:\n" +
@@ -81,7 +91,8 @@ func commands() []command {
 				"and one cheap authorised read per configured task. It never prints a token.\n" +
 				"Exit 0 when every check passes; 77 for a setup problem; 75 when IAM or a\n" +
 				"service is unreachable; 78 for an invalid configuration.",
-			run: (*app).doctor},
+			flags: func(f *cmdFlags) { declareDoctorFlags(f) },
+			run:   (*app).doctor},
 		{name: "demo", summary: "run config/demo.yaml against the built-in IBM Cloud emulator",
 			usage: "demo [flags]",
 			about: "Starts the built-in IBM Cloud emulator on a loopback port with a generated demo\n" +
@@ -90,6 +101,7 @@ func commands() []command {
 				"`trustjob run` would. Then prints a line per task and the path of the\n" +
 				"reports (index.html with the html format).\n" +
 				"Nothing leaves the machine.",
+			flags: demoFlags, emulator: true,
 			run: (*app).demo},
 		{name: "sim", summary: "serve the IBM Cloud emulator",
 			usage: "sim [--listen ADDR] [--fixture FILE | --generate K=V,...] [flags]",
@@ -98,6 +110,7 @@ func commands() []command {
 				"Policy Management, Usage Reports) and keeps a projected service-account token\n" +
 				"for the trusted workload fresh in --token-dir. Prints the environment that\n" +
 				"points trustjob at it. GET /_sim/requests lists the requests served.",
+			flags: simFlagsHelp, emulator: true,
 			run: (*app).sim},
 		{name: "version", summary: "print the version",
 			usage: "version",
@@ -105,7 +118,7 @@ func commands() []command {
 			run:   (*app).version},
 		{name: "help", summary: "show help for a command",
 			usage: "help [COMMAND]",
-			about: "Shows the commands, or one command's usage and flags.",
+			about: "Shows the commands, or one command's usage and flags (without running it).",
 			run:   (*app).help},
 	}
 }
@@ -187,6 +200,10 @@ Usage: trustjob [common flags] COMMAND [flags] [args]
 Commands:
 `)
 	for _, c := range commands() {
+		if !c.available() {
+			fmt.Fprintf(w, "  %-9s not in this build (release builds leave the IBM Cloud emulator out)\n", c.name)
+			continue
+		}
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, `
@@ -231,7 +248,23 @@ func (a *app) help(_ context.Context, args []string) int {
 		if !ok {
 			return a.usageError("unknown command %q", args[0])
 		}
-		return cmd.run(a, context.Background(), []string{"-h"})
+		a.commandHelp(a.stdout, cmd)
+		return exitcode.OK
 	}
 	return a.usageError("help takes at most one command")
+}
+
+// commandHelp prints cmd's usage, what it does and its flags, all from the
+// command table: the command itself does not run.
+func (a *app) commandHelp(w io.Writer, cmd command) {
+	f := a.flagSet(cmd.name)
+	if !cmd.available() {
+		fmt.Fprintf(w, "Usage: trustjob %s\n\n%s\n\nNot in this build: release builds leave the IBM Cloud emulator out.\n"+
+			"Use a development build (go run ./cmd/trustjob %s, from a checkout of the source).\n", f.usage, f.about, cmd.name)
+		return
+	}
+	if cmd.flags != nil {
+		cmd.flags(f)
+	}
+	f.printUsage(w)
 }

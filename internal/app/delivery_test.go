@@ -17,6 +17,7 @@ import (
 	simcos "github.com/trustjob/trustjob/internal/cloudsim/cos"
 	"github.com/trustjob/trustjob/internal/cloudsim/events"
 	"github.com/trustjob/trustjob/internal/exitcode"
+	"github.com/trustjob/trustjob/internal/metrics"
 	"github.com/trustjob/trustjob/internal/runner"
 	"github.com/trustjob/trustjob/tasks"
 	"github.com/trustjob/trustjob/tasks/builtin"
@@ -318,4 +319,72 @@ func TestDoctorDelivery(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMetricsTextfileToCOS: metrics.textfile goes next to the reports and, with
+// output.cos, through the COS SDK to <prefix>metrics/<name> in the bucket,
+// both with and without a local output directory; a refused upload is logged
+// and does not change the exit code.
+func TestMetricsTextfileToCOS(t *testing.T) {
+	f := newDeliveryFixture(t)
+	const key = "trustjob/metrics/trustjob.prom"
+	for _, tc := range []struct {
+		name     string
+		localDir bool
+	}{{"scratch only", false}, {"output.dir", true}} { // the first finds no object yet
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := f.config("metrics:\n  textfile: {path: trustjob.prom}\n")
+			dir := t.TempDir()
+			if tc.localDir {
+				cfg = strings.Replace(cfg, "  formats: [jsonl, markdown]", "  dir: "+dir+"\n  formats: [jsonl]", 1)
+			}
+			code, logs := f.run(t, cfg)
+			if code != exitcode.OK {
+				t.Fatalf("exit %d, want 0\n%s", code, logs)
+			}
+			o := f.ds.COS.Object(SimBucket, key)
+			if o == nil {
+				t.Fatalf("no %s in the bucket\n%s", key, logs)
+			}
+			if ct := o.ContentType; !strings.HasPrefix(ct, "application/openmetrics-text") {
+				t.Errorf("Content-Type %q, want OpenMetrics", ct)
+			}
+			mfs, err := metrics.Parse(o.Body())
+			if err != nil {
+				t.Fatalf("the bucket's textfile does not parse: %v\n%s", err, o.Body())
+			}
+			if mf := mfs[metrics.RunExitCode]; mf == nil || mf.GetMetric()[0].GetGauge().GetValue() != 0 {
+				t.Errorf("%s = %v, want 0", metrics.RunExitCode, mf)
+			}
+			if tc.localDir {
+				local, err := os.ReadFile(dir + "/trustjob.prom")
+				if err != nil {
+					t.Fatalf("no local textfile: %v", err)
+				}
+				if !bytes.Equal(local, o.Body()) {
+					t.Errorf("the bucket's textfile differs from the local one")
+				}
+			}
+		})
+	}
+
+	t.Run("refused", func(t *testing.T) {
+		f.ds.COS.Revoke(SimBucket, f.runner)
+		f.ds.COS.Grant(SimBucket, f.runner, simcos.ContentReader)
+		defer f.ds.COS.Grant(SimBucket, f.runner, simcos.Writer)
+		dir := t.TempDir()
+		cfg := strings.Replace(f.config("metrics:\n  textfile: {path: trustjob.prom}\n"), "  formats: [jsonl, markdown]", "  dir: "+dir+"\n  formats: [jsonl]", 1)
+		code, logs := f.run(t, cfg)
+		// The reports were refused too (exit 1); the metrics upload adds no
+		// failure of its own, and the local textfile is written.
+		if code != exitcode.TaskFailed {
+			t.Fatalf("exit %d, want 1 (reports refused)\n%s", code, logs)
+		}
+		if !strings.Contains(logs, "cannot upload the metrics textfile") {
+			t.Errorf("the refused upload is not logged:\n%s", logs)
+		}
+		if _, err := os.Stat(dir + "/trustjob.prom"); err != nil {
+			t.Errorf("local textfile: %v", err)
+		}
+	})
 }

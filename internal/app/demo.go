@@ -20,18 +20,26 @@ import (
 	"github.com/trustjob/trustjob/internal/report"
 )
 
+// emulatorBuilt: this build has demo and sim (not a release build).
+const emulatorBuilt = true
+
+// demoFlags is demo's entry in the command table's flags.
+func demoFlags(f *cmdFlags) { declareDemoFlags(f) }
+
+// declareDemoFlags declares demo's flags, for the command and its help.
+func declareDemoFlags(f *cmdFlags) (outDir, compute *string) {
+	return f.String("output-dir", "", "write reports to `DIR` (default "+DemoOutputDir+", whatever output.dir the configuration names)"),
+		f.String("compute-resource", "", "sign in as on `RUNTIME`: kubernetes, code-engine or vpc (the emulator's metadata service)")
+}
+
 // demo runs the demo configuration against the emulator started in-process,
 // through exactly the code path of `trustjob run`: real HTTP on loopback, the
 // real SDK clients and the real trusted-profile authenticator.
 func (a *app) demo(ctx context.Context, args []string) int {
 	f := a.flagSet("demo")
-	outDir := f.String("output-dir", "", "write reports to `DIR` (default "+DemoOutputDir+", whatever output.dir the configuration names)")
-	compute := f.String("compute-resource", "", "sign in as on `RUNTIME`: kubernetes, code-engine or vpc (the emulator's metadata service)")
-	if code, done := f.parse(args); done {
+	outDir, compute := declareDemoFlags(f)
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	log, id := f.logger()
 

@@ -10,14 +10,16 @@ import (
 	"github.com/trustjob/trustjob/internal/logging"
 )
 
+// declareDoctorFlags declares --json, for the command and its help.
+func declareDoctorFlags(f *cmdFlags) (asJSON *bool) {
+	return f.Bool("json", false, "print the checks as JSON")
+}
+
 func (a *app) doctor(ctx context.Context, args []string) int {
 	f := a.flagSet("doctor")
-	asJSON := f.Bool("json", false, "print the checks as JSON")
-	if code, done := f.parse(args); done {
+	asJSON := declareDoctorFlags(f)
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	log, _ := f.logger()
 	cfg, ok := a.loadForRun(f.common.config, log)

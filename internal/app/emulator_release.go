@@ -17,6 +17,12 @@ import (
 const emulatorMissing = "trustjob %s: this release build has no IBM Cloud emulator; " +
 	"use a development build (go run ./cmd/trustjob %s, from a checkout of the source)\n"
 
+// emulatorBuilt: demo and sim are not in this build (`trustjob help` says so).
+const emulatorBuilt = false
+
+// The table's flags of demo and sim: none in this build.
+var demoFlags, simFlagsHelp func(*cmdFlags)
+
 func (a *app) demo(_ context.Context, _ []string) int { return a.noEmulator("demo") }
 
 func (a *app) sim(_ context.Context, _ []string) int { return a.noEmulator("sim") }

@@ -77,6 +77,18 @@ func (f *cmdFlags) parse(args []string) (code int, done bool) {
 	return 0, false
 }
 
+// parseNoArgs is parse for a command that takes flags only: an argument is a
+// usage error.
+func (f *cmdFlags) parseNoArgs(args []string) (code int, done bool) {
+	if code, done := f.parse(args); done {
+		return code, true
+	}
+	if f.NArg() > 0 {
+		return f.fail("unexpected argument %q", f.Arg(0)), true
+	}
+	return 0, false
+}
+
 // fail reports a usage error for this command: exit 2.
 func (f *cmdFlags) fail(format string, args ...any) int {
 	fmt.Fprintf(f.a.stderr, "%s: %s\n", f.Name(), fmt.Sprintf(format, args...))

@@ -103,19 +103,32 @@ type runOptions struct {
 // the output directory before it exits 75 (a later run can succeed).
 const defaultLockWait = 10 * time.Second
 
+// runFlags are run's own flags, declared once for the command and its help.
+type runFlags struct {
+	names       *multiFlag
+	dryRun      *bool
+	outDir, now *string
+	lockWait    *time.Duration
+}
+
+func declareRunFlags(f *cmdFlags) runFlags {
+	names := new(multiFlag)
+	f.Var(names, "task", "run the task `NAME` now, whatever its schedule (repeatable)")
+	return runFlags{
+		names:    names,
+		dryRun:   f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken"),
+		outDir:   f.String("output-dir", "", "write reports to `DIR` (overrides output.dir)"),
+		now:      f.String("now", "", "evaluate schedules at this RFC3339 `time` instead of the clock"),
+		lockWait: f.Duration("lock-wait", defaultLockWait, "wait this `long` for another run to release the output directory, then exit 75"),
+	}
+}
+
 func (a *app) run(ctx context.Context, args []string) int {
 	f := a.flagSet("run")
-	var names multiFlag
-	f.Var(&names, "task", "run the task `NAME` now, whatever its schedule (repeatable)")
-	dryRun := f.Bool("dry-run", false, "make every task read-only: actions are reported, not taken")
-	outDir := f.String("output-dir", "", "write reports to `DIR` (overrides output.dir)")
-	nowFlag := f.String("now", "", "evaluate schedules at this RFC3339 `time` instead of the clock")
-	lockWait := f.Duration("lock-wait", defaultLockWait, "wait this `long` for another run to release the output directory, then exit 75")
-	if code, done := f.parse(args); done {
+	fl := declareRunFlags(f)
+	names, dryRun, outDir, nowFlag, lockWait := fl.names, fl.dryRun, fl.outDir, fl.now, fl.lockWait
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	now, fixed, err := parseNow(*nowFlag, a.clock)
 	if err != nil {
@@ -123,7 +136,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	log, id := f.logger()
 	return a.runWith(ctx, runOptions{
-		configPath: f.common.config, tasks: names, dryRun: *dryRun, outputDir: *outDir,
+		configPath: f.common.config, tasks: *names, dryRun: *dryRun, outputDir: *outDir,
 		now: now, fixedNow: fixed, log: log, runID: id, lockWait: *lockWait,
 	})
 }
@@ -195,14 +208,14 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	if err := a.signer.Preflight(settings, time.Now()); err != nil {
 		code := signInFailed(log, "preflight failed", err)
 		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
-		publishMetrics(ctx, cfg, dir, failedRunSummary(o, started, code), log)
+		publishMetrics(ctx, cfg, dir, nil, failedRunSummary(o, started, code), log)
 		return code
 	}
 	sess, err := a.signer.SignIn(ctx, settings, log)
 	if err != nil {
 		code := signInFailed(log, "sign-in failed", err)
 		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
-		publishMetrics(ctx, cfg, dir, failedRunSummary(o, started, code), log)
+		publishMetrics(ctx, cfg, dir, nil, failedRunSummary(o, started, code), log)
 		return code
 	}
 	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
@@ -267,7 +280,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	}
 	writeRunPages(ctx, dir, cfg.Output.Formats, report.Stamp(o.now, o.runID), sum, del.history(), log)
 	sum.ExitCode = del.publishIndex(ctx, dir, sum.ExitCode)
-	publishMetrics(ctx, cfg, dir, sum, log)
+	publishMetrics(ctx, cfg, dir, del, sum, log)
 	return sum.ExitCode
 }
 

@@ -15,14 +15,16 @@ import (
 // nextFireTimes is how many upcoming fire times `trustjob schedule` shows.
 const nextFireTimes = 3
 
+// declareScheduleFlags declares --now, for the command and its help.
+func declareScheduleFlags(f *cmdFlags) (now *string) {
+	return f.String("now", "", "evaluate at this RFC3339 `time` instead of the clock")
+}
+
 func (a *app) schedule(_ context.Context, args []string) int {
 	f := a.flagSet("schedule")
-	nowFlag := f.String("now", "", "evaluate at this RFC3339 `time` instead of the clock")
-	if code, done := f.parse(args); done {
+	nowFlag := declareScheduleFlags(f)
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	now, _, err := parseNow(*nowFlag, a.clock)
 	if err != nil {

@@ -19,23 +19,39 @@ import (
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 )
 
+// simFlagsHelp is sim's entry in the command table's flags.
+func simFlagsHelp(f *cmdFlags) { declareSimFlags(f) }
+
+// simFlags are sim's own flags, declared once for the command and its help.
+type simFlags struct {
+	listen, fixture, generate, tokenDir *string
+	latency, reportDelay                *time.Duration
+	inFlight                            *int
+	allowRemote                         *bool
+}
+
+func declareSimFlags(f *cmdFlags) simFlags {
+	return simFlags{
+		listen:      f.String("listen", "127.0.0.1:8080", "serve on `ADDR` (host:port; port 0 picks a free one)"),
+		fixture:     f.String("fixture", "", "load the account from the YAML fixture `FILE`"),
+		generate:    f.String("generate", "", "generate the account: comma-separated `K=V` (e.g. resources=100000,groups=20); keys: "+strings.Join(generateKeys(), ", ")),
+		tokenDir:    f.String("token-dir", "", "write the projected token under `DIR` (default: a new temporary directory)"),
+		latency:     f.Duration("latency", 0, "add this much latency to every request"),
+		inFlight:    f.Int("max-in-flight", 0, "answer 429 beyond this many requests at once (0: no limit)"),
+		reportDelay: f.Duration("report-delay", 2*time.Second, "how long IAM Identity reports stay in generation (GET answers 204)"),
+		allowRemote: f.Bool("allow-remote", false, "allow --listen on an address other hosts can reach (the emulator mints tokens for anyone)"),
+	}
+}
+
 // sim serves the emulator as a process until SIGTERM/SIGINT, so trustjob (or
 // anything using the IBM SDKs) can be pointed at it from another shell.
 func (a *app) sim(ctx context.Context, args []string) int {
 	f := a.flagSet("sim")
-	listen := f.String("listen", "127.0.0.1:8080", "serve on `ADDR` (host:port; port 0 picks a free one)")
-	fixture := f.String("fixture", "", "load the account from the YAML fixture `FILE`")
-	generate := f.String("generate", "", "generate the account: comma-separated `K=V` (e.g. resources=100000,groups=20); keys: "+strings.Join(generateKeys(), ", "))
-	tokenDir := f.String("token-dir", "", "write the projected token under `DIR` (default: a new temporary directory)")
-	latency := f.Duration("latency", 0, "add this much latency to every request")
-	inFlight := f.Int("max-in-flight", 0, "answer 429 beyond this many requests at once (0: no limit)")
-	reportDelay := f.Duration("report-delay", 2*time.Second, "how long IAM Identity reports stay in generation (GET answers 204)")
-	allowRemote := f.Bool("allow-remote", false, "allow --listen on an address other hosts can reach (the emulator mints tokens for anyone)")
-	if code, done := f.parse(args); done {
+	fl := declareSimFlags(f)
+	listen, fixture, generate, tokenDir := fl.listen, fl.fixture, fl.generate, fl.tokenDir
+	latency, inFlight, reportDelay, allowRemote := fl.latency, fl.inFlight, fl.reportDelay, fl.allowRemote
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {

@@ -32,11 +32,8 @@ func Version() string {
 
 func (a *app) version(_ context.Context, args []string) int {
 	f := a.flagSet("version")
-	if code, done := f.parse(args); done {
+	if code, done := f.parseNoArgs(args); done {
 		return code
-	}
-	if f.NArg() > 0 {
-		return f.fail("unexpected argument %q", f.Arg(0))
 	}
 	fmt.Fprintf(a.stdout, "trustjob %s (%s, %s/%s)\n", Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return exitcode.OK

@@ -12,8 +12,9 @@ import (
 
 // publishMetrics sends the run's metrics where metrics: says (internal/metrics).
 // It never changes the exit code: a failed push is logged there.
-// dir is the run's report directory (output.dir or --output-dir).
-func publishMetrics(ctx context.Context, cfg *config.Config, dir string, sum runner.Summary, log *slog.Logger) {
+// dir is the run's report directory (output.dir or --output-dir); del, when
+// it has a COS client (output.cos), also receives the textfile.
+func publishMetrics(ctx context.Context, cfg *config.Config, dir string, del *delivery, sum runner.Summary, log *slog.Logger) {
 	m := cfg.Metrics
 	if m.Pushgateway == nil && m.Textfile == nil {
 		return
@@ -25,6 +26,16 @@ func publishMetrics(ctx context.Context, cfg *config.Config, dir string, sum run
 		} else {
 			log.Warn("metrics.textfile is relative but the run has no report directory; not written",
 				"path", t.Path, "fix", "set output.dir (or --output-dir), or an absolute metrics.textfile.path")
+		}
+	}
+	if del != nil && del.cos != nil {
+		o.Upload = func(ctx context.Context, path string) (string, error) {
+			// Like the other uploads: it may outlive the run's deadline by
+			// a bounded time, not the deadline's cause.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+			defer cancel()
+			key, err := del.cos.PublishMetrics(ctx, path)
+			return del.cos.URI(key), err
 		}
 	}
 	_ = metrics.Publish(ctx, o, sum, log)

@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -189,24 +187,8 @@ func (t *metadataTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		}
 		req.Body.Close()
 	}
-	for attempt := 1; ; attempt++ {
-		resp, err := t.once(req, body, op)
-		wait, retry := t.decide(resp, err)
-		if !retry || attempt >= t.retry.Attempts || t.ctx.Err() != nil {
-			return resp, err
-		}
-		if wait == 0 {
-			d := t.retry.Base << min(attempt-1, 20)
-			if d > t.retry.Max || d <= 0 {
-				d = t.retry.Max
-			}
-			wait = d + time.Duration(rand.Int64N(int64(d)/5+1))
-		}
-		t.log.Warn("metadata service request failed, retrying", "operation", op, "attempt", attempt, "status", statusOf(resp), "err", errString(err), "wait", wait)
-		if err := sleep(t.ctx, wait); err != nil {
-			return nil, fmt.Errorf("metadata %s request: %w", op, err)
-		}
-	}
+	return t.retry.do(t.ctx, t.log, "metadata service request", []any{"operation", op},
+		func() (*http.Response, error) { return t.once(req, body, op) }, t.decide)
 }
 
 func (t *metadataTransport) once(req *http.Request, body []byte, op string) (*http.Response, error) {
@@ -288,10 +270,7 @@ func (t *metadataTransport) decide(resp *http.Response, err error) (time.Duratio
 		return 0, t.ctx.Err() == nil && !permanent(err) && !errors.Is(err, ibmcloud.ErrHostNotAllowed)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 && resp.StatusCode != http.StatusBadGateway {
-		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, t.retry.MaxRetryAfter), true
-		}
-		return 0, true
+		return t.retry.retryAfter(resp), true
 	}
 	return 0, false
 }

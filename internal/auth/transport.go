@@ -112,10 +112,20 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		req.Body.Close()
 	}
+	return t.retry.do(t.ctx, t.log, "IAM token request", nil, func() (*http.Response, error) { return t.once(req, body) }, t.decide)
+}
+
+// do is the retry loop of the sign-in transports (the IAM token exchange and
+// the VPC metadata service): send, ask decide whether and after how long to
+// try again (0: the jittered backoff), up to Attempts, while ctx lasts. what
+// names the request in the log and in the error of an interrupted wait;
+// attrs are added to the retry's log line.
+func (r Retry) do(ctx context.Context, log *slog.Logger, what string, attrs []any,
+	send func() (*http.Response, error), decide func(*http.Response, error) (time.Duration, bool)) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
-		resp, err := t.once(req, body)
-		wait, retry := t.decide(resp, err)
-		if !retry || attempt >= t.retry.Attempts || t.ctx.Err() != nil {
+		resp, err := send()
+		wait, retry := decide(resp, err)
+		if !retry || attempt >= r.Attempts || ctx.Err() != nil {
 			return resp, err
 		}
 		if resp != nil {
@@ -123,13 +133,26 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 		}
 		if wait == 0 {
-			wait = t.backoff(attempt)
+			wait = r.backoff(attempt)
 		}
-		t.log.Warn("IAM token request failed, retrying", "attempt", attempt, "status", statusOf(resp), "err", errString(err), "wait", wait)
-		if err := sleep(t.ctx, wait); err != nil {
-			return nil, fmt.Errorf("IAM token request: %w", err)
+		log.Warn(what+" failed, retrying", append(attrs[:len(attrs):len(attrs)],
+			"attempt", attempt, "status", statusOf(resp), "err", errString(err), "wait", wait)...)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 	}
+}
+
+// retryAfter is how long an answer asks to wait (Retry-After in seconds or
+// as an HTTP date), capped at MaxRetryAfter; 0 when it does not say.
+func (r Retry) retryAfter(resp *http.Response) time.Duration {
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+		return min(time.Duration(s)*time.Second, r.MaxRetryAfter)
+	}
+	if at, err := http.ParseTime(resp.Header.Get("Retry-After")); err == nil {
+		return min(max(time.Until(at), 0), r.MaxRetryAfter)
+	}
+	return 0
 }
 
 // checkRedirect refuses a redirect that leaves IAM's origin, and remembers
@@ -249,13 +272,7 @@ func (t *tokenTransport) decide(resp *http.Response, err error) (time.Duration, 
 		return 0, t.ctx.Err() == nil && !permanent(err) && !errors.Is(err, ibmcloud.ErrBodyTooLarge) // network error or attempt timeout
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, t.retry.MaxRetryAfter), true
-		}
-		if at, perr := http.ParseTime(resp.Header.Get("Retry-After")); perr == nil {
-			return min(max(time.Until(at), 0), t.retry.MaxRetryAfter), true
-		}
-		return 0, true
+		return t.retry.retryAfter(resp), true
 	}
 	return 0, false
 }
@@ -271,10 +288,10 @@ func permanent(err error) bool {
 
 // backoff is Base·2^(attempt-1), capped at Max, with up to 20% jitter so many
 // CronJobs do not retry in step.
-func (t *tokenTransport) backoff(attempt int) time.Duration {
-	d := t.retry.Base << min(attempt-1, 20)
-	if d > t.retry.Max || d <= 0 {
-		d = t.retry.Max
+func (r Retry) backoff(attempt int) time.Duration {
+	d := r.Base << min(attempt-1, 20)
+	if d > r.Max || d <= 0 {
+		d = r.Max
 	}
 	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }

@@ -132,3 +132,6 @@ const (
 	ActionTagAttach           = core.ActionTagAttach
 	ActionTagDetach           = core.ActionTagDetach
 )
+
+// ServiceIDGroupRecord is a service-ID group besides the account's default one.
+type ServiceIDGroupRecord = account.ServiceIDGroupRecord

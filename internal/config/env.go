@@ -68,15 +68,18 @@ func applyEnv(a *Auth, env map[string]string) map[string]string {
 			from["auth.profileID"] = EnvProfileID
 		}
 	}
-	if v := env[EnvCRTokenFile]; v != "" {
-		a.CRTokenFile = v
-		from["auth.crTokenFile"] = EnvCRTokenFile
-	}
-	if v := env[EnvIAMURL]; v != "" {
-		a.IAMURL = v
-		from["auth.iamURL"] = EnvIAMURL
-	}
+	setFromEnv(env, from, &a.CRTokenFile, EnvCRTokenFile, "auth.crTokenFile")
+	setFromEnv(env, from, &a.IAMURL, EnvIAMURL, "auth.iamURL")
 	return from
+}
+
+// setFromEnv replaces *field with the variable name when it is set, and notes
+// in from that key came from it.
+func setFromEnv(env, from map[string]string, field *string, name, key string) {
+	if v := env[name]; v != "" {
+		*field = v
+		from[key] = name
+	}
 }
 
 // applyAllowedHostsEnv appends TRUSTJOB_ALLOWED_HOSTS to cfg.AllowedHosts and

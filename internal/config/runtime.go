@@ -61,18 +61,9 @@ func (a *Auth) Compute() string {
 }
 
 func applyRuntimeEnv(a *Auth, env map[string]string, from map[string]string) {
-	if v := env[EnvComputeResource]; v != "" {
-		a.ComputeResource = v
-		from["auth.computeResource"] = EnvComputeResource
-	}
-	if v := env[EnvMetadataURL]; v != "" {
-		a.MetadataURL = v
-		from["auth.metadataURL"] = EnvMetadataURL
-	}
-	if v := env[EnvProfileCRN]; v != "" {
-		a.ProfileCRN = v
-		from["auth.profileCRN"] = EnvProfileCRN
-	}
+	setFromEnv(env, from, &a.ComputeResource, EnvComputeResource, "auth.computeResource")
+	setFromEnv(env, from, &a.MetadataURL, EnvMetadataURL, "auth.metadataURL")
+	setFromEnv(env, from, &a.ProfileCRN, EnvProfileCRN, "auth.profileCRN")
 }
 
 // runtime checks auth.computeResource and the keys that depend on it, and

@@ -6,7 +6,6 @@ package exemption
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/trustjob/trustjob/internal/config"
@@ -22,7 +21,8 @@ type Rules struct {
 	// IAMIDs match the iam_id a target belongs to (a key's owner, a policy's
 	// subject).
 	IAMIDs []ByIAMID `yaml:"iamIDs"`
-	// Names match names with shell globs (path.Match).
+	// Names match whole names with globs whose `*` spans every character,
+	// `/` included (MatchGlob, glob.go).
 	Names []ByName `yaml:"names"`
 	// DescriptionMarker exempts targets whose description contains it.
 	// Default "trustjob:exempt"; "none" turns it off.
@@ -77,8 +77,8 @@ func (r Rules) Validate(prefix string) []config.FieldError {
 		p := fmt.Sprintf("%s.names[%d]", prefix, i)
 		if strings.TrimSpace(e.Name) == "" {
 			add(p+".name", "must not be empty", `a name or glob, e.g. "backup-*"`)
-		} else if _, err := path.Match(e.Name, ""); err != nil {
-			add(p+".name", fmt.Sprintf("invalid glob %q: %v", e.Name, err), "use *, ? and [a-z] classes")
+		} else if err := CheckGlob(e.Name); err != nil {
+			add(p+".name", fmt.Sprintf("invalid glob %q: %v", e.Name, err), `use * (any characters, / included), ?, [a-z] classes and \ to escape`)
 		}
 		reason(p, e.Reason)
 	}
@@ -107,7 +107,7 @@ func (r Rules) Match(t Target, self string) (string, bool) {
 		}
 	}
 	for _, e := range r.Names {
-		if ok, _ := path.Match(e.Name, t.Name); ok && t.Name != "" {
+		if t.Name != "" && MatchGlob(e.Name, t.Name) {
 			return e.Reason, true
 		}
 	}

@@ -16,6 +16,7 @@ func TestMatch(t *testing.T) {
 		{Target{ID: "ApiKey-1"}, "by id"},
 		{Target{ID: "x", IAMID: "iam-ServiceId-ci"}, "by owner"},
 		{Target{ID: "x", Name: "backup-nightly"}, "by name"},
+		{Target{ID: "x", Name: "backup-ops/primary"}, "by name"}, // * spans / (issue 12.1)
 		{Target{ID: "x", Description: "break-glass, trustjob:exempt"}, "description contains trustjob:exempt"},
 		{Target{ID: "x", IAMID: "iam-Profile-self"}, "the trusted profile trustjob runs as"},
 		{Target{ID: "x", Name: "prod"}, ""},

@@ -20,6 +20,7 @@ import (
 	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
 	"github.com/IBM/platform-services-go-sdk/usagereportsv4"
 	"github.com/IBM/platform-services-go-sdk/usermanagementv1"
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Service names used in request counts, run-summary.json and errors.
@@ -194,8 +195,10 @@ func New(o Options) (*Clients, error) {
 		svc.Client = retrying(&http.Client{
 			Timeout:       o.RequestTimeout,
 			CheckRedirect: RefuseOriginChange(service),
-			Transport: &PinnedTransport{Base: baseRT, Service: service, Origin: origin, MaxBody: maxBody(o.MaxResponseBytes, service),
-				Count: func() { o.Requests.Add(service) }},
+			// Counted after the origin and dry-run checks: a refused request
+			// is never sent.
+			Transport: &PinnedTransport{Base: countingTransport{base: baseRT, service: service, run: o.Requests},
+				Service: service, Origin: origin, MaxBody: maxBody(o.MaxResponseBytes, service)},
 		}, o.MaxRetries, o.MaxRetryInterval)
 		o.Logger.Debug("IBM Cloud endpoint", "service", e.Service, "url", RedactURL(u), "from", from)
 	}
@@ -218,26 +221,29 @@ func retrying(c *http.Client, maxRetries int, maxInterval time.Duration) *http.C
 		}
 		return core.IBMCloudSDKRetryPolicy(ctx, resp, err)
 	}
-	std := rc.StandardClient()
-	std.Transport = oneOrOther{std.Transport}
-	return std
-}
-
-// oneOrOther drops the response the retrying client hands back next to an
-// error (a refused redirect returns both): net/http would otherwise log
-// "RoundTripper returned a response & error" with the standard logger, a
-// plain-text line in the JSON log stream.
-type oneOrOther struct{ rt http.RoundTripper }
-
-func (o oneOrOther) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := o.rt.RoundTrip(req)
-	if err != nil && resp != nil {
-		if resp.Body != nil {
-			resp.Body.Close()
+	// Every attempt after the first is a retry of the task whose context the
+	// request carries.
+	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+		if attempt > 0 {
+			CountRetry(req.Context())
 		}
-		resp = nil
 	}
-	return resp, err
+	// Drop the response handed back next to an error (a refused redirect
+	// returns both): net/http would otherwise log "RoundTripper returned a
+	// response & error" with the standard logger, a plain-text line in the
+	// JSON log stream. Done here rather than by wrapping the transport, so
+	// BaseService.DisableRetries still recognises the retrying client (a
+	// caller that retries on its own turns the SDK's retries off).
+	rc.ErrorHandler = func(resp *http.Response, err error, _ int) (*http.Response, error) {
+		if err != nil && resp != nil {
+			if resp.Body != nil {
+				resp.Body.Close()
+			}
+			resp = nil
+		}
+		return resp, err
+	}
+	return rc.StandardClient()
 }
 
 // maxBody is the cap for service: the option when set, else the service's

@@ -290,3 +290,55 @@ func TestRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestTaskCounts: a request sent under a task's context counts into the task
+// (per service, retries, 429s) as well as into the run; and a caller that
+// retries on its own can turn the SDK's retries off (BaseService.DisableRetries
+// must recognise the client New builds).
+func TestTaskCounts(t *testing.T) {
+	tests := []struct {
+		name                     string
+		statuses                 []int
+		disable                  bool
+		wantHits                 int64
+		wantRetries, wantThrottl int64
+	}{
+		{"success", []int{200}, false, 1, 0, 0},
+		{"429 then 200", []int{429, 200}, false, 2, 1, 1},
+		{"503 until the retries run out", []int{503}, false, 3, 2, 0},
+		{"retries off: one attempt", []int{503}, true, 1, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := &server{statuses: tt.statuses, header: http.Header{"Retry-After": {"0"}}}
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			c, err := ibmcloud.New(ibmcloud.Options{
+				Authenticator: bearer(), AllowedHosts: []string{"127.0.0.1"},
+				Getenv:         envOf(map[string]string{"RESOURCE_MANAGER_URL": ts.URL}),
+				RequestTimeout: time.Second, MaxRetries: 2, MaxRetryInterval: 10 * time.Millisecond,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.disable {
+				c.ResourceManager.Service.DisableRetries()
+			}
+			counts := ibmcloud.NewTaskCounts()
+			ctx := ibmcloud.WithTaskCounts(context.Background(), counts)
+			_, _, _ = c.ResourceManager.ListResourceGroupsWithContext(ctx, &resourcemanagerv2.ListResourceGroupsOptions{})
+			if got := srv.hits.Load(); got != tt.wantHits {
+				t.Errorf("server saw %d requests, want %d", got, tt.wantHits)
+			}
+			if got := counts.Requests()[ibmcloud.ServiceResourceManager]; got != tt.wantHits {
+				t.Errorf("task counted %d requests, want %d", got, tt.wantHits)
+			}
+			if got := c.Requests.Get(ibmcloud.ServiceResourceManager); got != tt.wantHits {
+				t.Errorf("run counted %d requests, want %d", got, tt.wantHits)
+			}
+			if counts.Retries() != tt.wantRetries || counts.Throttles() != tt.wantThrottl {
+				t.Errorf("retries %d, throttles %d, want %d, %d", counts.Retries(), counts.Throttles(), tt.wantRetries, tt.wantThrottl)
+			}
+		})
+	}
+}

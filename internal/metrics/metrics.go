@@ -116,15 +116,24 @@ func Registry(s runner.Summary, lastSuccess time.Time) *prometheus.Registry {
 		for k, v := range actions(sum) {
 			g.set(TaskActions, "Actions by result (done, would_do, skipped, blocked, failed, unknown, ...).", task.with("result", k), v)
 		}
-		for k, v := range numbers(sum["requests"]) {
+		// The runner counts every task's requests; a summary read back from
+		// an older run-summary.json may have them only in the task's summary.
+		req := numbers(t.Requests)
+		if len(req) == 0 {
+			req = numbers(sum["requests"])
+		}
+		for k, v := range req {
 			g.set(TaskRequests, "HTTP requests the task sent, per IBM Cloud service.", task.with("service", k), v)
 		}
+		retries, throttles := float64(t.Retries), float64(t.Throttles)
 		if v, ok := number(first(sum, "retries")); ok {
-			g.set(TaskRetries, "Requests the task retried.", task, v)
+			retries = max(retries, v)
 		}
 		if v, ok := number(first(sum, "throttles", "throttled")); ok {
-			g.set(TaskThrottles, "429 answers the task got (rate limiting).", task, v)
+			throttles = max(throttles, v)
 		}
+		g.set(TaskRetries, "Requests the task retried.", task, retries)
+		g.set(TaskThrottles, "429 answers the task got (rate limiting).", task, throttles)
 	}
 	return reg
 }

@@ -35,6 +35,10 @@ type Options struct {
 	Textfile    *config.Textfile
 	// Client sends the pushes (tests); nil is a client with the push timeout.
 	Client *http.Client
+	// Upload, when set, copies the textfile once written (to COS with
+	// output.cos) and says where it went; a failure is logged like a failed
+	// push.
+	Upload func(ctx context.Context, path string) (where string, err error)
 }
 
 // Publish writes the textfile and pushes to the Pushgateway, whichever are
@@ -60,6 +64,14 @@ func Publish(ctx context.Context, o Options, s runner.Summary, log *slog.Logger)
 			errs = append(errs, err)
 		} else {
 			log.Debug("metrics textfile written", "path", t.Path)
+			if o.Upload != nil {
+				if where, err := o.Upload(ctx, t.Path); err != nil {
+					log.Warn("cannot upload the metrics textfile; the run's outcome is unchanged", "path", t.Path, "err", err)
+					errs = append(errs, err)
+				} else {
+					log.Debug("metrics textfile uploaded", "object", where)
+				}
+			}
 		}
 	}
 	if p := o.Pushgateway; p != nil {

@@ -31,7 +31,8 @@ type rogueTask struct{}
 func (rogueTask) Run(ctx context.Context, env tasks.Env, _ tasks.Output) (tasks.Result, error) {
 	iam := env.Clients.IAMIdentity
 	opts := &iamidentityv1.ListAPIKeysOptions{AccountID: &env.Account}
-	opts.SetScope("account").SetPagesize(1)
+	// A service ID's key: IAM lets only a user write to their own keys.
+	opts.SetScope("account").SetType("serviceid").SetPagesize(1)
 	keys, resp, err := iam.ListAPIKeysWithContext(ctx, opts)
 	if err != nil {
 		return tasks.Result{}, ibmcloud.Wrap("list API keys", resp, err)

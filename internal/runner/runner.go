@@ -146,6 +146,10 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	if dryRun {
 		taskCtx = ibmcloud.WithDryRun(taskCtx)
 	}
+	// The task's requests, retries and 429s, counted by the clients'
+	// transport under this context.
+	counts := ibmcloud.NewTaskCounts()
+	taskCtx = ibmcloud.WithTaskCounts(taskCtx, counts)
 	env := tasks.Env{
 		Logger: log, Clients: p.Clients, Account: p.Identity.Account, ProfileIAMID: p.Identity.ProfileIAMID,
 		TaskName: t.Name, Now: p.now(), DryRun: dryRun, Previous: p.Previous,
@@ -160,6 +164,7 @@ func (p *Plan) runTask(ctx context.Context, t config.Task, clock func() time.Tim
 	out.SetSummary(res.ReportSummary())
 	written, closeErr := out.Close(runErr == nil)
 	r.Rows, r.Files, r.Summary = written.Rows, written.Files, written.Summary
+	r.setCounts(counts)
 	n := int64(res.Findings.Failing())
 	r.Findings, r.FindingsBySeverity = &n, res.Findings.BySeverity(tasks.StatusFail)
 	if t.FailOn != nil {
@@ -198,6 +203,24 @@ func safeRun(ctx context.Context, t tasks.Task, env tasks.Env, out tasks.Output,
 		}
 	}()
 	return t.Run(ctx, env, out)
+}
+
+// setCounts copies the task's request counts. A task that retries on its own
+// (the SDK's retries off) and does not call ibmcloud.CountRetry reports its
+// retries in its summary ("retries"); the larger number is kept.
+func (r *TaskResult) setCounts(c *ibmcloud.TaskCounts) {
+	if req := c.Requests(); len(req) > 0 {
+		r.Requests = req
+	}
+	r.Retries, r.Throttles = c.Retries(), c.Throttles()
+	var own int64
+	switch n := r.Summary["retries"].(type) {
+	case int:
+		own = int64(n)
+	case int64:
+		own = n
+	}
+	r.Retries = max(r.Retries, own)
 }
 
 func (p *Plan) now() func() time.Time {

@@ -37,9 +37,15 @@ type TaskResult struct {
 	// Error is the failure, redacted of anything that looks like a token.
 	Error string `json:"error,omitempty"`
 	// PermissionDenied is true when the failure is a 401/403 from IBM Cloud.
-	PermissionDenied bool           `json:"permission_denied,omitempty"`
-	Files            []string       `json:"files,omitempty"`
-	Summary          report.Summary `json:"summary,omitempty"`
+	PermissionDenied bool `json:"permission_denied,omitempty"`
+	// Requests counts the HTTP requests the task sent, per IBM Cloud service
+	// (the run's Requests add sign-in and report delivery); Retries how many
+	// of them repeated a failed attempt; Throttles the 429 answers.
+	Requests  map[string]int64 `json:"requests,omitempty"`
+	Retries   int64            `json:"retries,omitempty"`
+	Throttles int64            `json:"throttles,omitempty"`
+	Files     []string         `json:"files,omitempty"`
+	Summary   report.Summary   `json:"summary,omitempty"`
 }
 
 func (r *TaskResult) setDuration(d time.Duration) {

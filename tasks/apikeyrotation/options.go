@@ -2,11 +2,11 @@ package apikeyrotation
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exemption"
+	"github.com/trustjob/trustjob/tasks"
 )
 
 // ActionDisable disables keys past maxAge once they have been reported for
@@ -62,22 +62,7 @@ func (o *Options) Validate() []config.FieldError {
 		add("maxAge", fmt.Sprintf("must be whole hours and at least 1d, got %s", o.MaxAge), "e.g. maxAge: 90d")
 	}
 	errs = append(errs, o.Exemptions.Validate("exemptions")...)
-	for i, a := range o.Actions {
-		if a != ActionDisable {
-			add(fmt.Sprintf("actions[%d]", i), fmt.Sprintf("unknown action %q", a), "use disable-apikey")
-		} else if slices.Index(o.Actions, a) != i {
-			add(fmt.Sprintf("actions[%d]", i), fmt.Sprintf("action %q is listed twice", a), "list it once")
-		}
-	}
-	if o.Grace.D() < 0 {
-		add("grace", "must not be negative", "e.g. grace: 14d")
-	}
-	if len(o.Actions) > 0 && o.MaxActions < 1 {
-		add("maxActions", fmt.Sprintf("must be at least 1 when actions are configured, got %d", o.MaxActions), "e.g. maxActions: 25")
-	}
-	if o.MaxPercent < 0 || o.MaxPercent > 100 {
-		add("maxPercent", fmt.Sprintf("must be between 0 and 100, got %g", o.MaxPercent), "e.g. maxPercent: 10")
-	}
+	errs = append(errs, tasks.ActingOptions{Actions: o.Actions, Grace: o.Grace, MaxActions: o.MaxActions, MaxPercent: o.MaxPercent}.Validate(ActionDisable)...)
 	if o.PollInterval.D() <= 0 {
 		add("pollInterval", "must be positive", "e.g. pollInterval: 5s")
 	}

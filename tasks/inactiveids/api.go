@@ -31,6 +31,7 @@ type identityAPI interface {
 	GetReportWithContext(context.Context, *iamidentityv1.GetReportOptions) (*iamidentityv1.Report, *core.DetailedResponse, error)
 	ListAPIKeysWithContext(context.Context, *iamidentityv1.ListAPIKeysOptions) (*iamidentityv1.APIKeyList, *core.DetailedResponse, error)
 	ListServiceIdsWithContext(context.Context, *iamidentityv1.ListServiceIdsOptions) (*iamidentityv1.ServiceIDList, *core.DetailedResponse, error)
+	ListServiceIDGroupWithContext(context.Context, *iamidentityv1.ListServiceIDGroupOptions) (*iamidentityv1.ServiceIDGroupList, *core.DetailedResponse, error)
 	ListProfilesWithContext(context.Context, *iamidentityv1.ListProfilesOptions) (*iamidentityv1.TrustedProfilesList, *core.DetailedResponse, error)
 	DisableAPIKeyWithContext(context.Context, *iamidentityv1.DisableAPIKeyOptions) (*core.DetailedResponse, error)
 	LockAPIKeyWithContext(context.Context, *iamidentityv1.LockAPIKeyOptions) (*core.DetailedResponse, error)
@@ -55,19 +56,20 @@ const pageSize = 100
 
 // What the trusted profile needs for each call, for 403 explanations.
 const (
-	needReport   = "the trusted profile needs a role with iam-identity.report.create and iam-identity.report.get on IAM Identity Service (IBM documents Administrator for managing inactive identities)"
-	needAPIKeys  = "the trusted profile needs API key reviewer (or a custom role with iam-identity.apikey.list) on IAM Identity Service"
-	needSIDs     = "the trusted profile needs Viewer (or a custom role with iam-identity.serviceid.list) on IAM Identity Service"
-	needProfiles = "the trusted profile needs Viewer (or a custom role with iam-identity.profile.get) on IAM Identity Service"
-	needUsers    = "the trusted profile needs Viewer (or a custom role with user-management.user.retrieve) on User Management"
-	needGroups   = "the trusted profile needs Viewer (or a custom role with iam-groups.groups.read and iam-groups.members.read) on IAM Access Groups Service"
+	needReport    = "the trusted profile needs Administrator on IAM Identity Service (IBM documents it for managing inactive identities; a custom role needs iam-identity.report.create and iam-identity.report.get)"
+	needAPIKeys   = "the trusted profile needs API key reviewer (or a custom role with iam-identity.apikey.list) on IAM Identity Service"
+	needSIDs      = "the trusted profile needs Viewer (or a custom role with iam-identity.serviceid.list) on IAM Identity Service"
+	needSIDGroups = "the trusted profile needs Viewer on IAM Identity Service to list the service-ID groups (each group is listed on its own)"
+	needProfiles  = "the trusted profile needs Viewer (or a custom role with iam-identity.profile.get) on IAM Identity Service"
+	needUsers     = "the trusted profile needs Viewer (or a custom role with user-management.user.retrieve) on User Management"
+	needGroups    = "the trusted profile needs Viewer (or a custom role with iam-groups.groups.read and iam-groups.members.read) on IAM Access Groups Service"
 )
 
 // actionNeeds is what each action needs, for 403 explanations.
 var actionNeeds = map[string]string{
-	ActionDisableAPIKey:    "the trusted profile needs Operator (or a custom role with iam-identity.apikey.disable) on IAM Identity Service",
-	ActionLockAPIKey:       "the trusted profile needs Operator (or a custom role with iam-identity.apikey.lock) on IAM Identity Service",
-	ActionLockServiceID:    "the trusted profile needs Operator (or a custom role with iam-identity.serviceid.lock) on IAM Identity Service",
+	ActionDisableAPIKey:    "the trusted profile needs Administrator (IBM's role for managing inactive identities; a custom role needs iam-identity.apikey.disable) on IAM Identity Service, and a user's own key can be disabled only by that user",
+	ActionLockAPIKey:       "the trusted profile needs Administrator (IBM's role for managing inactive identities; a custom role needs iam-identity.apikey.lock) on IAM Identity Service, and a user's own key can be locked only by that user",
+	ActionLockServiceID:    "the trusted profile needs Administrator (IBM's role for managing inactive identities; a custom role needs iam-identity.serviceid.lock) on IAM Identity Service",
 	ActionRemoveFromGroups: "the trusted profile needs Editor (or a custom role with iam-groups.members.delete) on IAM Access Groups Service",
 }
 
@@ -138,8 +140,12 @@ func (p *poller) fetch(ctx context.Context) (reportResult, error) {
 		case status == http.StatusOK && rep != nil:
 			res.report = rep
 			return res, nil
+		case status != http.StatusNoContent:
+			// A 200 without a body (or `null`) is not "still generating":
+			// polling on would only hide a broken answer until the deadline.
+			return res, fmt.Errorf("get the inactive-identities report %s: HTTP %d without a report", res.reference, status)
 		}
-		// 204 (or any other bodiless 2xx): not generated yet.
+		// 204: not generated yet.
 		res.polls++
 		if err := wait.Sleep(ctx, untilDeadline(ctx, delay)); err != nil {
 			return res, fmt.Errorf("inactive-identities report %s not ready after %d polls: %w", res.reference, res.polls, ctx.Err())
@@ -171,9 +177,10 @@ func untilDeadline(ctx context.Context, d time.Duration) time.Duration {
 // number of inactive ones.
 
 type keyInfo struct {
-	name, description, iamID string
-	created                  time.Time
-	locked, disabled         bool
+	name, description string
+	iamID             string // the owner's iam_id (the key authenticates as it)
+	created           time.Time
+	locked, disabled  bool
 }
 
 type entityInfo struct { // service IDs and trusted profiles
@@ -193,6 +200,9 @@ type catalog struct {
 	sids     map[string]entityInfo // by service ID id
 	profiles map[string]entityInfo // by profile id
 	users    map[string]userInfo   // by iam_id
+	// groups are the service-ID groups listed one by one (nil: the account
+	// answered none, so the listings without group_id cover it).
+	groups []string
 }
 
 // lister pages through the listings.
@@ -202,10 +212,14 @@ type lister struct {
 	account string
 }
 
-// listAll runs the four listings concurrently (each sequential in its pages)
-// and returns the first error.
+// listAll lists the service-ID groups, then runs the four listings
+// concurrently (each sequential in its pages) and returns the first error. A
+// panic in a listing is that listing's error, not the process's end.
 func (l *lister) listAll(ctx context.Context) (*catalog, error) {
 	c := &catalog{}
+	if err := l.listGroups(ctx, c); err != nil {
+		return nil, err
+	}
 	fns := []func(context.Context, *catalog) error{l.listAPIKeys, l.listServiceIDs, l.listProfiles, l.listUsers}
 	errs := make([]error, len(fns))
 	var wg sync.WaitGroup
@@ -213,6 +227,11 @@ func (l *lister) listAll(ctx context.Context) (*catalog, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("listing failed unexpectedly (a bug; please report it): %v", r)
+				}
+			}()
 			errs[i] = fn(ctx, c)
 		}()
 	}
@@ -225,38 +244,78 @@ func (l *lister) listAll(ctx context.Context) (*catalog, error) {
 	return c, nil
 }
 
-func (l *lister) listAPIKeys(ctx context.Context, c *catalog) error {
-	c.keys = map[string]keyInfo{}
-	return ibmcloud.EachPage(ctx, "list API keys", needAPIKeys,
-		func(tok *string) (*iamidentityv1.APIKeyList, *core.DetailedResponse, error) {
-			opts := &iamidentityv1.ListAPIKeysOptions{AccountID: &l.account, Pagetoken: tok}
-			opts.SetScope("account").SetPagesize(pageSize)
-			return l.iam.ListAPIKeysWithContext(ctx, opts)
-		},
-		func(page *iamidentityv1.APIKeyList) (*string, error) {
-			for _, k := range page.Apikeys {
-				c.keys[str(k.ID)] = keyInfo{name: str(k.Name), description: str(k.Description), iamID: str(k.IamID),
-					created: dt(k.CreatedAt), locked: boolv(k.Locked), disabled: boolv(k.Disabled)}
-			}
-			return ibmcloud.NextToken(page.Next, "pagetoken")
-		})
+// listGroups lists the service-ID groups (ibmcloud.ServiceIDGroups).
+func (l *lister) listGroups(ctx context.Context, c *catalog) (err error) {
+	c.groups, err = ibmcloud.ServiceIDGroups(ctx, l.iam, l.account, needSIDGroups)
+	return err
 }
 
+// listAPIKeys lists every API key: without groups in one listing; with
+// groups, users' keys once (type=user) and service IDs' keys per group
+// (type=serviceid, group_id), so no page is fetched twice whichever way IAM
+// treats users' keys under a group_id.
+func (l *lister) listAPIKeys(ctx context.Context, c *catalog) error {
+	c.keys = map[string]keyInfo{}
+	list := func(what, typ string, group *string) error {
+		return ibmcloud.EachPage(ctx, what, needAPIKeys,
+			func(tok *string) (*iamidentityv1.APIKeyList, *core.DetailedResponse, error) {
+				opts := &iamidentityv1.ListAPIKeysOptions{AccountID: &l.account, Pagetoken: tok, GroupID: group}
+				opts.SetScope("account").SetPagesize(pageSize)
+				if typ != "" {
+					opts.SetType(typ)
+				}
+				return l.iam.ListAPIKeysWithContext(ctx, opts)
+			},
+			func(page *iamidentityv1.APIKeyList) (*string, error) {
+				for _, k := range page.Apikeys {
+					c.keys[str(k.ID)] = keyInfo{name: str(k.Name), description: str(k.Description), iamID: str(k.IamID),
+						created: dt(k.CreatedAt), locked: boolv(k.Locked), disabled: boolv(k.Disabled)}
+				}
+				return ibmcloud.NextToken(page.Next, "pagetoken")
+			})
+	}
+	if len(c.groups) == 0 {
+		return list("list API keys", "", nil)
+	}
+	if err := list("list users' API keys", "user", nil); err != nil {
+		return err
+	}
+	for _, g := range c.groups {
+		if err := list("list API keys of service-ID group "+g, "serviceid", &g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listServiceIDs lists the service IDs of every group (or, without groups,
+// the one listing).
 func (l *lister) listServiceIDs(ctx context.Context, c *catalog) error {
 	c.sids = map[string]entityInfo{}
-	return ibmcloud.EachPage(ctx, "list service IDs", needSIDs,
-		func(tok *string) (*iamidentityv1.ServiceIDList, *core.DetailedResponse, error) {
-			opts := &iamidentityv1.ListServiceIdsOptions{AccountID: &l.account, Pagetoken: tok}
-			opts.SetPagesize(pageSize)
-			return l.iam.ListServiceIdsWithContext(ctx, opts)
-		},
-		func(page *iamidentityv1.ServiceIDList) (*string, error) {
-			for _, s := range page.Serviceids {
-				c.sids[str(s.ID)] = entityInfo{id: str(s.ID), iamID: str(s.IamID), name: str(s.Name),
-					description: str(s.Description), created: dt(s.CreatedAt), locked: boolv(s.Locked)}
-			}
-			return ibmcloud.NextToken(page.Next, "pagetoken")
-		})
+	list := func(what string, group *string) error {
+		return ibmcloud.EachPage(ctx, what, needSIDs,
+			func(tok *string) (*iamidentityv1.ServiceIDList, *core.DetailedResponse, error) {
+				opts := &iamidentityv1.ListServiceIdsOptions{AccountID: &l.account, Pagetoken: tok, GroupID: group}
+				opts.SetPagesize(pageSize)
+				return l.iam.ListServiceIdsWithContext(ctx, opts)
+			},
+			func(page *iamidentityv1.ServiceIDList) (*string, error) {
+				for _, s := range page.Serviceids {
+					c.sids[str(s.ID)] = entityInfo{id: str(s.ID), iamID: str(s.IamID), name: str(s.Name),
+						description: str(s.Description), created: dt(s.CreatedAt), locked: boolv(s.Locked)}
+				}
+				return ibmcloud.NextToken(page.Next, "pagetoken")
+			})
+	}
+	if len(c.groups) == 0 {
+		return list("list service IDs", nil)
+	}
+	for _, g := range c.groups {
+		if err := list("list service IDs of group "+g, &g); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (l *lister) listProfiles(ctx context.Context, c *catalog) error {
@@ -407,9 +466,9 @@ func doneDetail(name string) string {
 	case ActionDisableAPIKey:
 		return "disabled (undo: EnableAPIKey, DELETE /v1/apikeys/{id}/disable)"
 	case ActionLockAPIKey:
-		return "locked (undo: UnlockAPIKey)"
+		return "locked: it can no longer be changed or deleted, but it still authenticates (disable-apikey stops that; undo: UnlockAPIKey)"
 	case ActionLockServiceID:
-		return "locked (undo: UnlockServiceID)"
+		return "locked: it can no longer be changed or deleted, but it and its keys still authenticate (undo: UnlockServiceID)"
 	default:
 		return "removed from every access group"
 	}
@@ -433,19 +492,24 @@ func str(s *string) string {
 
 func boolv(b *bool) bool { return b != nil && *b }
 
-// timeLayouts are the forms IBM writes timestamps in: RFC 3339 (with or
+// timeLayouts are the forms IAM writes timestamps in: RFC 3339 (with or
 // without fractions), IAM's minute precision with a numeric zone
-// ("2024-01-01T12:00+0000"), and a bare date.
+// ("2024-01-01T12:00+0000", the activity report's last_authn), seconds with a
+// numeric zone, a zoneless form (read as UTC), and a bare date.
 var timeLayouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05.999999999Z0700",
 	"2006-01-02T15:04Z0700",
 	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04:05",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02T15:04",
 	"2006-01-02",
 }
 
-// parseTime reads an IBM timestamp leniently; ok is false for "" or garbage.
+// parseTime reads an IBM timestamp leniently: the layouts above, or epoch
+// seconds (10 digits) or milliseconds (13 digits) as IAM's history records
+// carry them. ok is false for "" or anything else: the caller must treat the
+// value as unknown, never as absent.
 func parseTime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -454,6 +518,14 @@ func parseTime(s string) (time.Time, bool) {
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), true
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+		switch len(s) {
+		case 10:
+			return time.Unix(n, 0).UTC(), true
+		case 13:
+			return time.UnixMilli(n).UTC(), true
 		}
 	}
 	return time.Time{}, false

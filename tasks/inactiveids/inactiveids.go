@@ -15,13 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path"
 	"strings"
 	"time"
 
 	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
 
 	"github.com/trustjob/trustjob/internal/action"
+	"github.com/trustjob/trustjob/internal/exemption"
 	"github.com/trustjob/trustjob/tasks"
 )
 
@@ -33,7 +33,9 @@ func Type() tasks.Type {
 	return tasks.Define(tasks.Spec[Options]{
 		Name: TypeName,
 		Description: "Report users, API keys, service IDs and trusted profiles unused for inactiveFor " +
-			"(IAM's activity report), with exemptions; optionally disable/lock them (dry-run by default)",
+			"(IAM's activity report), with exemptions; optionally disable service IDs' API keys, remove identities " +
+			"from access groups, or lock keys and service IDs (a lock stops changes, not sign-ins: disable is the " +
+			"remediation); dry-run by default. Users' own API keys only with includeUserAPIKeys (IAM lets only the user manage them)",
 		Columns:     columns,
 		Defaults:    NewOptions,
 		New:         func(o *Options) tasks.Task { return &task{opts: o} },
@@ -45,13 +47,12 @@ func Type() tasks.Type {
 // permissions is the IAM access the trusted profile needs. The write roles are
 // only needed for the configured actions, and only when dryRun is false.
 var permissions = []tasks.Permission{
-	{Service: "iam-identity", Role: "Service Configuration Reader",
-		Why: "create and read the inactive-identities report (iam-identity.report.create/get); IBM's docs name Administrator for managing inactive identities, so grant that if the report answers 403"},
-	{Service: "iam-identity", Role: "Viewer", Why: "list service IDs and trusted profiles (ListServiceIds, ListProfiles)"},
+	{Service: "iam-identity", Role: "Administrator",
+		Why: "create and read the inactive-identities report, and the disable-apikey, lock-apikey and lock-serviceid actions: IBM documents Administrator on IAM Identity for managing inactive identities (a custom role needs iam-identity.report.create/get and the actions' apikey.disable, apikey.lock, serviceid.lock). No role lets a trusted profile change a user's own API key: only that user can"},
+	{Service: "iam-identity", Role: "Viewer", Why: "list service-ID groups, service IDs (per group) and trusted profiles (ListServiceIDGroup, ListServiceIds, ListProfiles)"},
 	{Service: "iam-identity", Role: "API key reviewer", Why: "list every API key of the account (ListAPIKeys scope=account)"},
 	{Service: "user-management", Role: "Viewer", Why: "list users (ListUsers) for when they were added"},
 	{Service: "iam-groups", Role: "Viewer", Why: "remove-from-access-groups only: list groups and members to skip identities in none"},
-	{Service: "iam-identity", Role: "Operator", Why: "disable-apikey, lock-apikey, lock-serviceid actions (iam-identity.apikey.disable, iam-identity.apikey.lock, iam-identity.serviceid.lock)"},
 	{Service: "iam-groups", Role: "Editor", Why: "remove-from-access-groups action (iam-groups.members.delete)"},
 }
 
@@ -92,6 +93,13 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	)
 	go func() {
 		defer close(done)
+		defer func() {
+			// A panic here would end the process without a summary.
+			if r := recover(); r != nil {
+				cat, listErr = nil, fmt.Errorf("listing failed unexpectedly (a bug; please report it): %v", r)
+				cancel()
+			}
+		}()
 		if cat, listErr = l.listAll(rctx); listErr != nil {
 			cancel()
 		}
@@ -107,7 +115,8 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	}
 	log.Info("inactive-identities report ready", "reference", res.reference, "polls", res.polls, "recreated", res.recreated)
 
-	ids := buildIdentities(res.report, cat)
+	ids, dups := buildIdentities(res.report, cat, log)
+	sum.duplicates = dups
 	ex := newExempter(t.opts, env.ProfileIAMID)
 	at := now()
 	for _, id := range ids {
@@ -118,9 +127,10 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 		}
 	}
 
-	var actErr error
+	var actErr, planErr error
 	if len(t.opts.Actions) > 0 {
-		steps := t.plan(ctx, ids, c.AccessGroups, env.Account, at, sum.window)
+		var steps []*action.Step
+		steps, planErr = t.plan(ctx, ids, c.AccessGroups, env.Account, at, sum.window)
 		w := &writer{iam: c.IAMIdentity, groups: c.AccessGroups, account: env.Account}
 		o, err := env.Actions.Run(ctx, action.Batch{Steps: steps, Do: w.do, DryRun: t.opts.DryRun,
 			MaxActions: t.opts.MaxActions, Now: at, Success: doneDetail})
@@ -135,6 +145,11 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	sum.complete = true
 	log.Info("inactive-identities done", "findings", sum.findings.Failing(), "exempt", sum.exempt,
 		"actions_taken", sum.actions[action.Done], "actions_failed", sum.actions[action.Failed], "dry_run", sum.dryRun)
+	// A planning failure fails the task, in a dry run too: the preview would
+	// otherwise look complete. It comes first, as it names the missing access.
+	if planErr != nil {
+		return result(), fmt.Errorf("inactive-identities: %w", planErr)
+	}
 	if actErr != nil {
 		return result(), fmt.Errorf("inactive-identities: %w", actErr)
 	}
@@ -173,14 +188,19 @@ func (t *task) hasAction(name string) bool {
 // plan lists, per configured action in order, every identity of a kind it
 // applies to that has been inactive at least olderThan, and marks what the
 // executor must skip: exempt (including the runner's own profile), already in
-// the target state, or in doubt (group memberships could not be read).
-func (t *task) plan(ctx context.Context, ids []*identity, groups groupsAPI, account string, now time.Time, window time.Duration) []*action.Step {
+// the target state, unsafe to act on (owner or last use unknown, a user's key
+// without the opt-in, a locked key), or in doubt (group memberships could not
+// be read: then the error is returned too, and fails the task).
+func (t *task) plan(ctx context.Context, ids []*identity, groups groupsAPI, account string, now time.Time, window time.Duration) ([]*action.Step, error) {
 	var steps, needGroups []*action.Step
+	disables := map[string]*action.Step{} // by key id, to order a lock after it
+	var locks []*action.Step
 	for _, cfg := range t.opts.Actions {
 		kinds := map[string]bool{}
 		for _, k := range actionKinds[cfg.Action] {
 			kinds[k] = true
 		}
+		keyAction := cfg.Action == ActionDisableAPIKey || cfg.Action == ActionLockAPIKey
 		for _, id := range ids {
 			inactive := id.inactiveFor(now, window)
 			if !kinds[id.kind] || inactive < cfg.OlderThan.D() {
@@ -188,25 +208,54 @@ func (t *task) plan(ctx context.Context, ids []*identity, groups groupsAPI, acco
 			}
 			s := &action.Step{Action: cfg.Action, Kind: id.kind, Target: id.id, Ref: id,
 				Why: fmt.Sprintf("inactive %d days, olderThan %s", int(inactive/(24*time.Hour)), cfg.OlderThan)}
+			if id.kind == KindAPIKey {
+				// Refusals are remembered per kind: a refused user key
+				// must not fail a service ID's key untried.
+				s.Kind = KindAPIKey + "/" + id.ownerKind()
+			}
 			steps = append(steps, s)
 			switch {
 			case id.exempt:
 				s.Exempt = id.exemptReason
+			case id.id == "":
+				s.Unsafe = "the report names no id for it"
 			case !id.listed && id.kind != KindUser:
 				s.Already = "no longer in the account's listing (deleted since the report)"
+			case id.lastAuthnRaw != "":
+				s.Unsafe = fmt.Sprintf("last use unknown: IAM's last_authn %q is no timestamp trustjob reads, and it never acts on an identity whose last use is unknown", id.lastAuthnRaw)
+			case id.kind == KindAPIKey && id.ownerIAMID == "":
+				s.Unsafe = "cannot tell who owns it: neither the API-key listing nor the report names its owner, so owner exemptions cannot be checked"
+			case keyAction && id.ownerKind() != KindServiceID && !cfg.IncludeUserAPIKeys:
+				s.Unsafe = "a user's own API key: IAM lets only that user manage it; set includeUserAPIKeys: true on this action to try anyway"
 			case cfg.Action == ActionDisableAPIKey && id.disabled != nil && *id.disabled:
 				s.Already = "already disabled"
 			case (cfg.Action == ActionLockAPIKey || cfg.Action == ActionLockServiceID) && id.locked != nil && *id.locked:
 				s.Already = "already locked"
+			case cfg.Action == ActionDisableAPIKey && id.locked != nil && *id.locked:
+				s.Unsafe = "locked: IAM refuses any change to a locked API key; unlock it (UnlockAPIKey) to disable it"
 			case cfg.Action == ActionRemoveFromGroups:
 				needGroups = append(needGroups, s)
 			}
+			switch cfg.Action {
+			case ActionDisableAPIKey:
+				disables[id.id] = s
+			case ActionLockAPIKey:
+				locks = append(locks, s)
+			}
 		}
 	}
+	// Disable before lock: once locked, a key can no longer be disabled.
+	for _, l := range locks {
+		if d := disables[l.Target]; d != nil {
+			l.After = d
+		}
+	}
+	var err error
 	if len(needGroups) > 0 {
 		// Only when remove-from-access-groups has candidates: the listing
 		// costs requests in proportion to groups and members.
-		in, err := members(ctx, groups, account)
+		var in map[string]bool
+		in, err = members(ctx, groups, account)
 		for _, s := range needGroups {
 			switch {
 			case err != nil:
@@ -215,8 +264,11 @@ func (t *task) plan(ctx context.Context, ids []*identity, groups groupsAPI, acco
 				s.Already = "not a member of any access group"
 			}
 		}
+		if err != nil {
+			err = fmt.Errorf("plan %s: %w", ActionRemoveFromGroups, err)
+		}
 	}
-	return steps
+	return steps, err
 }
 
 // ---- Identities ----
@@ -242,9 +294,13 @@ type identity struct {
 	description string
 	created     time.Time // zero when unknown
 	lastAuthn   *time.Time
-	locked      *bool // nil where the kind has no such state
-	disabled    *bool
-	listed      bool // found in the listings (not deleted since the report)
+	// lastAuthnRaw is the report's last_authn when it could not be read:
+	// the last use is unknown (not "never").
+	lastAuthnRaw string
+	ownerIsSID   bool  // API keys: owned by a service ID (else a user, or unknown)
+	locked       *bool // nil where the kind has no such state
+	disabled     *bool
+	listed       bool // found in the listings (not deleted since the report)
 
 	exempt       bool
 	exemptReason string
@@ -254,10 +310,27 @@ type identity struct {
 // authentication, or its creation when it never authenticated. ok is false when
 // neither is known.
 func (id *identity) inactiveSince() (time.Time, bool) {
+	if id.lastAuthnRaw != "" {
+		return time.Time{}, false
+	}
 	if id.lastAuthn != nil {
 		return *id.lastAuthn, true
 	}
 	return id.created, !id.created.IsZero()
+}
+
+// neverUsed: the report says it never authenticated (not merely unknown).
+func (id *identity) neverUsed() bool { return id.lastAuthn == nil && id.lastAuthnRaw == "" }
+
+// ownerKind is an API key's owner kind: serviceid, user, or unknown.
+func (id *identity) ownerKind() string {
+	switch {
+	case id.ownerIAMID == "":
+		return "unknown"
+	case id.ownerIsSID:
+		return KindServiceID
+	}
+	return KindUser
 }
 
 // inactiveFor is how long the identity has been inactive at now. Without a
@@ -271,11 +344,33 @@ func (id *identity) inactiveFor(now time.Time, window time.Duration) time.Durati
 }
 
 // buildIdentities turns the report's four sections into identities, in report
-// order (users, API keys, service IDs, profiles), enriched from c.
-func buildIdentities(rep *iamidentityv1.Report, c *catalog) []*identity {
-	var out []*identity
+// order (users, API keys, service IDs, profiles), enriched from c. An entry
+// repeated in the report (same kind and id) is kept once: acting on it twice
+// would send two writes and count two findings. dups counts those dropped.
+func buildIdentities(rep *iamidentityv1.Report, c *catalog, log *slog.Logger) (out []*identity, dups int) {
+	seen := map[string]bool{}
+	add := func(id *identity) {
+		if id.id != "" {
+			k := id.kind + "/" + id.id
+			if seen[k] {
+				dups++
+				log.Warn("the inactive-identities report lists an identity twice; keeping the first", "kind", id.kind, "id", id.id)
+				return
+			}
+			seen[k] = true
+		}
+		out = append(out, id)
+	}
+	last := func(id *identity, raw *string) {
+		id.lastAuthn, id.lastAuthnRaw = reportTime(raw)
+		if id.lastAuthnRaw != "" {
+			log.Warn("unreadable last_authn in the inactive-identities report: last use unknown, no action on it",
+				"kind", id.kind, "id", id.id, "last_authn", id.lastAuthnRaw)
+		}
+	}
 	for _, u := range rep.Users {
-		id := &identity{kind: KindUser, id: str(u.IamID), iamID: str(u.IamID), name: str(u.Name), lastAuthn: reportTime(u.LastAuthn)}
+		id := &identity{kind: KindUser, id: str(u.IamID), iamID: str(u.IamID), name: str(u.Name)}
+		last(id, u.LastAuthn)
 		if id.name == "" {
 			id.name = str(u.Username)
 		}
@@ -286,45 +381,71 @@ func buildIdentities(rep *iamidentityv1.Report, c *catalog) []*identity {
 		if info, ok := c.users[id.iamID]; ok {
 			id.listed, id.created = true, info.added
 		}
-		out = append(out, id)
+		add(id)
+	}
+	sidByIAMID := make(map[string]entityInfo, len(c.sids))
+	for _, s := range c.sids {
+		sidByIAMID[s.iamID] = s
 	}
 	for _, k := range rep.Apikeys {
-		id := &identity{kind: KindAPIKey, id: str(k.ID), name: str(k.Name), lastAuthn: reportTime(k.LastAuthn)}
+		id := &identity{kind: KindAPIKey, id: str(k.ID), name: str(k.Name)}
+		last(id, k.LastAuthn)
+		// The owner as the report gives it (an optional object)...
+		var reportOwner string
 		switch {
 		case k.Serviceid != nil:
-			id.ownerID, id.owner = str(k.Serviceid.ID), str(k.Serviceid.Name)
-			if s, ok := c.sids[id.ownerID]; ok {
-				id.ownerIAMID = s.iamID
-			} else if id.ownerID != "" {
-				id.ownerIAMID = "iam-" + id.ownerID
+			id.owner = str(k.Serviceid.Name)
+			if sid := str(k.Serviceid.ID); sid != "" {
+				reportOwner = "iam-" + sid
 			}
 		case k.User != nil:
-			id.ownerIAMID, id.owner = str(k.User.IamID), str(k.User.Email)
+			reportOwner, id.owner = str(k.User.IamID), str(k.User.Email)
 			if id.owner == "" {
 				id.owner = str(k.User.Username)
 			}
 		}
-		id.iamID = id.ownerIAMID
+		// ... and as the API-key listing gives it (iam_id, always there):
+		// the listing wins, so owner exemptions never hang on the report's
+		// optional fields.
+		id.ownerIAMID = reportOwner
 		if info, ok := c.keys[id.id]; ok {
 			id.listed, id.created, id.description = true, info.created, info.description
 			id.locked, id.disabled = ptr(info.locked), ptr(info.disabled)
 			if info.iamID != "" {
-				id.iamID = info.iamID
+				if reportOwner != "" && reportOwner != info.iamID {
+					log.Warn("the report and the API-key listing name different owners; using the listing's",
+						"id", id.id, "report_owner", reportOwner, "listing_owner", info.iamID)
+				}
+				id.ownerIAMID = info.iamID
 			}
 		}
-		out = append(out, id)
+		if s, ok := sidByIAMID[id.ownerIAMID]; ok || strings.HasPrefix(id.ownerIAMID, "iam-ServiceId-") {
+			id.ownerIsSID, id.ownerID = true, strings.TrimPrefix(id.ownerIAMID, "iam-")
+			if ok {
+				id.ownerID = s.id
+				if id.owner == "" {
+					id.owner = s.name
+				}
+			}
+		}
+		id.iamID = id.ownerIAMID
+		add(id)
 	}
 	for _, s := range rep.Serviceids {
-		out = append(out, entityIdentity(KindServiceID, s, c.sids, true))
+		id := entityIdentity(KindServiceID, s, c.sids, true)
+		last(id, s.LastAuthn)
+		add(id)
 	}
 	for _, p := range rep.Profiles {
-		out = append(out, entityIdentity(KindProfile, p, c.profiles, false))
+		id := entityIdentity(KindProfile, p, c.profiles, false)
+		last(id, p.LastAuthn)
+		add(id)
 	}
-	return out
+	return out, dups
 }
 
 func entityIdentity(kind string, e iamidentityv1.EntityActivity, listed map[string]entityInfo, lockable bool) *identity {
-	id := &identity{kind: kind, id: str(e.ID), name: str(e.Name), lastAuthn: reportTime(e.LastAuthn)}
+	id := &identity{kind: kind, id: str(e.ID), name: str(e.Name)}
 	if info, ok := listed[id.id]; ok {
 		id.listed, id.iamID, id.created, id.description = true, info.iamID, info.created, info.description
 		if lockable {
@@ -338,15 +459,17 @@ func entityIdentity(kind string, e iamidentityv1.EntityActivity, listed map[stri
 
 func ptr[T any](v T) *T { return &v }
 
-func reportTime(s *string) *time.Time {
-	if s == nil {
-		return nil
+// reportTime reads a report's last_authn: nil and "" for an absent value
+// (never used), or raw set when the value is there but unreadable (unknown).
+func reportTime(s *string) (t *time.Time, raw string) {
+	if s == nil || strings.TrimSpace(*s) == "" {
+		return nil, ""
 	}
-	t, ok := parseTime(*s)
+	v, ok := parseTime(*s)
 	if !ok {
-		return nil
+		return nil, *s
 	}
-	return &t
+	return &v, ""
 }
 
 // ---- Exemptions ----
@@ -403,7 +526,7 @@ func (e *exempter) reason(id *identity) (string, bool) {
 			if candidate == "" {
 				continue
 			}
-			if ok, _ := path.Match(n.Name, candidate); ok {
+			if exemption.MatchGlob(n.Name, candidate) {
 				return fmt.Sprintf("name matches %q: %s", n.Name, n.Reason), true
 			}
 		}

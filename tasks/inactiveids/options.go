@@ -2,15 +2,17 @@ package inactiveids
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/trustjob/trustjob/internal/config"
+	"github.com/trustjob/trustjob/internal/exemption"
 )
 
 // Action names, as written in `actions[].action`.
+// A lock stops changes, not authentication: only disable-apikey (and
+// remove-from-access-groups, for access) take an unused credential out of use.
 const (
 	ActionDisableAPIKey    = "disable-apikey"
 	ActionLockAPIKey       = "lock-apikey"
@@ -19,7 +21,7 @@ const (
 )
 
 // DefaultMarker is the default exemption marker looked for in descriptions.
-const DefaultMarker = "trustjob:exempt"
+const DefaultMarker = exemption.DefaultMarker
 
 // Options configure an inactive-identities task.
 type Options struct {
@@ -44,54 +46,48 @@ type Options struct {
 }
 
 // Exemptions list identities to leave alone, each with the reason that lands in
-// the report.
-type Exemptions struct {
-	// IDs match an identity's id (ApiKey-..., ServiceId-..., Profile-..., or a
-	// user's IBMid-...).
-	IDs []IDExemption `yaml:"ids"`
-	// IAMIDs match an identity's iam_id; an exempt user or service ID also
-	// exempts its API keys.
-	IAMIDs []IAMIDExemption `yaml:"iamIDs"`
-	// Names match names (and a user's e-mail or login) with shell globs
-	// (path.Match: *, ?, [a-z]).
-	Names []NameExemption `yaml:"names"`
-	// DescriptionMarker exempts API keys, service IDs and trusted profiles
-	// whose description contains it. Default "trustjob:exempt"; "none" turns
-	// the marker off.
-	DescriptionMarker string `yaml:"descriptionMarker"`
-}
+// the report: the exemption rules every acting task shares
+// (internal/exemption). Here, ids match an identity's id (ApiKey-...,
+// ServiceId-..., Profile-..., or a user's IBMid-...); iamIDs an identity's
+// iam_id, and an exempt user or service ID also exempts its API keys (as does
+// an ids entry naming a ServiceId-...); names match names, and a user's
+// e-mail or login, in full with globs whose `*` spans every character, `/`
+// and spaces included; the description marker exempts API keys, service IDs
+// and trusted profiles ("none" turns it off).
+type Exemptions = exemption.Rules
 
-// IDExemption exempts one identity by id.
-type IDExemption struct {
-	ID     string `yaml:"id"`
-	Reason string `yaml:"reason"`
-}
-
-// IAMIDExemption exempts one identity (and its API keys) by iam_id.
-type IAMIDExemption struct {
-	IAMID  string `yaml:"iamID"`
-	Reason string `yaml:"reason"`
-}
-
-// NameExemption exempts identities whose name matches a glob.
-type NameExemption struct {
-	Name   string `yaml:"name"`
-	Reason string `yaml:"reason"`
-}
+// The exemption entries, by id, iam_id and name glob.
+type (
+	IDExemption    = exemption.ByID
+	IAMIDExemption = exemption.ByIAMID
+	NameExemption  = exemption.ByName
+)
 
 // ActionConfig is one remediation.
+//
+// disable-apikey stops a key from authenticating. lock-apikey and
+// lock-serviceid only stop changes and deletion: a locked key or service ID
+// still signs in, so a lock is no remediation for an unused credential. Use
+// disable-apikey (configured together, keys are disabled before they are
+// locked, as IAM refuses any change to a locked key).
 type ActionConfig struct {
 	Action string `yaml:"action"`
 	// OlderThan is the minimum inactivity (since last authentication, or since
 	// creation for identities never used) before the action applies.
 	OlderThan config.Duration `yaml:"olderThan"`
+	// IncludeUserAPIKeys lets disable-apikey and lock-apikey try users' own
+	// API keys too. IAM lets only the user manage their own keys, so for a
+	// trusted profile these writes are expected to be refused (403); by
+	// default the actions apply to service IDs' keys only, and users' keys
+	// are reported as skipped-unsafe.
+	IncludeUserAPIKeys bool `yaml:"includeUserAPIKeys"`
 }
 
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
 	return &Options{
 		InactiveFor:     config.Duration(30 * 24 * time.Hour),
-		Exemptions:      Exemptions{DescriptionMarker: DefaultMarker},
+		Exemptions:      exemption.Defaults(),
 		DryRun:          true,
 		MaxActions:      25,
 		PollInterval:    config.Duration(5 * time.Second),
@@ -132,35 +128,7 @@ func (o *Options) Validate() []config.FieldError {
 	case d > maxInactiveFor:
 		add("inactiveFor", fmt.Sprintf("must be at most %s, got %s", config.Duration(maxInactiveFor), o.InactiveFor), "use e.g. 365d")
 	}
-	for i, e := range o.Exemptions.IDs {
-		p := fmt.Sprintf("exemptions.ids[%d]", i)
-		if strings.TrimSpace(e.ID) == "" {
-			add(p+".id", "must not be empty", "the identity's id, e.g. ApiKey-... or ServiceId-...")
-		}
-		if strings.TrimSpace(e.Reason) == "" {
-			add(p+".reason", "every exemption needs a reason", "say why it is exempt; it lands in the report")
-		}
-	}
-	for i, e := range o.Exemptions.IAMIDs {
-		p := fmt.Sprintf("exemptions.iamIDs[%d]", i)
-		if strings.TrimSpace(e.IAMID) == "" {
-			add(p+".iamID", "must not be empty", "an iam_id, e.g. iam-ServiceId-... or IBMid-...")
-		}
-		if strings.TrimSpace(e.Reason) == "" {
-			add(p+".reason", "every exemption needs a reason", "say why it is exempt; it lands in the report")
-		}
-	}
-	for i, e := range o.Exemptions.Names {
-		p := fmt.Sprintf("exemptions.names[%d]", i)
-		if strings.TrimSpace(e.Name) == "" {
-			add(p+".name", "must not be empty", `a name or glob, e.g. "backup-*"`)
-		} else if _, err := path.Match(e.Name, ""); err != nil {
-			add(p+".name", fmt.Sprintf("invalid glob %q: %v", e.Name, err), "use *, ? and [a-z] classes")
-		}
-		if strings.TrimSpace(e.Reason) == "" {
-			add(p+".reason", "every exemption needs a reason", "say why it is exempt; it lands in the report")
-		}
-	}
+	errs = append(errs, o.Exemptions.Validate("exemptions")...)
 	seen := map[string]int{}
 	for i, a := range o.Actions {
 		p := fmt.Sprintf("actions[%d]", i)
@@ -170,6 +138,9 @@ func (o *Options) Validate() []config.FieldError {
 			add(p+".action", fmt.Sprintf("action %q is already configured in actions[%d]", a.Action, j), "configure each action once")
 		} else {
 			seen[a.Action] = i
+		}
+		if a.IncludeUserAPIKeys && a.Action != ActionDisableAPIKey && a.Action != ActionLockAPIKey {
+			add(p+".includeUserAPIKeys", fmt.Sprintf("applies to %s and %s only", ActionDisableAPIKey, ActionLockAPIKey), "remove it from this action")
 		}
 		if a.OlderThan.D() <= 0 {
 			add(p+".olderThan", "is required: the minimum inactivity before the action applies", "e.g. olderThan: 180d")

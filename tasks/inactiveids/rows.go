@@ -67,7 +67,7 @@ func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func identityFields(id *identity, now time.Time, window time.Duration) report.Row {
 	r := report.Row{
 		colKind: id.kind, colID: id.id, colIAMID: id.iamID, colName: id.name, colOwner: id.owner,
-		colNeverUsed: id.lastAuthn == nil, colExempt: id.exempt, colExemptReason: id.exemptReason,
+		colNeverUsed: id.neverUsed(), colExempt: id.exempt, colExemptReason: id.exemptReason,
 	}
 	if !id.created.IsZero() {
 		r[colCreatedAt] = fmtTime(id.created)
@@ -110,6 +110,8 @@ type summary struct {
 	dryRun    bool
 
 	inactive, neverUsed map[string]int
+	unknownLastAuthn    int // last_authn present but unreadable
+	duplicates          int // report entries dropped as repeats
 	exempt              int
 	findings            tasks.Findings
 	oldest              *time.Time
@@ -126,9 +128,12 @@ func (s *summary) addIdentity(id *identity, now time.Time) {
 		s.inactive, s.neverUsed = map[string]int{}, map[string]int{}
 	}
 	s.inactive[id.kind]++
-	if id.lastAuthn == nil {
+	switch {
+	case id.lastAuthnRaw != "":
+		s.unknownLastAuthn++
+	case id.lastAuthn == nil:
 		s.neverUsed[id.kind]++
-	} else if s.oldest == nil || id.lastAuthn.Before(*s.oldest) {
+	case s.oldest == nil || id.lastAuthn.Before(*s.oldest):
 		s.oldest, s.oldestID = id.lastAuthn, id.kind+" "+id.id
 	}
 	if id.exempt {
@@ -150,7 +155,9 @@ func (s *summary) render() report.Summary {
 		"inactive_for": config.Duration(s.window).String(), "dry_run": s.dryRun,
 		"exempt": s.exempt, "complete": s.complete,
 		"actions_planned": s.qualified, "actions_taken": a[action.Done], "actions_would_do": a[action.WouldDo],
-		"actions_skipped": a[action.SkippedAlready] + a[action.SkippedExempt] + a[action.SkippedGrace],
+		"actions_skipped":        a[action.SkippedAlready] + a[action.SkippedExempt] + a[action.SkippedGrace] + a[action.SkippedUnsafe],
+		"actions_skipped_unsafe": a[action.SkippedUnsafe],
+		"unknown_last_authn":     s.unknownLastAuthn, "report_duplicates": s.duplicates,
 		"actions_blocked": a[action.Blocked], "actions_failed": a[action.Failed], "actions_unknown": a[action.Unknown],
 		"actions_over_cap": s.overCap,
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exemption"
 	"github.com/trustjob/trustjob/internal/iamread"
+	"github.com/trustjob/trustjob/tasks"
 )
 
 // ActionRemove deletes a direct policy of a user or service ID.
@@ -63,22 +64,7 @@ func (o *Options) Validate() []config.FieldError {
 		add("subjects", "must name at least one subject kind", "e.g. subjects: [user, serviceid]")
 	}
 	errs = append(errs, o.Exemptions.Validate("exemptions")...)
-	for i, a := range o.Actions {
-		if a != ActionRemove {
-			add(fmt.Sprintf("actions[%d]", i), fmt.Sprintf("unknown action %q", a), "use remove-policy")
-		} else if slices.Index(o.Actions, a) != i {
-			add(fmt.Sprintf("actions[%d]", i), fmt.Sprintf("action %q is listed twice", a), "list it once")
-		}
-	}
-	if o.Grace.D() < 0 {
-		add("grace", "must not be negative", "e.g. grace: 14d")
-	}
-	if len(o.Actions) > 0 && o.MaxActions < 1 {
-		add("maxActions", fmt.Sprintf("must be at least 1 when actions are configured, got %d", o.MaxActions), "e.g. maxActions: 25")
-	}
-	if o.MaxPercent < 0 || o.MaxPercent > 100 {
-		add("maxPercent", fmt.Sprintf("must be between 0 and 100, got %g", o.MaxPercent), "e.g. maxPercent: 10")
-	}
+	errs = append(errs, tasks.ActingOptions{Actions: o.Actions, Grace: o.Grace, MaxActions: o.MaxActions, MaxPercent: o.MaxPercent}.Validate(ActionRemove)...)
 	return errs
 }
 

@@ -37,6 +37,9 @@ func (st *IdentityState) applyFixture(w *World, fx IdentitiesFixture) error {
 			return fmt.Errorf("users[%d]: %w", i, err)
 		}
 	}
+	if err := st.fixtureServiceIDGroups(w, fx.ServiceIDGroups); err != nil {
+		return err
+	}
 	for i, f := range fx.ServiceIDs {
 		if err := st.fixtureServiceID(rng, f); err != nil {
 			return fmt.Errorf("serviceIDs[%d]: %w", i, err)
@@ -174,7 +177,10 @@ func (st *IdentityState) fixtureServiceID(rng *rand.Rand, f ServiceIDFixture) er
 	}
 	s := &ServiceIDRecord{
 		ID: id, IAMID: "iam-" + id, Name: f.Name, Description: f.Description, Locked: f.Locked,
-		CreatedAt: created, ModifiedAt: created, LastAuthn: last, Version: 1,
+		CreatedAt: created, ModifiedAt: created, LastAuthn: last, Version: 1, GroupID: f.Group,
+	}
+	if f.Group != "" && st.ServiceIDGroupByID(f.Group) == nil {
+		return fmt.Errorf("group %q is not in serviceIDGroups", f.Group)
 	}
 	if s.Name == "" {
 		s.Name = strings.ToLower(id)

@@ -39,6 +39,7 @@ var (
 func (g *identityGen) run() {
 	g.users()
 	g.serviceIDs()
+	g.serviceIDGroups()
 	g.apiKeys()
 	g.groups()
 	g.policies()

@@ -18,6 +18,10 @@ import (
 type IdentityState struct {
 	Anchor time.Time
 
+	// ServiceIDGroups are the service-ID groups besides the default one,
+	// which every account has (see serviceid_groups.go).
+	ServiceIDGroups []*ServiceIDGroupRecord
+
 	Users        []*UserRecord
 	ServiceIDs   []*ServiceIDRecord
 	APIKeys      []*APIKeyRecord
@@ -70,6 +74,8 @@ type ServiceIDRecord struct {
 	ModifiedAt  time.Time
 	LastAuthn   *time.Time
 	Version     int // entity_tag counter, bumped on every change
+	// GroupID is the service-ID group; "" is the account's default group.
+	GroupID string
 }
 
 // APIKeyRecord is an API key of a user or a service ID.
@@ -158,6 +164,9 @@ type PolicyRecord struct {
 // added to whatever the generate: part produced. Times are RFC 3339, or
 // "now-45d" (relative to the world's anchor), or empty / "never".
 type IdentitiesFixture struct {
+	// ServiceIDGroups are service-ID groups besides the default one.
+	ServiceIDGroups []ServiceIDGroupFixture `yaml:"serviceIDGroups"`
+
 	// Anchor replaces the generation day as the origin of relative times.
 	Anchor       string               `yaml:"anchor"`
 	Users        []UserFixture        `yaml:"users"`
@@ -187,7 +196,9 @@ type UserFixture struct {
 
 // ServiceIDFixture is one service ID in a fixture.
 type ServiceIDFixture struct {
-	ID          string `yaml:"id"`
+	ID string `yaml:"id"`
+	// Group is a serviceIDGroups id; empty: the default group.
+	Group       string `yaml:"group"`
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
 	Locked      bool   `yaml:"locked"`

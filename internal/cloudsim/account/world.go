@@ -70,6 +70,9 @@ type Spec struct {
 	// Policies, when larger than what the groups and identities get, adds
 	// access-group policies up to this many (a large account's policy count).
 	Policies int `yaml:"policies"`
+	// ServiceIDGroups is how many service-ID groups the account has besides
+	// the default one; generated service IDs are spread over all of them.
+	ServiceIDGroups int `yaml:"serviceIDGroups"`
 }
 
 // DefaultSpec is a small account for demos and quick tests.
@@ -78,6 +81,7 @@ func DefaultSpec() Spec {
 		Seed: 1, Namespace: "trustjob", ServiceAccount: "trustjob", ProfileName: "trustjob-runner",
 		Instances: 60, Groups: 4, LargestGroupShare: 0.4, NonDefaultStates: 0.1, Reclamations: 3,
 		Users: 12, ServiceIDs: 6, APIKeys: 15, Profiles: 3, InactiveShare: 0.4, AccessGroups: 3,
+		ServiceIDGroups: 1,
 	}
 }
 

@@ -24,10 +24,15 @@ type Fault struct {
 	Status     int           // HTTP status to answer (with the service's error body)
 	RetryAfter int           // Retry-After seconds sent with Status
 	Body       string        // raw body instead of the service's error body
+	NoBody     bool          // answer Status with no body at all (e.g. a 200 or 204 where a page was expected)
 	Delay      time.Duration // wait this long first (a slow or hanging endpoint)
 	Drop       bool          // close the connection without an answer
 	Malformed  bool          // answer 200 with a truncated JSON body
 	Hang       bool          // never answer until the client gives up
+	// LateAnswer serves the request (a write takes effect) and then holds
+	// its answer this long, or until the client gives up: a write applied
+	// whose answer never arrives.
+	LateAnswer time.Duration
 
 	mu      sync.Mutex
 	matched int
@@ -87,7 +92,7 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, rt Route) bool {
 	faults := append([]*Fault(nil), s.faults...)
 	s.mu.Unlock()
 	for _, f := range faults {
-		if !f.matches(r, rt.Service) || !f.fire() {
+		if f.LateAnswer > 0 || !f.matches(r, rt.Service) || !f.fire() {
 			continue
 		}
 		if f.Delay > 0 {
@@ -114,6 +119,9 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, rt Route) bool {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write([]byte(`{"rows_count": 1, "resources": [{"id": "crn:v1:`))
+		case f.Status != 0 && f.NoBody:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(f.Status)
 		case f.Status != 0:
 			if f.RetryAfter > 0 {
 				w.Header().Set("Retry-After", Itoa(f.RetryAfter))
@@ -133,4 +141,24 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, rt Route) bool {
 		return true
 	}
 	return false
+}
+
+// holdAnswer, after the handler served r, holds its answer (still buffered,
+// as handlers write small bodies) for the first matching LateAnswer fault.
+func (s *Server) holdAnswer(r *http.Request, rt Route) {
+	s.mu.Lock()
+	faults := append([]*Fault(nil), s.faults...)
+	s.mu.Unlock()
+	for _, f := range faults {
+		if f.LateAnswer <= 0 || !f.matches(r, rt.Service) || !f.fire() {
+			continue
+		}
+		t := time.NewTimer(f.LateAnswer)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		return
+	}
 }

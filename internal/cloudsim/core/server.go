@@ -55,6 +55,10 @@ type Options struct {
 	// "ComputeResource", as a public capture of a cr-token exchange shows;
 	// trustjob reads no sub_type).
 	AccessTokenSubType string
+	// AllowLockedKeyChanges lets a locked API key be disabled or enabled.
+	// IAM's SDK says a locked key "cannot be changed", so by default the
+	// emulator refuses (409); whether IAM does is unverified.
+	AllowLockedKeyChanges bool
 }
 
 // Server is the emulator's HTTP front: one ServeMux behind the common chain
@@ -226,6 +230,7 @@ func (s *Server) serve(w *statusRecorder, r *http.Request, rt Route) {
 		caller = c
 	}
 	rt.Handler(w, r, caller)
+	s.holdAnswer(r, rt)
 }
 
 func (s *Server) sleep(ctx context.Context) bool {

@@ -218,7 +218,8 @@ func TestContractAPIKeyAndServiceIDWrites(t *testing.T) {
 	w.RLock()
 	var key *account.APIKeyRecord
 	for _, k := range w.Identities.APIKeys {
-		if !k.Locked && !k.Disabled {
+		// A service ID's key: a profile may not write to a user's.
+		if !k.Locked && !k.Disabled && w.Identities.ServiceIDByIAMID(k.OwnerIAMID) != nil {
 			key = k
 			break
 		}
@@ -260,11 +261,11 @@ func TestContractAPIKeyAndServiceIDWrites(t *testing.T) {
 	if err != nil || !*s.Locked {
 		t.Errorf("service ID after lock: %v locked %v", err, s.Locked)
 	}
-	if resp, err := c.iam.EnableAPIKeyWithContext(ctx, c.iam.NewEnableAPIKeyOptions(keyID)); err != nil || resp.StatusCode != 204 {
-		t.Errorf("enable = %d, %v", testenv.StatusOf(resp, err), err)
-	}
 	if resp, err := c.iam.UnlockAPIKeyWithContext(ctx, c.iam.NewUnlockAPIKeyOptions(keyID)); err != nil || resp.StatusCode != 204 {
 		t.Errorf("unlock = %d, %v", testenv.StatusOf(resp, err), err)
+	}
+	if resp, err := c.iam.EnableAPIKeyWithContext(ctx, c.iam.NewEnableAPIKeyOptions(keyID)); err != nil || resp.StatusCode != 204 {
+		t.Errorf("enable = %d, %v", testenv.StatusOf(resp, err), err)
 	}
 	if resp, err := c.iam.UnlockServiceIDWithContext(ctx, c.iam.NewUnlockServiceIDOptions(sidID)); err != nil || resp.StatusCode != 204 {
 		t.Errorf("unlock service ID = %d, %v", testenv.StatusOf(resp, err), err)

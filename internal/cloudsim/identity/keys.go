@@ -17,28 +17,38 @@ import (
 func (s *api) routesIdentityKeys() {
 	s.Handle(core.Route{Pattern: "GET /v1/apikeys", Service: core.ServiceIAMIdentity, Action: core.ActionAPIKeyList, Handler: s.listAPIKeys})
 	s.Handle(core.Route{Pattern: "GET /v1/apikeys/{id}", Service: core.ServiceIAMIdentity, Action: core.ActionAPIKeyGet, Handler: s.getAPIKey})
-	keyFlag := func(method, suffix, action string, set func(*account.APIKeyRecord) bool) core.Route {
+	// changesKey marks the writes a lock forbids (disable, enable).
+	keyFlag := func(method, suffix, action string, changesKey bool, set func(*account.APIKeyRecord) bool) core.Route {
 		return core.Route{Pattern: method + " /v1/apikeys/{id}/" + suffix, Service: core.ServiceIAMIdentity, Action: action,
 			Handler: func(w http.ResponseWriter, r *http.Request, c *core.Caller) {
 				s.world.Lock()
 				k := s.world.Identities.APIKeyByID(r.PathValue("id"))
-				if k != nil && set(k) {
+				status, msg := 0, ""
+				if k != nil {
+					status, msg = s.keyWriteRefusal(k, c, changesKey)
+				}
+				if k != nil && status == 0 && set(k) {
 					k.Version++
 					k.ModifiedAt = s.Now()
 				}
 				s.world.Unlock()
-				if k == nil {
+				switch {
+				case k == nil:
 					s.idNotFound(w, r, "API key", r.PathValue("id"))
-					return
+				case status == http.StatusForbidden:
+					s.WriteError(w, r, core.ServiceIAMIdentity, status, "forbidden", msg)
+				case status != 0:
+					s.WriteError(w, r, core.ServiceIAMIdentity, status, "api_key_locked", msg)
+				default:
+					w.WriteHeader(http.StatusNoContent)
 				}
-				w.WriteHeader(http.StatusNoContent)
 			}}
 	}
 	// Each setter reports whether the key changed (only then its version moves).
-	s.Handle(keyFlag("POST", "lock", core.ActionAPIKeyLock, func(k *account.APIKeyRecord) bool { return idSet(&k.Locked, true) }))
-	s.Handle(keyFlag("DELETE", "lock", core.ActionAPIKeyUnlock, func(k *account.APIKeyRecord) bool { return idSet(&k.Locked, false) }))
-	s.Handle(keyFlag("POST", "disable", core.ActionAPIKeyDisable, func(k *account.APIKeyRecord) bool { return idSet(&k.Disabled, true) }))
-	s.Handle(keyFlag("DELETE", "disable", core.ActionAPIKeyEnable, func(k *account.APIKeyRecord) bool { return idSet(&k.Disabled, false) }))
+	s.Handle(keyFlag("POST", "lock", core.ActionAPIKeyLock, false, func(k *account.APIKeyRecord) bool { return idSet(&k.Locked, true) }))
+	s.Handle(keyFlag("DELETE", "lock", core.ActionAPIKeyUnlock, false, func(k *account.APIKeyRecord) bool { return idSet(&k.Locked, false) }))
+	s.Handle(keyFlag("POST", "disable", core.ActionAPIKeyDisable, true, func(k *account.APIKeyRecord) bool { return idSet(&k.Disabled, true) }))
+	s.Handle(keyFlag("DELETE", "disable", core.ActionAPIKeyEnable, true, func(k *account.APIKeyRecord) bool { return idSet(&k.Disabled, false) }))
 
 	// The SDK calls the list with its trailing slash; {$} matches exactly that.
 	s.Handle(core.Route{Pattern: "GET /v1/serviceids/{$}", Service: core.ServiceIAMIdentity, Action: core.ActionServiceIDList, Handler: s.listServiceIDs})
@@ -100,18 +110,21 @@ func (s *api) listAPIKeys(w http.ResponseWriter, r *http.Request, c *core.Caller
 	s.world.RLock()
 	defer s.world.RUnlock()
 	st := &s.world.Identities
-	keys := st.APIKeys
-	if owner != "" || typ != "" || scope != "account" {
-		keys = make([]*account.APIKeyRecord, 0, len(st.APIKeys))
-		for _, k := range st.APIKeys {
-			if (scope != "account" || owner != "") && k.OwnerIAMID != owner {
-				continue
-			}
-			if isSID := st.ServiceIDByIAMID(k.OwnerIAMID) != nil; (typ == "user" && isSID) || (typ == "serviceid" && !isSID) {
-				continue
-			}
-			keys = append(keys, k)
+	// group_id applies to service IDs' keys; without it, the default group.
+	group := q.Get("group_id")
+	keys := make([]*account.APIKeyRecord, 0, len(st.APIKeys))
+	for _, k := range st.APIKeys {
+		if (scope != "account" || owner != "") && k.OwnerIAMID != owner {
+			continue
 		}
+		sid := st.ServiceIDByIAMID(k.OwnerIAMID)
+		if isSID := sid != nil; (typ == "user" && isSID) || (typ == "serviceid" && !isSID) {
+			continue
+		}
+		if sid != nil && !st.InServiceIDGroup(sid, group, s.world.AccountID) {
+			continue
+		}
+		keys = append(keys, k)
 	}
 	keys = idSorted(keys, q.Get("sort"), q.Get("order"), func(k *account.APIKeyRecord, field string) string {
 		switch field {
@@ -187,10 +200,11 @@ func (s *api) listServiceIDs(w http.ResponseWriter, r *http.Request, c *core.Cal
 	}
 	s.world.RLock()
 	defer s.world.RUnlock()
-	sids := s.world.Identities.ServiceIDs
-	if name := q.Get("name"); name != "" {
-		sids = slices.DeleteFunc(slices.Clone(sids), func(x *account.ServiceIDRecord) bool { return x.Name != name })
-	}
+	// Without group_id, the default group only.
+	st, group, name := &s.world.Identities, q.Get("group_id"), q.Get("name")
+	sids := slices.DeleteFunc(slices.Clone(st.ServiceIDs), func(x *account.ServiceIDRecord) bool {
+		return (name != "" && x.Name != name) || !st.InServiceIDGroup(x, group, s.world.AccountID)
+	})
 	sids = idSorted(sids, q.Get("sort"), q.Get("order"), func(x *account.ServiceIDRecord, field string) string {
 		switch field {
 		case "name":
@@ -234,6 +248,11 @@ func serviceIDJSON(w *account.World, x *account.ServiceIDRecord, history, activi
 		"locked": x.Locked, "created_at": core.FormatTime(x.CreatedAt), "modified_at": core.FormatTime(x.ModifiedAt),
 		"account_id": w.AccountID, "name": x.Name, "description": x.Description,
 		"unique_instance_crns": []string{},
+	}
+	// IAM leaves group_id out for the default group ("If the value is not
+	// set, the service ID is bound to the default group").
+	if x.GroupID != "" {
+		m["group_id"] = x.GroupID
 	}
 	if history {
 		m["history"] = idHistory(x.IAMID, w.AccountID, "CREATE", x.CreatedAt)

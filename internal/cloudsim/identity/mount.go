@@ -31,4 +31,5 @@ func Mount(srv *core.Server, w *account.World) {
 	s.routesIdentityReports()
 	s.routesIdentityKeys()
 	s.routesPosture()
+	s.routesServiceIDGroups()
 }

@@ -35,6 +35,11 @@ const (
 // SummaryFolder holds the run summaries under the prefix.
 const SummaryFolder = "run-summary"
 
+// MetricsFolder holds the metrics textfile under the prefix: one object,
+// replaced every run, as node-exporter's textfile directory holds one file.
+// Each run's numbers stay in its stamped run summary.
+const MetricsFolder = "metrics"
+
 // ContentType is the Content-Type of a report file by extension.
 func ContentType(name string) string {
 	switch strings.TrimPrefix(path.Ext(name), ".") {
@@ -48,6 +53,9 @@ func ContentType(name string) string {
 		return "text/markdown; charset=utf-8"
 	case "html", "htm":
 		return "text/html; charset=utf-8"
+	case "prom":
+		// The textfile is OpenMetrics 1.0 (internal/metrics.WriteTextfile).
+		return "application/openmetrics-text; version=1.0.0; charset=utf-8"
 	}
 	return "application/octet-stream"
 }
@@ -348,5 +356,12 @@ func pathEscape(s string) string { return (&url.URL{Path: s}).EscapedPath() }
 // PublishRoot uploads file directly under the prefix (the run's index.html).
 func (c *Client) PublishRoot(ctx context.Context, file string) (string, error) {
 	key := c.prefix + filepath.Base(file)
+	return key, c.upload(ctx, key, file, true)
+}
+
+// PublishMetrics uploads the metrics textfile to <prefix>metrics/<name>,
+// replacing the previous run's.
+func (c *Client) PublishMetrics(ctx context.Context, file string) (string, error) {
+	key := c.Key(MetricsFolder, filepath.Base(file))
 	return key, c.upload(ctx, key, file, true)
 }
