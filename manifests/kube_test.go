@@ -53,6 +53,10 @@ type cronJobSpec struct {
 
 type jobSpec struct {
 	BackoffLimit            *int32 `yaml:"backoffLimit"`
+	CompletionMode          string `yaml:"completionMode"`
+	Completions             *int32 `yaml:"completions"`
+	Parallelism             *int32 `yaml:"parallelism"`
+	BackoffLimitPerIndex    *int32 `yaml:"backoffLimitPerIndex"`
 	ActiveDeadlineSeconds   *int64 `yaml:"activeDeadlineSeconds"`
 	TTLSecondsAfterFinished *int32 `yaml:"ttlSecondsAfterFinished"`
 	PodReplacementPolicy    string `yaml:"podReplacementPolicy"`

@@ -6,6 +6,7 @@ package manifests_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"path"
 	"regexp"
 	"slices"
@@ -18,7 +19,7 @@ import (
 )
 
 // kustomizations are the directories `kubectl apply -k` is documented for.
-var kustomizations = []string{"base", "overlays/private-endpoints", "overlays/example-account", "overlays/cos"}
+var kustomizations = []string{"base", "overlays/private-endpoints", "overlays/example-account", "overlays/cos", "overlays/enterprise-indexed"}
 
 const (
 	namespace     = "trustjob"
@@ -167,7 +168,10 @@ func checkCronJob(t *testing.T, s cronJobSpec) {
 // returns the configuration the pod mounts, loaded by the product's loader.
 func checkJob(t *testing.T, id string, js jobSpec, objs []object) *config.Config {
 	t.Helper()
-	if js.BackoffLimit == nil || *js.BackoffLimit > 3 {
+	switch {
+	case js.CompletionMode == "Indexed":
+		checkIndexed(t, id, js)
+	case js.BackoffLimit == nil || *js.BackoffLimit > 3:
 		t.Errorf("%s: backoffLimit %v, want set and at most 3 (transient errors are retried in-process)", id, deref(js.BackoffLimit))
 	}
 	if js.PodReplacementPolicy != "Failed" {
@@ -238,10 +242,16 @@ func checkPodFailurePolicy(t *testing.T, id string, js jobSpec) {
 		t.Errorf("%s: no podFailurePolicy", id)
 		return
 	}
+	// An Indexed Job fails the index, not the Job: one index's setup
+	// problem must not stop the others' targets.
+	fail := "FailJob"
+	if js.CompletionMode == "Indexed" {
+		fail = "FailIndex"
+	}
 	var failJob, ignoreDisruption bool
 	for _, r := range js.PodFailurePolicy.Rules {
 		switch {
-		case r.Action == "FailJob" && r.OnExitCodes != nil:
+		case r.Action == fail && r.OnExitCodes != nil:
 			failJob = true
 			got := slices.Sorted(slices.Values(r.OnExitCodes.Values))
 			want := slices.Sorted(slices.Values(exitcode.NotRetryable))
@@ -256,7 +266,32 @@ func checkPodFailurePolicy(t *testing.T, id string, js jobSpec) {
 		}
 	}
 	if !failJob || !ignoreDisruption {
-		t.Errorf("%s: podFailurePolicy needs FailJob on exit codes %v and Ignore on DisruptionTarget", id, exitcode.NotRetryable)
+		t.Errorf("%s: podFailurePolicy needs %s on exit codes %v and Ignore on DisruptionTarget", id, fail, exitcode.NotRetryable)
+	}
+}
+
+// checkIndexed: an Indexed Job retries per index, and tells trustjob how many
+// indexes share the targets (TRUSTJOB_SHARDS = completions; Kubernetes sets
+// JOB_COMPLETION_INDEX itself).
+func checkIndexed(t *testing.T, id string, js jobSpec) {
+	t.Helper()
+	if js.BackoffLimit != nil {
+		t.Errorf("%s: an Indexed Job with backoffLimitPerIndex leaves backoffLimit unset (one index's failures would end the others)", id)
+	}
+	if js.BackoffLimitPerIndex == nil || *js.BackoffLimitPerIndex > 3 {
+		t.Errorf("%s: backoffLimitPerIndex %v, want set and at most 3", id, deref(js.BackoffLimitPerIndex))
+	}
+	if js.Completions == nil || *js.Completions < 1 {
+		t.Fatalf("%s: an Indexed Job needs completions", id)
+	}
+	shards := ""
+	for _, e := range js.Template.Spec.Containers[0].Env {
+		if e.Name == "TRUSTJOB_SHARDS" {
+			shards = e.Value
+		}
+	}
+	if want := fmt.Sprint(*js.Completions); shards != want {
+		t.Errorf("%s: TRUSTJOB_SHARDS %q, want %s (spec.completions): each index takes every %s-th target", id, shards, want, want)
 	}
 }
 

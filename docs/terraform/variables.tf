@@ -54,13 +54,13 @@ variable "service_account" {
 }
 
 variable "trust" {
-  description = "How the profile trusts the workload: \"link\" (ibm_iam_trusted_profile_link) or \"rule\" (a Profile-CR claim rule pinned to cluster, namespace and service account)."
+  description = "How the profile trusts the workload: \"link\" (ibm_iam_trusted_profile_link) or \"rule\" (a Profile-CR claim rule pinned to cluster, namespace and service account); \"none\" when the caller adds the trust (target-account/, a cross-account link)."
   type        = string
   default     = "link"
 
   validation {
-    condition     = contains(["link", "rule"], var.trust)
-    error_message = "trust must be \"link\" or \"rule\"."
+    condition     = contains(["link", "rule", "none"], var.trust)
+    error_message = "trust must be \"link\", \"rule\" or \"none\"."
   }
 }
 

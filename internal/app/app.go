@@ -84,15 +84,25 @@ func commands() []command {
 			flags: func(f *cmdFlags) { declareScheduleFlags(f) },
 			run:   (*app).schedule},
 		{name: "doctor", summary: "diagnose the token file, sign-in and each task's permissions",
-			usage: "doctor [--json] [flags]",
+			usage: "doctor [--json] [--target ACCOUNT] [flags]",
 			about: "Walks the sign-in chain and says at each step what is wrong and how to fix it:\n" +
 				"the token file, its claims (audience, lifetime, expiry, clock skew, workload),\n" +
 				"the IAM endpoint (DNS, TCP, TLS, proxy), the token exchange, the access token,\n" +
 				"and one cheap authorised read per configured task. It never prints a token.\n" +
+				"With targets (docs/enterprise.md) it walks each target's chain, or --target's.\n" +
 				"Exit 0 when every check passes; 77 for a setup problem; 75 when IAM or a\n" +
 				"service is unreachable; 78 for an invalid configuration.",
 			flags: func(f *cmdFlags) { declareDoctorFlags(f) },
 			run:   (*app).doctor},
+		{name: "rollup", summary: "merge per-account run summaries into an enterprise view",
+			usage: "rollup [--output-dir DIR] [--format F] [--fail] DIR...",
+			about: "Reads DIR/account=<id>/run-summary.json in every DIR (the folders of a run with\n" +
+				"targets, or of each index of an Indexed Job) and writes rollup.json and rollup.html:\n" +
+				"each account's status (with the fix for one that could not be signed in to),\n" +
+				"findings by severity, inventory totals, changes and actions, and the totals.\n" +
+				"Exit 0 when written; --fail exits with the aggregated code of the accounts.",
+			flags: func(f *cmdFlags) { declareRollupFlags(f) },
+			run:   (*app).rollup},
 		{name: "demo", summary: "run config/demo.yaml against the built-in IBM Cloud emulator",
 			usage: "demo [flags]",
 			about: "Starts the built-in IBM Cloud emulator on a loopback port with a generated demo\n" +

@@ -10,14 +10,18 @@ import (
 	"github.com/trustjob/trustjob/internal/logging"
 )
 
-// declareDoctorFlags declares --json, for the command and its help.
-func declareDoctorFlags(f *cmdFlags) (asJSON *bool) {
-	return f.Bool("json", false, "print the checks as JSON")
+// declareDoctorFlags declares --json and --target, for the command and its
+// help.
+func declareDoctorFlags(f *cmdFlags) (asJSON *bool, targets *multiFlag) {
+	asJSON = f.Bool("json", false, "print the checks as JSON")
+	targets = &multiFlag{}
+	f.Var(targets, "target", "walk the chain of target `ACCOUNT` (an account ID or a target's name; repeatable); with targets configured and no --target, every target's")
+	return asJSON, targets
 }
 
 func (a *app) doctor(ctx context.Context, args []string) int {
 	f := a.flagSet("doctor")
-	asJSON := declareDoctorFlags(f)
+	asJSON, targets := declareDoctorFlags(f)
 	if code, done := f.parseNoArgs(args); done {
 		return code
 	}
@@ -30,6 +34,9 @@ func (a *app) doctor(ctx context.Context, args []string) int {
 		}}}, *asJSON)
 	}
 	logging.BridgeSDK(log)
+	if len(*targets) > 0 || cfg.HasTargets() {
+		return a.doctorTargets(ctx, cfg, *targets, *asJSON, log) // doctor_targets.go
+	}
 	rep := doctor.Run(ctx, doctor.Input{
 		Config: cfg, Types: a.registry, Getenv: a.getenv, Now: a.clock(), Logger: log,
 	})

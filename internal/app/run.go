@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -142,7 +143,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 }
 
 // runWith is a run after flag parsing: configuration (78 before any network),
-// task selection, preflight (77), sign-in (77/75), the tasks, the run summary.
+// task selection, the output directory's lock, then the account's run
+// (runAccount), or every target's (runTargets).
 func (a *app) runWith(ctx context.Context, o runOptions) int {
 	log := o.log
 	started := time.Now()
@@ -196,43 +198,118 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		}
 		defer release()
 	}
+	if cfg.HasTargets() {
+		return a.runTargets(ctx, o, cfg, dir, selected, skipped) // targets.go
+	}
+	return a.runAccount(ctx, o, cfg, accountRun{
+		profileID: cfg.Auth.ProfileID, profileName: cfg.Auth.ProfileName, dir: dir, stdout: a.stdout, started: started,
+	}, selected, skipped).code
+}
 
-	// The IBM SDK's per-service URL variables are read from the environment,
-	// as the SDK itself would.
-	settings := auth.Settings{
-		ProfileID: cfg.Auth.ProfileID, ProfileName: cfg.Auth.ProfileName,
+// accountRun is one account's share of a run: the profile to sign in as, the
+// account the access token must name ("" for any), where its reports go.
+type accountRun struct {
+	profileID, profileName string
+	// account is a target's: the token must name it, its folder is claimed
+	// for it, and its COS objects go under account=<id>/.
+	account string
+	dir     string
+	stdout  io.Writer // nil: rows only to files
+	log     *slog.Logger
+	started time.Time
+	// deliverAs, when set, is the session reports and notifications are
+	// delivered with (a target's profile cannot reach a bucket in another
+	// account; auth's profile, in the bucket's account, can).
+	deliverAs *auth.Session
+}
+
+// authSettings signs in as the profile id (or name) with cfg's token file,
+// IAM URL, endpoints and allowed hosts. The IBM SDK's per-service URL
+// variables are read from the environment, as the SDK itself would.
+func (a *app) authSettings(cfg *config.Config, profileID, profileName string) auth.Settings {
+	s := auth.Settings{
+		ProfileID: profileID, ProfileName: profileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
 		Network: cfg.Network(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
-		ComputeResource: cfg.Auth.ComputeResource, ProfileCRN: cfg.Auth.ProfileCRN, MetadataURL: cfg.Auth.MetadataURL,
+		ComputeResource: cfg.Auth.ComputeResource, MetadataURL: cfg.Auth.MetadataURL,
 	}
+	// auth.profileCRN names auth's profile only, never a target's.
+	if profileID == cfg.Auth.ProfileID && profileName == cfg.Auth.ProfileName {
+		s.ProfileCRN = cfg.Auth.ProfileCRN
+	}
+	return s
+}
+
+// accountResult is how one account's run ended: the exit code, and either
+// the run summary (the tasks ran) or the sign-in error (they did not).
+type accountResult struct {
+	code int
+	sum  *runner.Summary
+	err  error
+}
+
+// runAccount signs in to one account and runs the selected tasks there:
+// preflight (77), sign-in (77/75), the tasks, the run summary. A plain run
+// calls it once; a run with targets once per target (targets.go).
+func (a *app) runAccount(ctx context.Context, o runOptions, cfg *config.Config, t accountRun, selected []config.Task, skipped []runner.Skip) accountResult {
+	log := o.log
+	if t.log != nil {
+		log = t.log
+	}
+	dir, started := t.dir, t.started
+	// A target's failure summary is written by runTarget, with the fix;
+	// metrics are the single-account run's (a target's would overwrite
+	// another's in the Pushgateway group).
+	failed := func(code int, err error) {
+		if t.account == "" {
+			a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
+			publishMetrics(ctx, cfg, dir, nil, failedRunSummary(o, started, code), log)
+		}
+	}
+	// The IBM SDK's per-service URL variables are read from the environment,
+	// as the SDK itself would.
+	settings := a.authSettings(cfg, t.profileID, t.profileName)
 	if err := a.signer.Preflight(settings, time.Now()); err != nil {
 		code := signInFailed(log, "preflight failed", err)
-		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
-		publishMetrics(ctx, cfg, dir, nil, failedRunSummary(o, started, code), log)
-		return code
+		failed(code, err)
+		return accountResult{code: code, err: err}
 	}
 	sess, err := a.signer.SignIn(ctx, settings, log)
 	if err != nil {
 		code := signInFailed(log, "sign-in failed", err)
-		a.writeFailureSummary(dir, o, started, code, err, selected, skipped)
-		publishMetrics(ctx, cfg, dir, nil, failedRunSummary(o, started, code), log)
-		return code
+		failed(code, err)
+		return accountResult{code: code, err: err}
 	}
 	log.Info("signed in", "account", sess.Account, "profile_name", sess.ProfileName,
 		"profile_id", sess.ProfileID, "profile_iam_id", sess.ProfileIAMID, "endpoints", cfg.Endpoints)
+	if t.account != "" && sess.Account != t.account {
+		err := &auth.SignInError{Message: fmt.Sprintf("trusted profile %s belongs to account %s, not to the target account %s",
+			t.profileID, sess.Account, t.account)}
+		err.SetHint("correct the target's account or profileID: the profile must live in the target account")
+		return accountResult{code: signInFailed(log, "sign-in reached another account", err), err: err}
+	}
 
-	del, err := a.newDelivery(cfg, sess, o.runID, o.now, log)
+	delSess := sess
+	if t.deliverAs != nil {
+		delSess = t.deliverAs
+	}
+	del, err := a.newDelivery(targetDelivery(cfg, t.account), delSess, o.runID, o.now, log)
 	if err != nil {
 		log.Error("cannot set up report delivery", "err", err)
-		return exitcode.Config
+		return accountResult{code: exitcode.Config, err: fmt.Errorf("report delivery: %w", err)}
 	}
+	keeper, _ := a.reports.(outputKeeper)
 	if dir != "" && keeper != nil {
-		if err := keeper.ClaimAccount(dir, sess.Account); err != nil {
+		err := os.MkdirAll(dir, 0o755)
+		if err == nil {
+			err = keeper.ClaimAccount(dir, sess.Account)
+		}
+		if err != nil {
 			// No summary either: this directory is another account's.
 			log.Error("the output directory belongs to another account", "dir", dir, "err", err,
 				"hint", "give each account its own output.dir (or --output-dir); its reports are the baseline of change reports",
 				"exit_code", exitcode.Config)
-			return exitcode.Config
+			return accountResult{code: exitcode.Config, err: err}
 		}
 	}
 	if dir == "" && cfg.Output.COS.Enabled() {
@@ -241,18 +318,18 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		scratch, err := os.MkdirTemp("", "trustjob-reports-")
 		if err != nil {
 			log.Error("cannot create scratch space for the COS reports", "err", err)
-			return exitcode.TaskFailed
+			return accountResult{code: exitcode.TaskFailed, err: err}
 		}
 		defer os.RemoveAll(scratch)
 		dir = scratch
 	}
 	out, err := a.reports.NewRun(report.Options{
-		Dir: dir, Formats: cfg.Output.Formats, Stdout: a.stdout, Terminal: logging.IsTerminal(a.stdout), Now: o.now,
+		Dir: dir, Formats: cfg.Output.Formats, Stdout: t.stdout, Terminal: logging.IsTerminal(t.stdout), Now: o.now,
 		RunID: o.runID, Keep: retention(cfg.Output.Keep),
 	})
 	if err != nil {
 		log.Error("cannot open the output directory", "dir", dir, "err", err)
-		return exitcode.TaskFailed
+		return accountResult{code: exitcode.TaskFailed, err: err}
 	}
 	taskNow := time.Now
 	if o.fixedNow {
@@ -268,7 +345,7 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 		TokenExchanges: sess.Exchanges,
 		Logger:         log, DryRun: o.dryRun, Now: taskNow,
 	})
-	del.finish(ctx, &sum, sess.Clients)
+	del.finish(ctx, &sum, delSess.Clients)
 	if dir != "" {
 		path := filepath.Join(dir, runner.SummaryFile)
 		if err := a.reports.WriteSummary(path, sum); err != nil {
@@ -280,8 +357,10 @@ func (a *app) runWith(ctx context.Context, o runOptions) int {
 	}
 	writeRunPages(ctx, dir, cfg.Output.Formats, report.Stamp(o.now, o.runID), sum, del.history(), log)
 	sum.ExitCode = del.publishIndex(ctx, dir, sum.ExitCode)
-	publishMetrics(ctx, cfg, dir, del, sum, log)
-	return sum.ExitCode
+	if t.account == "" {
+		publishMetrics(ctx, cfg, dir, del, sum, log)
+	}
+	return accountResult{code: sum.ExitCode, sum: &sum}
 }
 
 // loadForRun loads the configuration and logs every problem, one line each.
@@ -309,6 +388,15 @@ func (a *app) writeFailureSummary(dir string, o runOptions, started time.Time, c
 	if dir == "" {
 		return
 	}
+	sum := failureSummary(o, started, code, cause, selected, skipped)
+	path := filepath.Join(dir, runner.SummaryFile)
+	if err := a.reports.WriteSummary(path, sum); err != nil {
+		o.log.Error("cannot write the run summary", "path", path, "err", err)
+	}
+}
+
+// failureSummary is the summary of a run whose tasks never started.
+func failureSummary(o runOptions, started time.Time, code int, cause error, selected []config.Task, skipped []runner.Skip) runner.Summary {
 	finished := time.Now()
 	d := finished.Sub(started)
 	sum := runner.Summary{
@@ -327,10 +415,7 @@ func (a *app) writeFailureSummary(dir string, o runOptions, started time.Time, c
 		sum.Tasks = append(sum.Tasks, runner.TaskResult{Name: s.Name, Type: s.Type, Status: runner.Skipped, Reason: s.Reason})
 	}
 	sum.Statuses[runner.Skipped] = len(sum.Tasks)
-	path := filepath.Join(dir, runner.SummaryFile)
-	if err := a.reports.WriteSummary(path, sum); err != nil {
-		o.log.Error("cannot write the run summary", "path", path, "err", err)
-	}
+	return sum
 }
 
 // configFailureSummary writes the summary of a run stopped by its

@@ -28,6 +28,7 @@ type simFlags struct {
 	latency, reportDelay                *time.Duration
 	inFlight                            *int
 	allowRemote                         *bool
+	enterprise                          *int
 }
 
 func declareSimFlags(f *cmdFlags) simFlags {
@@ -40,6 +41,7 @@ func declareSimFlags(f *cmdFlags) simFlags {
 		inFlight:    f.Int("max-in-flight", 0, "answer 429 beyond this many requests at once (0: no limit)"),
 		reportDelay: f.Duration("report-delay", 2*time.Second, "how long IAM Identity reports stay in generation (GET answers 204)"),
 		allowRemote: f.Bool("allow-remote", false, "allow --listen on an address other hosts can reach (the emulator mints tokens for anyone)"),
+		enterprise:  f.Int("enterprise", 0, "serve an enterprise of `N` child accounts behind the one URL instead of one account (docs/enterprise.md)"),
 	}
 }
 
@@ -85,6 +87,9 @@ func (a *app) sim(ctx context.Context, args []string) int {
 		defer os.RemoveAll(dir)
 	}
 	opts := cloudsim.Options{Latency: *latency, MaxInFlight: *inFlight, RetryAfter: 1, ReportDelay: *reportDelay}
+	if *fl.enterprise > 0 {
+		return a.simEnterprise(ctx, *fl.enterprise, *listen, opts, filepath.Clean(dir)) // sim_enterprise.go
+	}
 	l, err := cloudsim.StartLocalAt(world, spec, opts, filepath.Clean(dir), *listen)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "sim: %v\n", err)

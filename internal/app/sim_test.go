@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -42,5 +43,19 @@ func TestParseGenerate(t *testing.T) {
 			}
 			tt.check(t, spec.Instances, spec.Groups, spec.LargestGroupShare)
 		})
+	}
+}
+
+// TestSimEnterprise: `trustjob sim --enterprise N` serves an enterprise and
+// prints the environment and a targets: list for each child account.
+func TestSimEnterprise(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // print, then stop at once
+	code := h.a.main(ctx, []string{"sim", "--enterprise", "3", "--listen", "127.0.0.1:0", "--token-dir", t.TempDir()})
+	out := h.stdout.String()
+	if code != 0 || strings.Count(out, "#   - {account: ") != 3 || !strings.Contains(out, "export ENTERPRISE_MANAGEMENT_URL=http://127.0.0.1:") ||
+		!strings.Contains(out, "SUSPENDED") || !strings.Contains(out, "export TRUSTJOB_CR_TOKEN_FILE=") {
+		t.Errorf("exit %d, output:\n%s\n%s", code, out, h.stderr.String())
 	}
 }

@@ -59,6 +59,10 @@ func (e *SignInError) Error() string {
 	return e.Message + ": " + iam
 }
 
+// SetHint replaces the hint derived from the fields (for a refusal trustjob
+// itself decides, such as a profile in the wrong account).
+func (e *SignInError) SetHint(h string) { e.hint = h }
+
 // Hint says what to do about it.
 func (e *SignInError) Hint() string {
 	who := ""

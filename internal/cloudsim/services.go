@@ -5,6 +5,7 @@ import (
 	"github.com/trustjob/trustjob/internal/cloudsim/account"
 	"github.com/trustjob/trustjob/internal/cloudsim/accounts"
 	"github.com/trustjob/trustjob/internal/cloudsim/core"
+	"github.com/trustjob/trustjob/internal/cloudsim/enterprise"
 	"github.com/trustjob/trustjob/internal/cloudsim/iamtoken"
 	"github.com/trustjob/trustjob/internal/cloudsim/identity"
 	"github.com/trustjob/trustjob/internal/cloudsim/resources"
@@ -23,6 +24,9 @@ type Service struct {
 	URLVars []string
 	// Mount registers the service's routes on srv, over the account w.
 	Mount func(srv *core.Server, w *account.World)
+	// URLPath follows the emulator's URL in URLVars when the SDK's default
+	// URL carries a path (Enterprise Management: https://enterprise.cloud.ibm.com/v1).
+	URLPath string
 }
 
 // Services are the emulated services, in mounting order. Adding one is one
@@ -40,4 +44,6 @@ var Services = []Service{
 	// Not an IBM Cloud API: the VPC instance metadata service of one emulated
 	// instance linked to the runner profile (auth.computeResource: vpc).
 	{Name: "VPC instance metadata (identity)", URLVars: []string{"TRUSTJOB_METADATA_URL"}, Mount: vpcmeta.Mount},
+	{Name: "Enterprise Management", URLVars: []string{"ENTERPRISE_MANAGEMENT_URL"}, URLPath: "/v1",
+		Mount: func(srv *core.Server, w *account.World) { enterprise.Mount(srv, &w.RWMutex, &w.Enterprise) }},
 }

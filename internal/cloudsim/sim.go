@@ -119,8 +119,10 @@ func (s *Sim) Env(base string) map[string]string {
 	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
 		env["TRUSTJOB_ALLOWED_HOSTS"] = u.Hostname()
 	}
-	for _, v := range ServiceURLVars {
-		env[v] = base
+	for _, svc := range Services {
+		for _, v := range svc.URLVars {
+			env[v] = base + svc.URLPath
+		}
 	}
 	return env
 }

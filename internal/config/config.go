@@ -72,6 +72,12 @@ type Config struct {
 	Tasks  []Task `yaml:"tasks"`
 	// Metrics says where the run's metrics go (metrics.go).
 	Metrics Metrics `yaml:"metrics"`
+	// Targets are other accounts to run the tasks in, each through its own
+	// trusted profile (targets.go, docs/enterprise.md); ParallelTargets is
+	// how many run at once in one pod.
+	Targets         []Target    `yaml:"targets"`
+	ParallelTargets int         `yaml:"parallelTargets"`
+	Enterprise      *Enterprise `yaml:"enterprise"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`

@@ -30,6 +30,7 @@ var ServiceURLVariables = []string{
 	"RESOURCE_CONTROLLER_URL", "RESOURCE_MANAGER_URL", "IAM_IDENTITY_URL",
 	"GLOBAL_SEARCH_URL", "GLOBAL_TAGGING_URL", "IAM_ACCESS_GROUPS_URL",
 	"IAM_POLICY_MANAGEMENT_URL", "USAGE_REPORTS_URL", "USER_MANAGEMENT_URL",
+	"ENTERPRISE_MANAGEMENT_URL",
 }
 
 // whyNoAPIKey is the explanation attached to every refused API-key setting.
@@ -127,6 +128,8 @@ func refuseAPIKeyEnv(env map[string]string) Problems {
 			refuse(k, "an IBM SDK API-key property")
 		case strings.HasSuffix(upper, "_AUTH_TYPE") && strings.EqualFold(strings.TrimSpace(v), "iam"):
 			refuse(k, "IBM SDK authentication type \"iam\" (API key)")
+		case strings.HasSuffix(upper, "_AUTH_TYPE") && strings.EqualFold(strings.TrimSpace(v), "iamAssume"):
+			refuse(k, "IBM SDK authentication type \"iamAssume\" (a hub service ID's API key)")
 		case upper == "IBM_CREDENTIALS_FILE" && credentialsFileHasAPIKey(v):
 			refuse(k, fmt.Sprintf("the credentials file %s holds an APIKEY and", v))
 		}

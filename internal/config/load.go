@@ -101,6 +101,7 @@ func (c *checker) parse(data []byte, env map[string]string) *Config {
 
 	var keyProbs Problems
 	refuseAPIKeyNodes(c.file, &doc, "", 0, &keyProbs)
+	refuseHubNodes(c.file, &doc, &keyProbs)
 	refused := map[string]bool{}
 	for _, p := range keyProbs {
 		refused[p.Path] = true

@@ -277,6 +277,7 @@ func TestEnvProblems(t *testing.T) {
 		{"IC_API_KEY", []string{"IC_API_KEY=k"}, []string{"$IC_API_KEY: an API key"}},
 		{"SDK property", []string{"IAM_IDENTITY_APIKEY=k"}, []string{"$IAM_IDENTITY_APIKEY: an IBM SDK API-key property is refused"}},
 		{"auth type iam", []string{"RESOURCE_CONTROLLER_AUTH_TYPE=IAM"}, []string{"$RESOURCE_CONTROLLER_AUTH_TYPE: IBM SDK authentication type \"iam\""}},
+		{"auth type iamAssume (a hub service ID)", []string{"IAM_IDENTITY_AUTH_TYPE=iamAssume"}, []string{"$IAM_IDENTITY_AUTH_TYPE: IBM SDK authentication type \"iamAssume\" (a hub service ID's API key) is refused"}},
 		{"auth type container is fine", []string{"RESOURCE_CONTROLLER_AUTH_TYPE=container"}, nil},
 		{"credentials file with a key", []string{"IBM_CREDENTIALS_FILE=" + credFile}, []string{"$IBM_CREDENTIALS_FILE: the credentials file " + credFile + " holds an APIKEY and is refused"}},
 		{"credentials file without a key", []string{"IBM_CREDENTIALS_FILE=" + cleanFile}, nil},

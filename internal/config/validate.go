@@ -23,6 +23,7 @@ func (c *checker) validate(cfg *Config, refused map[string]bool) {
 	c.delivery(cfg)
 	c.metrics(cfg)
 	c.tasks(cfg, refused)
+	c.targets(cfg)
 	c.endpoints(cfg)
 }
 
@@ -83,7 +84,7 @@ func (c *checker) auth(cfg *Config) {
 	case a.ProfileName != "" && a.ProfileID != "":
 		c.add("auth.profileID", "profileName and profileID are both set",
 			"keep one of them: the trusted profile is named either way")
-	case a.ProfileName == "" && a.ProfileID == "":
+	case a.ProfileName == "" && a.ProfileID == "" && len(cfg.Targets) == 0:
 		c.add("auth", "no trusted profile is configured",
 			"set auth.profileName or auth.profileID (or $"+EnvProfileName+" / $"+EnvProfileID+")")
 	case a.ProfileID != "" && !strings.HasPrefix(a.ProfileID, "Profile-"):

@@ -62,6 +62,11 @@ type Input struct {
 	Logger *slog.Logger
 	// MaxSkew is the clock difference tolerated before a warning (default 60 s).
 	MaxSkew time.Duration
+	// Account, when set, is the account the access token must name (a
+	// target's; the exchange is cross-account), and ExplainSignIn may replace
+	// the hint of a failed exchange.
+	Account       string
+	ExplainSignIn func(error) string
 }
 
 // maxLifetime is IAM's limit on a cr_token's lifetime.
@@ -319,7 +324,15 @@ func (d *run) exchange(ctx context.Context) *auth.Session {
 	}, d.in.Logger)
 	if err != nil {
 		code, hint := auth.ExitCode(err)
+		if d.in.ExplainSignIn != nil {
+			hint = d.in.ExplainSignIn(err)
+		}
 		d.fail("token exchange", err.Error(), hint, code)
+		return nil
+	}
+	if d.in.Account != "" && sess.Account != d.in.Account {
+		d.fail("target account", fmt.Sprintf("profile %s belongs to account %s, not to the target %s", a.ProfileID, sess.Account, d.in.Account),
+			"correct the target's account or profileID: the profile must live in the target account", exitcode.NoPerm)
 		return nil
 	}
 	profile := a.ProfileName

@@ -10,6 +10,7 @@ package ibmcloud
 import (
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/IBM/platform-services-go-sdk/accountmanagementv4"
+	"github.com/IBM/platform-services-go-sdk/enterprisemanagementv1"
 	"github.com/IBM/platform-services-go-sdk/globalsearchv2"
 	"github.com/IBM/platform-services-go-sdk/globaltaggingv1"
 	"github.com/IBM/platform-services-go-sdk/iamaccessgroupsv2"
@@ -38,6 +39,7 @@ type Clients struct {
 	UsageReports       *usagereportsv4.UsageReportsV4
 	UserManagement     *usermanagementv1.UserManagementV1
 	AccountManagement  *accountmanagementv4.AccountManagementV4
+	Enterprise         *enterprisemanagementv1.EnterpriseManagementV1
 
 	// Requests counts HTTP requests per service (and token exchanges), for
 	// run-summary.json and benchmarks.

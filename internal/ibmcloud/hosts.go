@@ -155,6 +155,18 @@ var Hosts = []Host{
 	platform(ServiceUserManagement, "user-management.cloud.ibm.com", "user-management",
 		"User Management's regional private endpoint (IBM docs, Table 13; the global private host is a VPE target only)"),
 	accountManagement,
+	enterprise,
+}
+
+// enterprise: IBM's endpoint table lists regional private hosts for
+// Enterprise Management (Table 2, there spelled with a ".test" that the
+// public host of the SDK does not have) and the CLI's VPE list names
+// private.enterprise.cloud.ibm.com. The path is the SDK's /v1.
+var enterprise = Host{
+	Service: ServiceEnterprise, Public: "https://enterprise.cloud.ibm.com/v1",
+	CSE:    func(r string) string { return "https://private." + r + ".enterprise.cloud.ibm.com/v1" },
+	CSEWhy: "Enterprise Management's regional private endpoint (IBM docs, Table 2; unverified)",
+	VPE:    "https://private.enterprise.cloud.ibm.com/v1", VPETarget: vpeTarget("enterprise", "private.enterprise.cloud.ibm.com"),
 }
 
 // accountManagement: IBM documents only a VPE host for Account Management

@@ -28,6 +28,7 @@ func TestDocumentedHosts(t *testing.T) {
 		ibmcloud.ServiceUserManagement:     {"https://private.us-south.user-management.cloud.ibm.com", "https://private.us-east.user-management.cloud.ibm.com", "https://private.user-management.cloud.ibm.com"},
 		// Only a VPE host is documented (issue 13: unverified for CSE).
 		ibmcloud.ServiceAccountManagement: {"https://private.accounts.cloud.ibm.com", "https://private.accounts.cloud.ibm.com", "https://private.accounts.cloud.ibm.com"},
+		ibmcloud.ServiceEnterprise:        {"https://private.us-south.enterprise.cloud.ibm.com/v1", "https://private.us-east.enterprise.cloud.ibm.com/v1", "https://private.enterprise.cloud.ibm.com/v1"},
 	}
 	if len(ibmcloud.Hosts) != len(want) {
 		t.Errorf("%d hosts, %d expected", len(ibmcloud.Hosts), len(want))
@@ -48,7 +49,7 @@ func TestDocumentedHosts(t *testing.T) {
 		if got, _ := (ibmcloud.Network{}).URL(e.Service); got != e.Public {
 			t.Errorf("%s public: %s, SDK default %s", e.Service, got, e.Public)
 		}
-		if h, _ := ibmcloud.HostFor(e.Service); !strings.Contains(h.VPETarget, strings.TrimPrefix(h.VPE, "https://")) {
+		if h, _ := ibmcloud.HostFor(e.Service); !strings.Contains(h.VPETarget, strings.TrimSuffix(strings.TrimPrefix(h.VPE, "https://"), "/v1")) {
 			t.Errorf("%s: VPE target %s does not name host %s", e.Service, h.VPETarget, h.VPE)
 		}
 	}
@@ -113,7 +114,7 @@ func TestREADMEListsEveryHost(t *testing.T) {
 			t.Errorf("%s: CSE host %s is not regional", h.Service, h.CSE("us-south"))
 		}
 		for _, u := range []string{h.Public, h.VPE, h.CSE("us-south"), h.CSE("us-east")} {
-			host := strings.TrimPrefix(u, "https://")
+			host := strings.TrimSuffix(strings.TrimPrefix(u, "https://"), "/v1")
 			generic := strings.NewReplacer(".us-south.", ".R.", ".us-east.", ".R.").Replace(host)
 			if !strings.Contains(readme, "`"+host+"`") && !strings.Contains(readme, "`"+generic+"`") {
 				t.Errorf("README does not list %s (%s)", host, h.Service)

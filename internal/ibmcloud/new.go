@@ -11,6 +11,7 @@ import (
 
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/IBM/platform-services-go-sdk/accountmanagementv4"
+	"github.com/IBM/platform-services-go-sdk/enterprisemanagementv1"
 	"github.com/IBM/platform-services-go-sdk/globalsearchv2"
 	"github.com/IBM/platform-services-go-sdk/globaltaggingv1"
 	"github.com/IBM/platform-services-go-sdk/iamaccessgroupsv2"
@@ -36,6 +37,7 @@ const (
 	ServiceUsageReports       = "usage-reports"
 	ServiceUserManagement     = "user-management"
 	ServiceAccountManagement  = "account-management"
+	ServiceEnterprise         = "enterprise-management"
 )
 
 // Endpoint is one service's URLs and the IBM SDK variable that overrides them.
@@ -108,6 +110,13 @@ var Endpoints = []Endpoint{
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := accountmanagementv4.NewAccountManagementV4(&accountmanagementv4.AccountManagementV4Options{URL: u, Authenticator: o.Authenticator})
 			c.AccountManagement = s
+			return base(s, err, func() *core.BaseService { return s.Service })
+		}},
+	// Enterprise discovery (docs/enterprise.md); private hosts in Hosts.
+	{ServiceEnterprise, "ENTERPRISE_MANAGEMENT_URL", enterprisemanagementv1.DefaultServiceURL,
+		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
+			s, err := enterprisemanagementv1.NewEnterpriseManagementV1(&enterprisemanagementv1.EnterpriseManagementV1Options{URL: u, Authenticator: o.Authenticator})
+			c.Enterprise = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
 }

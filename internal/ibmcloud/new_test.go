@@ -30,6 +30,7 @@ func urls(c *ibmcloud.Clients) map[string]string {
 		ibmcloud.ServiceUsageReports:       c.UsageReports.Service.GetServiceURL(),
 		ibmcloud.ServiceUserManagement:     c.UserManagement.Service.GetServiceURL(),
 		ibmcloud.ServiceAccountManagement:  c.AccountManagement.Service.GetServiceURL(),
+		ibmcloud.ServiceEnterprise:         c.Enterprise.Service.GetServiceURL(),
 	}
 }
 

@@ -74,8 +74,10 @@ type Summary struct {
 	DryRun     bool  `json:"dry_run"`
 	// Status is "succeeded", "failed", "permission-denied" or "findings",
 	// matching ExitCode.
-	Status   string         `json:"status"`
-	ExitCode int            `json:"exit_code"`
+	Status   string `json:"status"`
+	ExitCode int    `json:"exit_code"`
+	// Hint says how to fix a run that failed before any task ran.
+	Hint     string         `json:"hint,omitempty"`
 	Statuses map[Status]int `json:"statuses"`
 	Tasks    []TaskResult   `json:"tasks"`
 	// Requests counts HTTP requests per IBM Cloud service.

@@ -144,6 +144,8 @@ func TestChartConfigLoads(t *testing.T) {
 	builtin.Register(reg)
 	for name, args := range map[string][]string{
 		"defaults": nil,
+		"indexed targets": {"--set", "indexed.enabled=true", "--set", "config.parallelTargets=8",
+			"--set-json", `config.targets=[{"account":"0a1b2c3d4e5f60718293a4b5c6d7e8f9","name":"prod","profileID":"Profile-9f0c3e1a-52b7-4d8e-a6f1-0b2c4d6e8f10"}]`},
 		"metrics and private endpoints": {"--set", "config.endpoints=private", "--set", "config.metrics.pushgateway.url=http://pushgateway.monitoring.svc:9091",
 			"--set", "config.metrics.textfile.path=trustjob.prom", "--set", "config.auth.profileName=null", "--set", "config.auth.profileID=Profile-9f0c3e1a-52b7-4d8e-a6f1-0b2c4d6e8f10"},
 	} {
@@ -194,6 +196,33 @@ func TestChartOptions(t *testing.T) {
 	np := k["NetworkPolicy"].(*networkingv1.NetworkPolicy)
 	if len(np.Spec.Egress) != 3 {
 		t.Errorf("egress rules %d, want 3 (DNS, HTTPS, the extra)", len(np.Spec.Egress))
+	}
+}
+
+// TestChartIndexed: indexed.enabled turns the CronJob's Job into the
+// Indexed Job of manifests/overlays/enterprise-indexed: completions,
+// parallelism, retries per index and no Job-wide limit, FailIndex on 77/78,
+// TRUSTJOB_SHARDS = completions.
+func TestChartIndexed(t *testing.T) {
+	cj := byKind(t, decodeStrict(t, chartDir, helmTemplate(t, "--set", "indexed.enabled=true", "--set", "indexed.completions=5",
+		"--set", "indexed.parallelism=2")))["CronJob"].(*batchv1.CronJob)
+	js := cj.Spec.JobTemplate.Spec
+	if js.CompletionMode == nil || *js.CompletionMode != batchv1.IndexedCompletion || js.Completions == nil || *js.Completions != 5 ||
+		js.Parallelism == nil || *js.Parallelism != 2 || js.BackoffLimitPerIndex == nil || *js.BackoffLimitPerIndex != 1 || js.BackoffLimit != nil {
+		t.Errorf("job spec: mode %v completions %v parallelism %v backoffLimitPerIndex %v backoffLimit %v",
+			js.CompletionMode, js.Completions, js.Parallelism, js.BackoffLimitPerIndex, js.BackoffLimit)
+	}
+	if r := js.PodFailurePolicy.Rules[0]; r.Action != batchv1.PodFailurePolicyActionFailIndex {
+		t.Errorf("first podFailurePolicy rule %s, want FailIndex", r.Action)
+	}
+	shards := ""
+	for _, e := range js.Template.Spec.Containers[0].Env {
+		if e.Name == "TRUSTJOB_SHARDS" {
+			shards = e.Value
+		}
+	}
+	if shards != "5" {
+		t.Errorf("TRUSTJOB_SHARDS %q, want 5", shards)
 	}
 }
 

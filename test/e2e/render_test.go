@@ -36,6 +36,7 @@ var manifestSources = []string{
 	"manifests/base",
 	"manifests/overlays/private-endpoints",
 	"manifests/overlays/example-account",
+	"manifests/overlays/enterprise-indexed",
 	"manifests/job/job.yaml",
 }
 

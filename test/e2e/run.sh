@@ -89,7 +89,7 @@ find_helm() {
 render_all() {
   mkdir -p "$RENDERED"
   rm -f "$RENDERED"/*.yaml
-  for dir in base overlays/private-endpoints overlays/example-account; do
+  for dir in base overlays/private-endpoints overlays/example-account overlays/enterprise-indexed; do
     "$KUBECTL" kustomize "$ROOT/manifests/$dir" > "$RENDERED/${dir//\//-}.yaml"
   done
   cp "$ROOT/manifests/job/job.yaml" "$RENDERED/job.yaml"
@@ -157,7 +157,7 @@ run_units() {
 
 run_hclfmt() {
   step "hclfmt $HCL_VERSION (docs/terraform, docs/codeengine)"
-  local files=("$ROOT"/docs/terraform/*.tf "$ROOT"/docs/codeengine/*.tf)
+  local files=("$ROOT"/docs/terraform/*.tf "$ROOT"/docs/terraform/*/*.tf "$ROOT"/docs/codeengine/*.tf)
   # -check fails on a syntax error (alone, hclfmt exits 0 on one);
   # -require-no-change fails when formatting would change a file.
   (cd "$E2E" && go run "github.com/hashicorp/hcl/v2/cmd/hclfmt@$HCL_VERSION" -check -require-no-change "${files[@]}" >/dev/null) || {

@@ -52,13 +52,21 @@ The Job spec shared by the CronJob and the one-off Job. Call with
 */}}
 {{- define "trustjob.jobSpec" -}}
 {{- $ := .root -}}
+{{- if $.Values.indexed.enabled }}
+# An Indexed Job (docs/enterprise.md): retries per index, no Job-wide limit.
+completionMode: Indexed
+completions: {{ $.Values.indexed.completions }}
+parallelism: {{ $.Values.indexed.parallelism }}
+backoffLimitPerIndex: {{ $.Values.indexed.backoffLimitPerIndex }}
+{{- else }}
 backoffLimit: {{ $.Values.backoffLimit }}
+{{- end }}
 activeDeadlineSeconds: {{ $.Values.activeDeadlineSeconds }}
-# Fail the Job at once when a retry cannot help: 77 (sign-in or permission
-# setup) and 78 (invalid configuration).
+# Fail the Job (an Indexed Job: the index) at once when a retry cannot help:
+# 77 (sign-in or permission setup) and 78 (invalid configuration).
 podFailurePolicy:
   rules:
-    - action: FailJob
+    - action: {{ if $.Values.indexed.enabled }}FailIndex{{ else }}FailJob{{ end }}
       onExitCodes:
         containerName: trustjob
         operator: In
@@ -115,6 +123,10 @@ template:
               resourceFieldRef:
                 containerName: trustjob
                 resource: limits.memory
+          {{- if $.Values.indexed.enabled }}
+          - name: TRUSTJOB_SHARDS
+            value: {{ $.Values.indexed.completions | quote }}
+          {{- end }}
         securityContext:
           runAsNonRoot: true
           runAsUser: 65532

@@ -195,6 +195,9 @@ func (st *IAMState) generate(w *World, spec Spec, rng *rand.Rand) {
 	// see the same sequence whatever IAM does with its own.
 	st.rng = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())) //nolint:gosec // test data
 	keySeed := rng.Uint64()
+	if spec.KeySeed != 0 {
+		keySeed = spec.KeySeed
+	}
 	now := time.Now().UTC().Truncate(time.Second)
 
 	st.Key = core.GenerateSigningKey(keySeed, fmt.Sprintf("2025%02d%02d", 1+keySeed%12, 1+keySeed/12%28))

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/trustjob/trustjob/internal/cloudsim/core"
+	"github.com/trustjob/trustjob/internal/cloudsim/enterprise"
 	"github.com/trustjob/trustjob/internal/cloudsim/resources"
 
 	"gopkg.in/yaml.v3"
@@ -33,6 +34,9 @@ type World struct {
 	IAM        IAMState        // iam_state.go: clusters, trusted profiles, keys
 	Resources  resources.State // package resources
 	Identities IdentityState   // identity_state.go: users, service IDs, keys, groups, policies
+	// Enterprise is the enterprise this account heads (package enterprise);
+	// the zero value: none, and the Enterprise Management API answers 403.
+	Enterprise enterprise.State
 }
 
 // Spec describes an account to generate. The same Spec (and seed) always gives
@@ -40,6 +44,10 @@ type World struct {
 type Spec struct {
 	Seed      uint64 `yaml:"seed"`
 	AccountID string `yaml:"accountID"`
+	// KeySeed, when set, seeds IAM's signing key and the cluster's instead of
+	// Seed: accounts generated with the same KeySeed share IAM's key (one IAM
+	// signs for every account) and skip generating RSA keys of their own.
+	KeySeed uint64 `yaml:"keySeed"`
 
 	// The workload that signs in: cluster namespace and service account that
 	// the runner profile trusts, and the profile's name.

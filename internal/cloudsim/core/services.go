@@ -15,6 +15,7 @@ const (
 	ServicePolicyManagement = "iam-policy-management"
 	ServiceUsageReports     = "usage-reports"
 	ServiceAccountMgmt      = "account-management"
+	ServiceEnterprise       = "enterprise-management"
 	ServiceSimControl       = "cloudsim"
 )
 
@@ -63,6 +64,11 @@ const (
 	ActionTagRead             = "global-tagging.tag.read"
 	ActionTagAttach           = "global-tagging.tag.attach"
 	ActionTagDetach           = "global-tagging.tag.detach"
+	// Enterprise Management (Viewer on the Enterprise service; the action
+	// names follow IBM's pattern and are this emulator's choice).
+	ActionEnterpriseRetrieve        = "enterprise.enterprise.retrieve"
+	ActionEnterpriseGroupRetrieve   = "enterprise.account-group.retrieve"
+	ActionEnterpriseAccountRetrieve = "enterprise.account.retrieve"
 )
 
 // KnownActions lists every action above, so tests can revoke one at a time
@@ -80,4 +86,5 @@ var KnownActions = []string{
 	ActionPolicyDelete, ActionRoleRead, ActionGroupRulesRead, ActionMFAStatusGet, ActionAccountRead,
 	ActionInstanceRetrieve, ActionGroupRetrieve, ActionKeyRetrieve, ActionReclamationRetrieve,
 	ActionResourceSearch, ActionTagRead, ActionTagAttach, ActionTagDetach,
+	ActionEnterpriseRetrieve, ActionEnterpriseGroupRetrieve, ActionEnterpriseAccountRetrieve,
 }

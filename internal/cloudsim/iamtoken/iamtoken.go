@@ -395,7 +395,11 @@ func (s *api) crResolveProfile(req *crRequest, id *crIdentity) (*account.Profile
 		return nil, crNotEligible(id, found.IAMID, "the IBM-Cloud-Tenant header does not include the profile's account")
 	}
 	if !crEligible(found, id) {
-		return nil, crNotEligible(id, found.IAMID, "no link or rule of the trusted profile matches the compute resource")
+		why := "no link or rule of the trusted profile matches the compute resource"
+		if crCrossAccountOnly(found, id) {
+			why = "the profile's link names a compute resource in another account and is not marked is_cross_account"
+		}
+		return nil, crNotEligible(id, found.IAMID, why)
 	}
 	return found, nil
 }
@@ -436,6 +440,23 @@ func crEligible(p *account.Profile, id *crIdentity) bool {
 	}
 	for _, r := range p.Rules {
 		if r.Type == account.RuleTypeCR && r.CRType == c.CRType && crRuleMatches(r, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// crCrossAccountOnly reports whether a link of p would match id if it were
+// marked is_cross_account: the cluster is in another account than the
+// profile, and the SDK documents that such a link needs the flag.
+func crCrossAccountOnly(p *account.Profile, id *crIdentity) bool {
+	c := id.cluster
+	if p.AccountID == c.AccountID {
+		return false
+	}
+	for _, l := range p.Links {
+		if l.CRType == c.CRType && l.CRN == c.CRN && l.Namespace == id.namespace &&
+			l.ServiceAccount == id.serviceAccount && !l.IsCrossAccount {
 			return true
 		}
 	}

@@ -294,6 +294,16 @@ func (r *podRun) envValue(t *testing.T, e corev1.EnvVar) string {
 		case "spec.serviceAccountName":
 			return r.pod.Spec.ServiceAccountName
 		}
+		// The Job controller's JOB_COMPLETION_INDEX in an Indexed Job reads
+		// the pod's batch.kubernetes.io/job-completion-index annotation (or
+		// label).
+		if key, ok := strings.CutPrefix(e.ValueFrom.FieldRef.FieldPath, "metadata.annotations['"); ok {
+			return r.pod.Annotations[strings.TrimSuffix(key, "']")]
+		}
+		if key, ok := strings.CutPrefix(e.ValueFrom.FieldRef.FieldPath, "metadata.labels['"); ok {
+			return r.pod.Labels[strings.TrimSuffix(key, "']")]
+		}
+		t.Fatalf("env %s: unsupported field %s", e.Name, e.ValueFrom.FieldRef.FieldPath)
 	}
 	t.Fatalf("env %s: unsupported source", e.Name)
 	return ""
