@@ -32,8 +32,13 @@ type groupsAPI interface {
 	RemoveMemberFromAllAccessGroupsWithContext(context.Context, *iamaccessgroupsv2.RemoveMemberFromAllAccessGroupsOptions) (*iamaccessgroupsv2.DeleteFromAllGroupsResponse, *core.DetailedResponse, error)
 }
 
-// needSIDs is what listing service IDs needs (the probe's call).
-const needSIDs = iamread.NeedServiceIDs
+// What the probe's reads need (probe.go): the same access as the task's reads.
+const (
+	needSIDs    = iamread.NeedServiceIDs
+	needAPIKeys = iamread.NeedAPIKeys
+	needUsers   = iamread.NeedUsers
+	needReport  = iamread.NeedReport
+)
 
 // actionNeeds is what each action needs, for 403 explanations.
 var actionNeeds = map[string]string{

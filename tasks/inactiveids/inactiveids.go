@@ -23,7 +23,6 @@ import (
 	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/exemption"
 	"github.com/trustjob/trustjob/internal/iamread"
-	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/tasks"
 )
 
@@ -56,17 +55,6 @@ var permissions = []tasks.Permission{
 	{Service: "user-management", Role: "Viewer", Why: "list users (ListUsers) for when they were added"},
 	{Service: "iam-groups", Role: "Viewer", Why: "remove-from-access-groups only: list groups and members to skip identities in none"},
 	{Service: "iam-groups", Role: "Editor", Why: "remove-from-access-groups action (iam-groups.members.delete)"},
-}
-
-// probe makes one cheap authorised read: the first service ID of the account.
-func probe(ctx context.Context, env tasks.Env) error {
-	if env.Clients == nil || env.Clients.IAMIdentity == nil {
-		return errors.New("probe inactive-identities: no IAM Identity client")
-	}
-	opts := &iamidentityv1.ListServiceIdsOptions{AccountID: &env.Account}
-	opts.SetPagesize(1)
-	_, resp, err := env.Clients.IAMIdentity.ListServiceIdsWithContext(ctx, opts)
-	return ibmcloud.WrapNeed("probe inactive-identities (list service IDs)", needSIDs, resp, err)
 }
 
 // task is a configured inactive-identities task.

@@ -21,8 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
-
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/progress"
 	"github.com/trustjob/trustjob/internal/report"
@@ -52,17 +50,6 @@ func Type() tasks.Type {
 		},
 		Probe: Probe,
 	})
-}
-
-// Probe makes the task's cheapest authorised read: list the resource groups.
-func Probe(ctx context.Context, env tasks.Env) error {
-	rm := env.Clients.ResourceManager
-	opts := &resourcemanagerv2.ListResourceGroupsOptions{}
-	if env.Account != "" {
-		opts.AccountID = &env.Account
-	}
-	_, resp, err := rm.ListResourceGroupsWithContext(ctx, opts)
-	return ibmcloud.Wrap("list resource groups", resp, err)
 }
 
 // Task is one configured inventory.
