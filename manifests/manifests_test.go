@@ -100,12 +100,22 @@ func TestOneOffJob(t *testing.T) {
 	}
 }
 
+// privateEndpointsBlock replaces the base's `endpoints: public` line.
+const privateEndpointsBlock = `# IBM's cloud service endpoints in us-south (Dallas) or us-east (Washington
+# DC), the only regions with documented private hosts for Resource Controller,
+# Resource Manager and User Management: classic clusters and VPC clusters
+# outside the US. A VPC cluster with VPE gateways uses ` + "`endpoints: vpe`" + `
+# instead (README, "Private endpoints").
+endpoints: private
+privateRegion: us-south
+`
+
 // TestOverlayConfigs keeps the overlays' configurations in step with the base:
-// private-endpoints differs only in `endpoints`.
+// private-endpoints differs only in `endpoints` and `privateRegion`.
 func TestOverlayConfigs(t *testing.T) {
 	base := configMapData(t, render(t, "base"))
 	private := configMapData(t, render(t, "overlays/private-endpoints"))
-	want := strings.Replace(base, "\nendpoints: public\n", "\nendpoints: private\n", 1)
+	want := strings.Replace(base, "\nendpoints: public\n", "\n"+privateEndpointsBlock, 1)
 	if want == base {
 		t.Fatal("base/config.yaml has no `endpoints: public` line")
 	}

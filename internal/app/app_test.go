@@ -472,7 +472,7 @@ func TestRunCommand(t *testing.T) {
 		h.run("run", "--config", cfg)
 		got := h.settings
 		if got.ProfileID != "Profile-env" || got.CRTokenFile != config.DefaultCRTokenFile || got.IAMURL != config.DefaultIAMURL ||
-			got.ProfileName != "" || got.Private || got.Getenv == nil {
+			got.ProfileName != "" || got.Network.Mode != "public" || got.Getenv == nil {
 			t.Errorf("settings %+v", got)
 		}
 	})

@@ -230,7 +230,7 @@ func (a *app) authSettings(cfg *config.Config, profileID, profileName string) au
 	s := auth.Settings{
 		ProfileID: profileID, ProfileName: profileName,
 		CRTokenFile: cfg.Auth.CRTokenFile, IAMURL: cfg.Auth.IAMURL,
-		Private: cfg.Private(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
+		Network: cfg.Network(), AllowedHosts: cfg.AllowedHosts, Getenv: a.getenv,
 		ComputeResource: cfg.Auth.ComputeResource, MetadataURL: cfg.Auth.MetadataURL,
 	}
 	// auth.profileCRN names auth's profile only, never a target's.

@@ -38,6 +38,8 @@ func (a *app) tasks(_ context.Context, args []string) int {
 	if len(f.Args()) == 0 {
 		fmt.Fprintln(a.stdout)
 		describeDelivery(a.stdout)
+		fmt.Fprintln(a.stdout)
+		describeHosts(a.stdout)
 	}
 	return exitcode.OK
 }

@@ -20,19 +20,18 @@ import (
 	"github.com/trustjob/trustjob/internal/wait"
 )
 
-// Default IAM endpoints.
-const (
-	PublicIAMURL  = "https://iam.cloud.ibm.com"
-	PrivateIAMURL = "https://private.iam.cloud.ibm.com"
-)
+// PublicIAMURL is IAM's public endpoint (ibmcloud.Network.IAMURL has the
+// private ones).
+const PublicIAMURL = "https://iam.cloud.ibm.com"
 
 // Settings say which profile to become and where the token is.
 type Settings struct {
 	ProfileID, ProfileName string
 	CRTokenFile            string
-	IAMURL                 string // default PublicIAMURL or PrivateIAMURL
-	Private                bool
-	AllowedHosts           []string
+	IAMURL                 string // default: Network's IAM host
+	// Network selects the service hosts (public, private CSE, VPE).
+	Network      ibmcloud.Network
+	AllowedHosts []string
 	// Getenv reads the SDK's per-service URL overrides (os.Getenv).
 	Getenv func(string) string
 	// Retry tunes the token request's retries; zero values take defaults.
@@ -70,10 +69,7 @@ func SignIn(ctx context.Context, s Settings, log *slog.Logger) (*Session, error)
 	}
 	iamURL := s.IAMURL
 	if iamURL == "" {
-		iamURL = PublicIAMURL
-		if s.Private {
-			iamURL = PrivateIAMURL
-		}
+		iamURL = s.Network.IAMURL()
 	}
 	policy := ibmcloud.NewHostPolicy(s.AllowedHosts)
 	origin, err := policy.CheckEndpoint(iamURL)
@@ -102,7 +98,7 @@ func SignIn(ctx context.Context, s Settings, log *slog.Logger) (*Session, error)
 		return nil, &SignInError{Message: "IAM answered with an access token trustjob cannot read: " + err.Error()}
 	}
 	clients, err := ibmcloud.New(ibmcloud.Options{
-		Authenticator: &boundedAuthenticator{a}, Private: s.Private, AllowedHosts: s.AllowedHosts, Getenv: s.Getenv,
+		Authenticator: &boundedAuthenticator{a}, Network: s.Network, AllowedHosts: s.AllowedHosts, Getenv: s.Getenv,
 		Requests: counter, Transport: s.Transport, Logger: log,
 	})
 	if err != nil {

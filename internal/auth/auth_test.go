@@ -535,14 +535,21 @@ func TestSignInEndpointsAndClaims(t *testing.T) {
 	const profileClaims = `{"iam_id":"iam-Profile-42","name":"automation-runner","account":{"bss":"0123456789abcdef"}}`
 	tests := []struct {
 		name     string
-		private  bool
+		network  ibmcloud.Network
 		claims   string
 		wantHost string
 		wantRC   string
 		wantErr  string
 	}{
 		{name: "public", claims: profileClaims, wantHost: "iam.cloud.ibm.com", wantRC: "https://resource-controller.cloud.ibm.com"},
-		{name: "private", private: true, claims: profileClaims, wantHost: "private.iam.cloud.ibm.com", wantRC: "https://private.resource-controller.cloud.ibm.com"},
+		// Classic and non-US VPC clusters: the regional CSE hosts (issue 13, F1).
+		{name: "private us-south", network: ibmcloud.Network{Mode: "private", Region: "us-south"}, claims: profileClaims,
+			wantHost: "private.us-south.iam.cloud.ibm.com", wantRC: "https://private.us-south.resource-controller.cloud.ibm.com"},
+		{name: "private us-east", network: ibmcloud.Network{Mode: "private", Region: "us-east"}, claims: profileClaims,
+			wantHost: "private.us-east.iam.cloud.ibm.com", wantRC: "https://private.us-east.resource-controller.cloud.ibm.com"},
+		// VPC with VPE gateways: the global private hosts.
+		{name: "vpe", network: ibmcloud.Network{Mode: "vpe"}, claims: profileClaims,
+			wantHost: "private.iam.cloud.ibm.com", wantRC: "https://private.resource-controller.cloud.ibm.com"},
 		{name: "no account claim", claims: `{"iam_id":"iam-Profile-42"}`, wantHost: "iam.cloud.ibm.com", wantErr: "no account.bss claim"},
 		{name: "claims not JSON", claims: `not json`, wantHost: "iam.cloud.ibm.com", wantErr: "not a JWT"},
 	}
@@ -550,7 +557,7 @@ func TestSignInEndpointsAndClaims(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			iam := &fakeIAM{claims: tt.claims}
 			sess, err := auth.SignIn(context.Background(), auth.Settings{
-				ProfileName: "configured-name", CRTokenFile: writeFile(t, "a.b.c"), Private: tt.private, Transport: iam,
+				ProfileName: "configured-name", CRTokenFile: writeFile(t, "a.b.c"), Network: tt.network, Transport: iam,
 			}, nil)
 			if len(iam.hosts) != 1 || iam.hosts[0] != tt.wantHost {
 				t.Errorf("token requests to %v, want one to %s", iam.hosts, tt.wantHost)

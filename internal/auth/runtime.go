@@ -132,7 +132,7 @@ func signInVPC(ctx context.Context, s Settings, log *slog.Logger) (*Session, err
 		return nil, &SignInError{Message: "the metadata service answered with an access token trustjob cannot read: " + err.Error()}
 	}
 	clients, err := ibmcloud.New(ibmcloud.Options{
-		Authenticator: a, Private: s.Private, AllowedHosts: serviceHosts(s.AllowedHosts), Getenv: s.Getenv,
+		Authenticator: a, Network: s.Network, AllowedHosts: serviceHosts(s.AllowedHosts), Getenv: s.Getenv,
 		Requests: counter, Transport: s.Transport, Logger: log,
 	})
 	if err != nil {

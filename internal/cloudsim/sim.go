@@ -62,6 +62,12 @@
 // that fixtures and tests reach goes on account.World as a field of the
 // service package's type, mounted like resources: the entry's Mount is
 // func(srv, w) { cos.Mount(srv, &w.RWMutex, &w.COS) }.
+//
+// A request that no route matches gets an explicit 501 in the error shape of
+// the service its path belongs to, after the token check, marked NotEmulated
+// in the request log (core/notemulated.go): no test passes by hitting a route
+// that does not exist. test/ibmsdk runs IBM's own integration tests against
+// the emulator.
 package cloudsim
 
 import (

@@ -9,6 +9,8 @@ package config
 import (
 	"time"
 
+	"github.com/trustjob/trustjob/internal/ibmcloud"
+
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
@@ -23,13 +25,13 @@ const (
 const (
 	DefaultCRTokenFile    = "/var/run/secrets/tokens/sa-token"
 	DefaultIAMURL         = "https://iam.cloud.ibm.com"
-	DefaultPrivateIAMURL  = "https://private.iam.cloud.ibm.com"
 	DefaultTaskTimeout    = 15 * time.Minute
 	DefaultDeadline       = 50 * time.Minute
 	DefaultTimeZone       = "UTC"
 	DefaultFormat         = "jsonl"
 	EndpointsPublic       = "public"
 	EndpointsPrivate      = "private"
+	EndpointsVPE          = "vpe"
 	DefaultEndpointsValue = EndpointsPublic
 )
 
@@ -42,8 +44,13 @@ type Config struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
 	Auth       Auth   `yaml:"auth"`
-	// Endpoints is "public" or "private" (IBM Cloud private service endpoints).
+	// Endpoints is "public", "private" (IBM Cloud's regional cloud service
+	// endpoints, with PrivateRegion) or "vpe" (the global private hosts behind
+	// VPE gateways in the cluster's VPC); see ibmcloud.Hosts.
 	Endpoints string `yaml:"endpoints"`
+	// PrivateRegion is us-south or us-east with endpoints: private: the only
+	// regions IBM documents cloud service endpoints for.
+	PrivateRegion string `yaml:"privateRegion"`
 	// Schedule is the CronJob's own schedule (5-field cron). It defines the
 	// window in which a task's own schedule makes it due; absent, every task
 	// runs on every run.
@@ -160,5 +167,12 @@ func (c *Config) TaskNames() []string {
 	return names
 }
 
-// Private reports whether IBM Cloud private endpoints are selected.
-func (c *Config) Private() bool { return c.Endpoints == EndpointsPrivate }
+// Private reports whether IBM Cloud private endpoints (CSE or VPE) are selected.
+func (c *Config) Private() bool {
+	return c.Endpoints == EndpointsPrivate || c.Endpoints == EndpointsVPE
+}
+
+// Network is the endpoint choice for internal/ibmcloud.
+func (c *Config) Network() ibmcloud.Network {
+	return ibmcloud.Network{Mode: c.Endpoints, Region: c.PrivateRegion}
+}

@@ -26,7 +26,7 @@ func TestDeliveryConfig(t *testing.T) {
 				}
 				return ""
 			}, nil},
-		{"private endpoints choose direct COS", "endpoints: private\noutput:\n  cos: {bucket: reports, endpoint: eu-de, prefix: r}\n",
+		{"private endpoints choose direct COS", "endpoints: private\nprivateRegion: us-south\noutput:\n  cos: {bucket: reports, endpoint: eu-de, prefix: r}\n",
 			func(c *Config) string {
 				if c.Output.COS.EndpointType != "direct" || c.Output.COS.Prefix != "r/" {
 					return c.Output.COS.EndpointType + " " + c.Output.COS.Prefix

@@ -182,14 +182,25 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// The IAM URL follows the endpoint choice: IAM's regional private host for
+// endpoints: private (classic and non-US VPC clusters), the global private
+// host for vpe (issue 13, F1).
 func TestPrivateIAMDefault(t *testing.T) {
-	yaml := "apiVersion: trustjob/v1\nkind: Config\nauth: {profileName: p}\nendpoints: private\ntasks: [{name: a, type: fake}]\n"
-	cfg, err := Parse("c.yaml", []byte(yaml), testTypes, nil)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct{ endpoints, want string }{
+		{"endpoints: public", "https://iam.cloud.ibm.com"},
+		{"endpoints: private\nprivateRegion: us-south", "https://private.us-south.iam.cloud.ibm.com"},
+		{"endpoints: private\nprivateRegion: us-east", "https://private.us-east.iam.cloud.ibm.com"},
+		{"endpoints: vpe", "https://private.iam.cloud.ibm.com"},
 	}
-	if cfg.Auth.IAMURL != DefaultPrivateIAMURL {
-		t.Errorf("iamURL = %q, want %q", cfg.Auth.IAMURL, DefaultPrivateIAMURL)
+	for _, tt := range tests {
+		yaml := "apiVersion: trustjob/v1\nkind: Config\nauth: {profileName: p}\n" + tt.endpoints + "\ntasks: [{name: a, type: fake}]\n"
+		cfg, err := Parse("c.yaml", []byte(yaml), testTypes, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.endpoints, err)
+		}
+		if cfg.Auth.IAMURL != tt.want {
+			t.Errorf("%s: iamURL = %q, want %q", tt.endpoints, cfg.Auth.IAMURL, tt.want)
+		}
 	}
 }
 

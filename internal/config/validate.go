@@ -94,17 +94,33 @@ func (c *checker) auth(cfg *Config) {
 	if a.CRTokenFile == "" && a.ComputeResource != ComputeVPC {
 		a.CRTokenFile = DefaultCRTokenFile
 	}
+	networkOK := true
 	switch cfg.Endpoints {
 	case "":
 		cfg.Endpoints = DefaultEndpointsValue
-	case EndpointsPublic, EndpointsPrivate:
+	case EndpointsPublic, EndpointsVPE:
+	case EndpointsPrivate:
+		if cfg.PrivateRegion == "" {
+			networkOK = false
+			c.add("endpoints", "endpoints: private needs privateRegion",
+				"set privateRegion: us-south or us-east (IBM documents cloud service endpoints for Resource Controller, "+
+					"Resource Manager and User Management only there); a VPC cluster with VPE gateways uses endpoints: vpe instead (README, Private endpoints)")
+		}
 	default:
-		c.add("endpoints", fmt.Sprintf("unknown endpoints %q", cfg.Endpoints), "use public or private")
+		networkOK = false
+		c.add("endpoints", fmt.Sprintf("unknown endpoints %q", cfg.Endpoints),
+			"use public, private (with privateRegion: us-south or us-east) or vpe (README, Private endpoints)")
+	}
+	if networkOK {
+		if err := cfg.Network().Validate(); err != nil {
+			networkOK = false
+			c.add("privateRegion", err.Error(), "use us-south or us-east with endpoints: private, and no privateRegion otherwise")
+		}
 	}
 	if a.IAMURL == "" {
 		a.IAMURL = DefaultIAMURL
-		if cfg.Endpoints == EndpointsPrivate {
-			a.IAMURL = DefaultPrivateIAMURL
+		if networkOK {
+			a.IAMURL = cfg.Network().IAMURL()
 		}
 		return
 	}

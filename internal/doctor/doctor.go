@@ -83,6 +83,7 @@ func Run(ctx context.Context, in Input) Report {
 		d.in.Getenv = func(string) string { return "" }
 	}
 	if d.runtime(ctx) && d.tokenFile() && d.claims() {
+		d.endpoints()
 		if d.endpoint(ctx) {
 			if sess := d.exchange(ctx); sess != nil {
 				d.probes(ctx, sess)
@@ -232,8 +233,8 @@ func (d *run) endpoint(ctx context.Context) bool {
 	defer cancel()
 	if proxy == nil && net.ParseIP(host) == nil {
 		if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
-			d.fail("IAM endpoint", fmt.Sprintf("DNS cannot resolve %s: %v", host, err),
-				"check the pod's DNS and that the NetworkPolicy allows egress to DNS (port 53)", exitcode.TempFail)
+			d.fail("IAM endpoint", fmt.Sprintf("DNS cannot resolve %s (%s): %v", host, d.iamWhy(), err),
+				d.networkFix("check the pod's DNS and that the NetworkPolicy allows egress to DNS (port 53)"), exitcode.TempFail)
 			return false
 		}
 	}
@@ -243,8 +244,8 @@ func (d *run) endpoint(ctx context.Context) bool {
 	}
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {
-		d.fail("IAM endpoint", fmt.Sprintf("cannot connect to %s%s: %v", addr, via, err),
-			"allow egress to port 443 (NetworkPolicy, firewall) or set HTTPS_PROXY", exitcode.TempFail)
+		d.fail("IAM endpoint", fmt.Sprintf("cannot connect to %s%s (%s): %v", addr, via, d.iamWhy(), err),
+			d.networkFix("allow egress to port 443 (NetworkPolicy, firewall) or set HTTPS_PROXY"), exitcode.TempFail)
 		return false
 	}
 	defer conn.Close()
@@ -256,15 +257,68 @@ func (d *run) endpoint(ctx context.Context) bool {
 			return false
 		}
 	}
-	d.add("IAM endpoint", OK, fmt.Sprintf("%s reachable%s", raw, via), "")
+	d.add("IAM endpoint", OK, fmt.Sprintf("%s reachable%s (%s)", raw, via, d.iamWhy()), "")
 	return true
+}
+
+// iamWhy says where the IAM URL came from.
+func (d *run) iamWhy() string {
+	n := d.in.Config.Network()
+	if d.in.Config.Auth.IAMURL == n.IAMURL() {
+		_, why := n.URL(ibmcloud.ServiceIAMToken)
+		return why
+	}
+	return "auth.iamURL or $" + config.EnvIAMURL
+}
+
+// endpoints lists the host each service will be called on and why, so a DNS
+// or connect error later names the choice that led to it (issue 13, F1).
+func (d *run) endpoints() {
+	n := d.in.Config.Network()
+	var hosts, over []string
+	for _, r := range n.Resolve(d.in.Getenv) {
+		h := r.Service + " " + hostOf(r.URL)
+		if strings.HasPrefix(r.Why, "$") {
+			over = append(over, h+" (from "+r.Why+")")
+			continue
+		}
+		hosts = append(hosts, h)
+	}
+	detail := n.String() + ": " + strings.Join(hosts, ", ")
+	if len(hosts) == 0 {
+		detail = "every service URL is overridden"
+	}
+	if len(over) > 0 {
+		detail += "; " + strings.Join(over, ", ")
+	}
+	d.add("endpoints", OK, detail, "")
+}
+
+// networkFix explains the endpoint choices after a DNS or connect failure.
+func (d *run) networkFix(generic string) string {
+	switch d.in.Config.Network().Mode {
+	case ibmcloud.NetworkPrivate:
+		return generic + "; endpoints: private uses IBM's regional cloud service endpoints (classic clusters, VPC clusters outside the US); " +
+			"a VPC cluster with VPE gateways uses endpoints: vpe (README, Private endpoints)"
+	case ibmcloud.NetworkVPE:
+		return generic + "; endpoints: vpe needs a VPE gateway in the cluster's VPC for each host (README, Private endpoints); " +
+			"a classic cluster uses endpoints: private with privateRegion"
+	}
+	return generic
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
 }
 
 func (d *run) exchange(ctx context.Context) *auth.Session {
 	a := d.in.Config.Auth
 	sess, err := auth.SignIn(ctx, auth.Settings{
 		ProfileID: a.ProfileID, ProfileName: a.ProfileName, CRTokenFile: a.CRTokenFile, IAMURL: a.IAMURL,
-		Private: d.in.Config.Private(), AllowedHosts: d.in.Config.AllowedHosts, Getenv: d.in.Getenv,
+		Network: d.in.Config.Network(), AllowedHosts: d.in.Config.AllowedHosts, Getenv: d.in.Getenv,
 		Retry:           auth.Retry{Attempts: 2, Base: 500 * time.Millisecond},
 		ComputeResource: a.Compute(), ProfileCRN: a.ProfileCRN, MetadataURL: a.MetadataURL,
 	}, d.in.Logger)
@@ -312,6 +366,11 @@ func (d *run) probes(ctx context.Context, sess *auth.Session) {
 		case status == http.StatusForbidden || status == http.StatusUnauthorized:
 			d.fail(name, fmt.Sprintf("%s: %s (%d)", t.Type, firstLine(err.Error()), status),
 				"grant the trusted profile: "+permissions(typ.Permissions), exitcode.NoPerm)
+		case status == 0:
+			// No HTTP answer: DNS, connect or TLS, on a host the endpoints
+			// check above named.
+			d.fail(name, fmt.Sprintf("%s: %s", t.Type, firstLine(err.Error())),
+				d.networkFix("no answer from IBM Cloud: check DNS and egress to the hosts of the endpoints check"), exitcode.TempFail)
 		default:
 			d.fail(name, fmt.Sprintf("%s: %s", t.Type, firstLine(err.Error())), "retry later; if it persists, check the service's status page", exitcode.TempFail)
 		}

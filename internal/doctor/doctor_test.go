@@ -223,3 +223,35 @@ func FuzzParseClaims(f *testing.F) {
 		_ = c
 	})
 }
+
+// The doctor names the host of every service and why it was chosen, and a
+// probe that gets no answer explains the endpoint choices (issue 13, F1).
+func TestDoctorNamesEndpoints(t *testing.T) {
+	w := start(t)
+	w.cfg.Endpoints, w.cfg.PrivateRegion = "vpe", ""
+	delete(w.l.Env, "USER_MANAGEMENT_URL")
+	delete(w.l.Env, "USAGE_REPORTS_URL")
+	w.l.Env["RESOURCE_MANAGER_URL"] = "http://127.0.0.1:1" // nothing listens
+	w.cfg.Tasks = w.cfg.Tasks[:1]                          // inventory only
+	rep := w.run(t)
+	var ep *doctor.Check
+	for i := range rep.Checks {
+		if rep.Checks[i].Name == "endpoints" {
+			ep = &rep.Checks[i]
+		}
+	}
+	if ep == nil {
+		t.Fatalf("no endpoints check:\n%s", dump(rep))
+	}
+	for _, want := range []string{"endpoints: vpe", "user-management private.user-management.cloud.ibm.com",
+		"usage-reports private.billing.cloud.ibm.com", "(from $RESOURCE_MANAGER_URL)"} {
+		if !strings.Contains(ep.Detail, want) {
+			t.Errorf("endpoints check %q lacks %q", ep.Detail, want)
+		}
+	}
+	c := find(rep, "task inv")
+	if c == nil || !strings.Contains(c.Fix, "VPE gateway") || rep.ExitCode != exitcode.TempFail {
+		t.Errorf("probe without an answer: %+v (exit %d), want a fix naming the VPE choice", c, rep.ExitCode)
+	}
+	assertNoToken(t, w, rep)
+}

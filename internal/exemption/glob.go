@@ -23,8 +23,15 @@ import (
 // ErrBadGlob is returned by CheckGlob for a malformed pattern.
 var ErrBadGlob = errors.New("malformed glob: an unclosed [ class or a trailing \\")
 
+// ErrGlobNotUTF8 is returned by CheckGlob for a pattern that is not valid
+// UTF-8: it is matched by code point, and identity names are UTF-8.
+var ErrGlobNotUTF8 = errors.New("malformed glob: not valid UTF-8")
+
 // CheckGlob reports whether pattern is well formed.
 func CheckGlob(pattern string) error {
+	if !utf8.ValidString(pattern) {
+		return ErrGlobNotUTF8
+	}
 	_, err := matchGlob(pattern, "", true)
 	return err
 }
@@ -32,6 +39,9 @@ func CheckGlob(pattern string) error {
 // MatchGlob reports whether name matches pattern in full. A malformed pattern
 // matches nothing (CheckGlob it when the configuration is read).
 func MatchGlob(pattern, name string) bool {
+	if !utf8.ValidString(pattern) {
+		return false
+	}
 	ok, err := matchGlob(pattern, name, false)
 	return ok && err == nil
 }

@@ -23,6 +23,7 @@ import (
 type IdentityAPI interface {
 	ListAPIKeysWithContext(context.Context, *iamidentityv1.ListAPIKeysOptions) (*iamidentityv1.APIKeyList, *core.DetailedResponse, error)
 	ListServiceIdsWithContext(context.Context, *iamidentityv1.ListServiceIdsOptions) (*iamidentityv1.ServiceIDList, *core.DetailedResponse, error)
+	ListServiceIDGroupWithContext(context.Context, *iamidentityv1.ListServiceIDGroupOptions) (*iamidentityv1.ServiceIDGroupList, *core.DetailedResponse, error)
 	ListProfilesWithContext(context.Context, *iamidentityv1.ListProfilesOptions) (*iamidentityv1.TrustedProfilesList, *core.DetailedResponse, error)
 	GetProfileIdentitiesWithContext(context.Context, *iamidentityv1.GetProfileIdentitiesOptions) (*iamidentityv1.ProfileIdentitiesResponse, *core.DetailedResponse, error)
 	GetEffectiveAccountSettingsWithContext(context.Context, *iamidentityv1.GetEffectiveAccountSettingsOptions) (*iamidentityv1.EffectiveAccountSettingsResponse, *core.DetailedResponse, error)
@@ -61,10 +62,11 @@ type AccountAPI interface {
 const (
 	NeedAPIKeys    = "the trusted profile needs Administrator on IAM Identity Service to list every user's API keys (ListAPIKeys scope=account; API key reviewer is enough for service-ID keys)"
 	NeedServiceIDs = "the trusted profile needs Viewer (or a custom role with iam-identity.serviceid.list) on IAM Identity Service"
+	NeedSIDGroups  = "the trusted profile needs Viewer on IAM Identity Service to list the service-ID groups (each group is listed on its own)"
 	NeedProfiles   = "the trusted profile needs Viewer (or a custom role with iam-identity.profile.get) on IAM Identity Service"
 	NeedSettings   = "the trusted profile needs Viewer (iam-identity.account.get) on IAM Identity Service"
 	NeedMFAReport  = "the trusted profile needs Administrator on IAM Identity Service (iam-identity.report.create and iam-identity.mfa-status.get)"
-	NeedReport     = "the trusted profile needs Administrator on IAM Identity Service (iam-identity.report.create and iam-identity.report.get)"
+	NeedReport     = "the trusted profile needs Administrator on IAM Identity Service (IBM documents it for managing inactive identities; a custom role needs iam-identity.report.create and iam-identity.report.get)"
 	NeedUsers      = "the trusted profile needs Viewer (or a custom role with user-management.user.retrieve) on User Management"
 	NeedGroups     = "the trusted profile needs Viewer (or a custom role with iam-groups.groups.read, iam-groups.members.read and iam-groups.rules.read) on IAM Access Groups Service"
 	NeedPolicies   = "the trusted profile needs Viewer on IAM Access Management (All IAM Account Management services) to read every policy; policy lists return only the policies the caller may read"

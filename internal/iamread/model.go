@@ -54,12 +54,14 @@ func (k APIKey) Kind() string {
 // ServiceID is one service ID.
 type ServiceID struct {
 	ID, IAMID, Name, Description string
+	CreatedAt                    time.Time
 	Locked                       bool
 }
 
 // Profile is one trusted profile.
 type Profile struct {
 	ID, IAMID, Name, Description string
+	CreatedAt                    time.Time
 }
 
 // User is one user of the account.
@@ -208,7 +210,10 @@ type Activity struct {
 	Kind      string // user, apikey, serviceid, profile
 	ID, IAMID string // id (API key, service ID, profile) or the user's iam_id
 	Name      string
-	LastAuthn *time.Time
+	LastAuthn *time.Time // nil: never used, or unknown when LastAuthnRaw is set
+	// LastAuthnRaw is IAM's last_authn when it is no timestamp ParseTime
+	// reads: the last use is unknown.
+	LastAuthnRaw string
 }
 
 // ActivityReport is IAM Identity's inactive-identities report.

@@ -44,3 +44,23 @@ func TestKindAndResource(t *testing.T) {
 		t.Errorf("account-wide ResourceText = %q", got)
 	}
 }
+
+// TestParseTimeLayouts: every layout IAM writes (issue 12.3), and what is
+// not a timestamp.
+func TestParseTimeLayouts(t *testing.T) {
+	want := time.Date(2025, 4, 10, 2, 0, 0, 0, time.UTC)
+	for _, s := range []string{
+		"2025-04-10T02:00+0000", "2025-04-10T02:00Z", "2025-04-10T04:00+0200", "2025-04-10T02:00+00:00",
+		"2025-04-10T02:00:00Z", "2025-04-10T02:00:00.000Z", "2025-04-10T02:00:00+0000", "2025-04-10T02:00:00.000+0000",
+		"2025-04-10T02:00:00", "2025-04-10T02:00", " 2025-04-10T02:00:00Z ", "1744250400", "1744250400000",
+	} {
+		if got, ok := ParseTime(s); !ok || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, %t; want %v", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "last Tuesday", "2025-13-01", "10/04/2025", "0", "12345", "2025-04-10 02:00"} {
+		if _, ok := ParseTime(s); ok {
+			t.Errorf("ParseTime(%q) read a time", s)
+		}
+	}
+}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"log/slog"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
@@ -17,7 +17,7 @@ import (
 	"github.com/IBM/platform-services-go-sdk/usermanagementv1"
 	"github.com/go-openapi/strfmt"
 	"github.com/trustjob/trustjob/internal/ibmcloud"
-	"github.com/trustjob/trustjob/internal/wait"
+	"github.com/trustjob/trustjob/internal/progress"
 )
 
 // pageSize is the page size of every listing: the largest IAM Identity, User
@@ -25,7 +25,7 @@ import (
 const pageSize = 100
 
 // Reader reads one account's IAM configuration. Nil APIs are errors when a
-// method needs them.
+// method needs them. Its methods may run concurrently.
 type Reader struct {
 	Account  string
 	Identity IdentityAPI
@@ -38,52 +38,124 @@ type Reader struct {
 	PollInterval, PollMax time.Duration
 	// Sleep waits between polls (a test seam); nil sleeps.
 	Sleep func(context.Context, time.Duration) error
+	// Log gets the poller's warnings; nil discards them.
+	Log *slog.Logger
+	// Progress, when set, counts every listing page and its rows.
+	Progress *progress.Tracker
+
+	groupsOnce sync.Once
+	groups     []string
+	groupsErr  error
 }
 
 // ErrNoClient is returned when a method needs an API the Reader lacks.
 var ErrNoClient = errors.New("no IBM Cloud client for this call")
 
-// APIKeys streams every API key of the account (users' and service IDs').
-func (r *Reader) APIKeys(ctx context.Context, fn func(APIKey) error) error {
-	if r.Identity == nil {
-		return fmt.Errorf("list API keys: %w", ErrNoClient)
-	}
-	return ibmcloud.Pages(ctx, "list API keys", func(tok *string) (*string, error) {
-		o := &iamidentityv1.ListAPIKeysOptions{AccountID: &r.Account, Scope: core.StringPtr("account"), Pagetoken: tok}
-		o.SetPagesize(pageSize)
-		res, resp, err := r.Identity.ListAPIKeysWithContext(ctx, o)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed("list API keys", NeedAPIKeys, resp, err)
+// each is ibmcloud.EachPage, counting each page and its rows for progress.
+func each[P any](ctx context.Context, r *Reader, what, need string,
+	fetch func(tok *string) (*P, *core.DetailedResponse, error), use func(page *P) (rows int, next *string, err error)) error {
+	return ibmcloud.EachPage(ctx, what, need, fetch, func(page *P) (*string, error) {
+		n, next, err := use(page)
+		if r.Progress != nil {
+			r.Progress.Add(1, n)
 		}
-		for _, k := range res.Apikeys {
-			if err := fn(APIKey{ID: str(k.ID), Name: str(k.Name), Description: str(k.Description), IAMID: str(k.IamID),
-				CreatedBy: str(k.CreatedBy), CreatedAt: dt(k.CreatedAt), Locked: boolv(k.Locked), Disabled: boolv(k.Disabled)}); err != nil {
-				return nil, err
-			}
-		}
-		return ibmcloud.NextToken(res.Next, "pagetoken")
+		return next, err
 	})
 }
 
-// ServiceIDs streams every service ID of the account.
-func (r *Reader) ServiceIDs(ctx context.Context, fn func(ServiceID) error) error {
+// ServiceIDGroups lists the account's service-ID groups once per Reader
+// (ibmcloud.ServiceIDGroups): nil when the account has only the default one.
+// IAM answers ListServiceIds and ListAPIKeys without group_id for the default
+// group only, so with more groups those listings run once per group.
+func (r *Reader) ServiceIDGroups(ctx context.Context) ([]string, error) {
 	if r.Identity == nil {
-		return fmt.Errorf("list service IDs: %w", ErrNoClient)
+		return nil, fmt.Errorf("list service-ID groups: %w", ErrNoClient)
 	}
-	return ibmcloud.Pages(ctx, "list service IDs", func(tok *string) (*string, error) {
-		o := &iamidentityv1.ListServiceIdsOptions{AccountID: &r.Account, Pagetoken: tok}
-		o.SetPagesize(pageSize)
-		res, resp, err := r.Identity.ListServiceIdsWithContext(ctx, o)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed("list service IDs", NeedServiceIDs, resp, err)
-		}
-		for _, s := range res.Serviceids {
-			if err := fn(ServiceID{ID: str(s.ID), IAMID: str(s.IamID), Name: str(s.Name), Description: str(s.Description), Locked: boolv(s.Locked)}); err != nil {
-				return nil, err
-			}
-		}
-		return ibmcloud.NextToken(res.Next, "pagetoken")
+	r.groupsOnce.Do(func() {
+		r.groups, r.groupsErr = ibmcloud.ServiceIDGroups(ctx, r.Identity, r.Account, NeedSIDGroups)
 	})
+	return r.groups, r.groupsErr
+}
+
+// APIKeys streams every API key of the account (users' and service IDs').
+// Without service-ID groups that is one listing; with them, users' keys once
+// (type=user) and service IDs' keys per group (type=serviceid, group_id), so
+// no page is fetched twice whichever way IAM treats users' keys under a
+// group_id.
+func (r *Reader) APIKeys(ctx context.Context, fn func(APIKey) error) error {
+	groups, err := r.ServiceIDGroups(ctx)
+	if err != nil {
+		return err
+	}
+	list := func(what, typ string, group *string) error {
+		return each(ctx, r, what, NeedAPIKeys,
+			func(tok *string) (*iamidentityv1.APIKeyList, *core.DetailedResponse, error) {
+				o := &iamidentityv1.ListAPIKeysOptions{AccountID: &r.Account, Pagetoken: tok, GroupID: group}
+				o.SetScope("account").SetPagesize(pageSize)
+				if typ != "" {
+					o.SetType(typ)
+				}
+				return r.Identity.ListAPIKeysWithContext(ctx, o)
+			},
+			func(page *iamidentityv1.APIKeyList) (int, *string, error) {
+				for _, k := range page.Apikeys {
+					if err := fn(APIKey{ID: str(k.ID), Name: str(k.Name), Description: str(k.Description), IAMID: str(k.IamID),
+						CreatedBy: str(k.CreatedBy), CreatedAt: dt(k.CreatedAt), Locked: boolv(k.Locked), Disabled: boolv(k.Disabled)}); err != nil {
+						return 0, nil, err
+					}
+				}
+				next, err := ibmcloud.NextToken(page.Next, "pagetoken")
+				return len(page.Apikeys), next, err
+			})
+	}
+	if len(groups) == 0 {
+		return list("list API keys", "", nil)
+	}
+	if err := list("list users' API keys", "user", nil); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if err := list("list API keys of service-ID group "+g, "serviceid", &g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ServiceIDs streams every service ID of the account, group by group when it
+// has more than the default group.
+func (r *Reader) ServiceIDs(ctx context.Context, fn func(ServiceID) error) error {
+	groups, err := r.ServiceIDGroups(ctx)
+	if err != nil {
+		return err
+	}
+	list := func(what string, group *string) error {
+		return each(ctx, r, what, NeedServiceIDs,
+			func(tok *string) (*iamidentityv1.ServiceIDList, *core.DetailedResponse, error) {
+				o := &iamidentityv1.ListServiceIdsOptions{AccountID: &r.Account, Pagetoken: tok, GroupID: group}
+				o.SetPagesize(pageSize)
+				return r.Identity.ListServiceIdsWithContext(ctx, o)
+			},
+			func(page *iamidentityv1.ServiceIDList) (int, *string, error) {
+				for _, s := range page.Serviceids {
+					if err := fn(ServiceID{ID: str(s.ID), IAMID: str(s.IamID), Name: str(s.Name), Description: str(s.Description),
+						CreatedAt: dt(s.CreatedAt), Locked: boolv(s.Locked)}); err != nil {
+						return 0, nil, err
+					}
+				}
+				next, err := ibmcloud.NextToken(page.Next, "pagetoken")
+				return len(page.Serviceids), next, err
+			})
+	}
+	if len(groups) == 0 {
+		return list("list service IDs", nil)
+	}
+	for _, g := range groups {
+		if err := list("list service IDs of group "+g, &g); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Profiles streams every trusted profile of the account.
@@ -91,20 +163,22 @@ func (r *Reader) Profiles(ctx context.Context, fn func(Profile) error) error {
 	if r.Identity == nil {
 		return fmt.Errorf("list trusted profiles: %w", ErrNoClient)
 	}
-	return ibmcloud.Pages(ctx, "list trusted profiles", func(tok *string) (*string, error) {
-		o := &iamidentityv1.ListProfilesOptions{AccountID: &r.Account, Pagetoken: tok}
-		o.SetPagesize(pageSize)
-		res, resp, err := r.Identity.ListProfilesWithContext(ctx, o)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed("list trusted profiles", NeedProfiles, resp, err)
-		}
-		for _, p := range res.Profiles {
-			if err := fn(Profile{ID: str(p.ID), IAMID: str(p.IamID), Name: str(p.Name), Description: str(p.Description)}); err != nil {
-				return nil, err
+	return each(ctx, r, "list trusted profiles", NeedProfiles,
+		func(tok *string) (*iamidentityv1.TrustedProfilesList, *core.DetailedResponse, error) {
+			o := &iamidentityv1.ListProfilesOptions{AccountID: &r.Account, Pagetoken: tok}
+			o.SetPagesize(pageSize)
+			return r.Identity.ListProfilesWithContext(ctx, o)
+		},
+		func(page *iamidentityv1.TrustedProfilesList) (int, *string, error) {
+			for _, p := range page.Profiles {
+				if err := fn(Profile{ID: str(p.ID), IAMID: str(p.IamID), Name: str(p.Name), Description: str(p.Description),
+					CreatedAt: dt(p.CreatedAt)}); err != nil {
+					return 0, nil, err
+				}
 			}
-		}
-		return ibmcloud.NextToken(res.Next, "pagetoken")
-	})
+			next, err := ibmcloud.NextToken(page.Next, "pagetoken")
+			return len(page.Profiles), next, err
+		})
 }
 
 // ProfileIdentities lists who may assume a trusted profile (users, service
@@ -129,21 +203,22 @@ func (r *Reader) Users(ctx context.Context, fn func(User) error) error {
 	if r.UserMgmt == nil {
 		return fmt.Errorf("list users: %w", ErrNoClient)
 	}
-	return ibmcloud.Pages(ctx, "list users", func(tok *string) (*string, error) {
-		o := &usermanagementv1.ListUsersOptions{AccountID: &r.Account, Start: tok}
-		o.SetLimit(pageSize)
-		res, resp, err := r.UserMgmt.ListUsersWithContext(ctx, o)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed("list users", NeedUsers, resp, err)
-		}
-		for _, u := range res.Resources {
-			added, _ := ParseTime(str(u.AddedOn))
-			if err := fn(User{IAMID: str(u.IamID), UserID: str(u.UserID), Email: str(u.Email), State: str(u.State), AddedOn: added}); err != nil {
-				return nil, err
+	return each(ctx, r, "list users", NeedUsers,
+		func(tok *string) (*usermanagementv1.UserList, *core.DetailedResponse, error) {
+			o := &usermanagementv1.ListUsersOptions{AccountID: &r.Account, Start: tok}
+			o.SetLimit(pageSize)
+			return r.UserMgmt.ListUsersWithContext(ctx, o)
+		},
+		func(page *usermanagementv1.UserList) (int, *string, error) {
+			for _, u := range page.Resources {
+				added, _ := ParseTime(str(u.AddedOn))
+				if err := fn(User{IAMID: str(u.IamID), UserID: str(u.UserID), Email: str(u.Email), State: str(u.State), AddedOn: added}); err != nil {
+					return 0, nil, err
+				}
 			}
-		}
-		return ibmcloud.NextToken(res.NextURL, "_start")
-	})
+			next, err := ibmcloud.NextToken(page.NextURL, "_start")
+			return len(page.Resources), next, err
+		})
 }
 
 // Groups streams every access group, the Public Access group included.
@@ -151,48 +226,61 @@ func (r *Reader) Groups(ctx context.Context, fn func(Group) error) error {
 	if r.Access == nil {
 		return fmt.Errorf("list access groups: %w", ErrNoClient)
 	}
-	return ibmcloud.Pages(ctx, "list access groups", func(tok *string) (*string, error) {
-		o := &iamaccessgroupsv2.ListAccessGroupsOptions{AccountID: &r.Account}
-		o.SetLimit(pageSize)
-		if err := setOffset(tok, func(n int64) { o.SetOffset(n) }); err != nil {
-			return nil, err
-		}
-		res, resp, err := r.Access.ListAccessGroupsWithContext(ctx, o)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed("list access groups", NeedGroups, resp, err)
-		}
-		for _, g := range res.Groups {
-			if err := fn(Group{ID: str(g.ID), Name: str(g.Name), Description: str(g.Description), Federated: boolv(g.IsFederated)}); err != nil {
-				return nil, err
+	const what = "list access groups"
+	return each(ctx, r, what, NeedGroups,
+		func(tok *string) (*iamaccessgroupsv2.GroupsList, *core.DetailedResponse, error) {
+			o := &iamaccessgroupsv2.ListAccessGroupsOptions{AccountID: &r.Account}
+			o.SetLimit(pageSize)
+			if err := setOffset(tok, what, o.SetOffset); err != nil {
+				return nil, nil, err
 			}
-		}
-		return nextHref(res.Next)
-	})
+			return r.Access.ListAccessGroupsWithContext(ctx, o)
+		},
+		func(page *iamaccessgroupsv2.GroupsList) (int, *string, error) {
+			for _, g := range page.Groups {
+				if err := fn(Group{ID: str(g.ID), Name: str(g.Name), Description: str(g.Description), Federated: boolv(g.IsFederated)}); err != nil {
+					return 0, nil, err
+				}
+			}
+			next, err := nextHref(page.Next)
+			return len(page.Groups), next, err
+		})
 }
 
 // Members streams the members of an access group, static and dynamic.
 func (r *Reader) Members(ctx context.Context, groupID string, fn func(Member) error) error {
+	return r.members(ctx, groupID, "all", fn)
+}
+
+// StaticMembers streams the members added to an access group (not those a
+// dynamic rule lets in): the ones RemoveMemberFromAllAccessGroups removes.
+func (r *Reader) StaticMembers(ctx context.Context, groupID string, fn func(Member) error) error {
+	return r.members(ctx, groupID, "static", fn)
+}
+
+func (r *Reader) members(ctx context.Context, groupID, membership string, fn func(Member) error) error {
 	if r.Access == nil {
 		return fmt.Errorf("list members of %s: %w", groupID, ErrNoClient)
 	}
 	what := "list members of access group " + groupID
-	return ibmcloud.Pages(ctx, what, func(tok *string) (*string, error) {
-		o := &iamaccessgroupsv2.ListAccessGroupMembersOptions{AccessGroupID: &groupID, MembershipType: core.StringPtr("all")}
-		o.SetLimit(pageSize)
-		if err := setOffset(tok, func(n int64) { o.SetOffset(n) }); err != nil {
-			return nil, err
-		}
-		res, resp, err := r.Access.ListAccessGroupMembersWithContext(ctx, o)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed(what, NeedGroups, resp, err)
-		}
-		for _, m := range res.Members {
-			if err := fn(Member{IAMID: str(m.IamID), Type: str(m.Type), MembershipType: str(m.MembershipType), Name: str(m.Name)}); err != nil {
-				return nil, err
+	return each(ctx, r, what, NeedGroups,
+		func(tok *string) (*iamaccessgroupsv2.GroupMembersList, *core.DetailedResponse, error) {
+			o := &iamaccessgroupsv2.ListAccessGroupMembersOptions{AccessGroupID: &groupID, MembershipType: &membership}
+			o.SetLimit(pageSize)
+			if err := setOffset(tok, what, o.SetOffset); err != nil {
+				return nil, nil, err
 			}
-		}
-		return nextHref(res.Next)
-	})
+			return r.Access.ListAccessGroupMembersWithContext(ctx, o)
+		},
+		func(page *iamaccessgroupsv2.GroupMembersList) (int, *string, error) {
+			for _, m := range page.Members {
+				if err := fn(Member{IAMID: str(m.IamID), Type: str(m.Type), MembershipType: str(m.MembershipType), Name: str(m.Name)}); err != nil {
+					return 0, nil, err
+				}
+			}
+			next, err := nextHref(page.Next)
+			return len(page.Members), next, err
+		})
 }
 
 // Rules lists the dynamic rules of an access group (not paged by the API).
@@ -244,40 +332,40 @@ func (r *Reader) Policies(ctx context.Context, f PolicyFilter, fn func(Policy) e
 	if r.Policy == nil {
 		return fmt.Errorf("list policies: %w", ErrNoClient)
 	}
-	return ibmcloud.Pages(ctx, "list policies", func(tok *string) (*string, error) {
-		o := &iampolicymanagementv1.ListV2PoliciesOptions{AccountID: &r.Account, Type: core.StringPtr("access"), Start: tok}
-		o.SetLimit(pageSize)
-		if f.IAMID != "" {
-			o.SetIamID(f.IAMID)
-		}
-		if f.AccessGroupID != "" {
-			o.SetAccessGroupID(f.AccessGroupID)
-		}
-		if f.ServiceName != "" {
-			o.SetServiceName(f.ServiceName)
-		}
-		if f.ServiceType != "" {
-			o.SetServiceType(f.ServiceType)
-		}
-		if f.LastPermit {
-			o.SetFormat("include_last_permit")
-		}
-		res, resp, err := r.Policy.ListV2PoliciesWithContext(ctx, o)
-		if err != nil {
-			return nil, ibmcloud.WrapNeed("list policies", NeedPolicies, resp, err)
-		}
-		for i := range res.Policies {
-			p := FromV2(&res.Policies[i])
-			p.LastPermitKnown = f.LastPermit
-			if err := fn(p); err != nil {
-				return nil, err
+	return each(ctx, r, "list policies", NeedPolicies,
+		func(tok *string) (*iampolicymanagementv1.V2PolicyCollection, *core.DetailedResponse, error) {
+			o := &iampolicymanagementv1.ListV2PoliciesOptions{AccountID: &r.Account, Type: core.StringPtr("access"), Start: tok}
+			o.SetLimit(pageSize)
+			if f.IAMID != "" {
+				o.SetIamID(f.IAMID)
 			}
-		}
-		if res.Next == nil || res.Next.Start == nil || *res.Next.Start == "" {
-			return nil, nil
-		}
-		return res.Next.Start, nil
-	})
+			if f.AccessGroupID != "" {
+				o.SetAccessGroupID(f.AccessGroupID)
+			}
+			if f.ServiceName != "" {
+				o.SetServiceName(f.ServiceName)
+			}
+			if f.ServiceType != "" {
+				o.SetServiceType(f.ServiceType)
+			}
+			if f.LastPermit {
+				o.SetFormat("include_last_permit")
+			}
+			return r.Policy.ListV2PoliciesWithContext(ctx, o)
+		},
+		func(page *iampolicymanagementv1.V2PolicyCollection) (int, *string, error) {
+			for i := range page.Policies {
+				p := FromV2(&page.Policies[i])
+				p.LastPermitKnown = f.LastPermit
+				if err := fn(p); err != nil {
+					return 0, nil, err
+				}
+			}
+			if page.Next == nil || page.Next.Start == nil || *page.Next.Start == "" {
+				return len(page.Policies), nil, nil
+			}
+			return len(page.Policies), page.Next.Start, nil
+		})
 }
 
 // FromV2 flattens a v2 policy.
@@ -406,138 +494,14 @@ func mfaOf(id *iamidentityv1.IDBasedMfaEnrollment, acct *iamidentityv1.AccountBa
 	return eff, ok
 }
 
-// MFAReport creates the MFA enrollment report and polls until it is ready.
-func (r *Reader) MFAReport(ctx context.Context) (MFAReport, error) {
-	if r.Identity == nil {
-		return MFAReport{}, fmt.Errorf("MFA report: %w", ErrNoClient)
-	}
-	var rep MFAReport
-	create := func() (string, error) {
-		res, resp, err := r.Identity.CreateMfaReportWithContext(ctx, &iamidentityv1.CreateMfaReportOptions{AccountID: &r.Account, Type: core.StringPtr("mfa_status")})
-		if err != nil {
-			return "", ibmcloud.WrapNeed("create the MFA report", NeedMFAReport, resp, err)
-		}
-		return str(res.Reference), nil
-	}
-	get := func(ref string) (bool, int, error) {
-		res, resp, err := r.Identity.GetMfaReportWithContext(ctx, &iamidentityv1.GetMfaReportOptions{AccountID: &r.Account, Reference: &ref})
-		if err != nil {
-			return false, ibmcloud.ResponseStatus(resp, err), ibmcloud.WrapNeed("read the MFA report", NeedMFAReport, resp, err)
-		}
-		if resp.StatusCode == http.StatusNoContent || res == nil {
-			return false, resp.StatusCode, nil
-		}
-		rep.Reference, rep.ReportTime = str(res.Reference), str(res.ReportTime)
-		for _, u := range res.Users {
-			m := MFAUser{IAMID: str(u.IamID), Username: str(u.Username), Email: str(u.Email)}
-			m.Effective, m.Complies = mfaOf(u.IDBasedMfa, u.AccountBasedMfa)
-			rep.Users = append(rep.Users, m)
-		}
-		return true, resp.StatusCode, nil
-	}
-	polls, err := r.poll(ctx, "MFA report", create, get)
-	rep.Polls = polls
-	return rep, err
-}
-
-// ActivityReport creates the inactive-identities report for duration and
-// polls until it is ready.
-func (r *Reader) ActivityReport(ctx context.Context, duration time.Duration) (ActivityReport, error) {
-	if r.Identity == nil {
-		return ActivityReport{}, fmt.Errorf("activity report: %w", ErrNoClient)
-	}
-	rep := ActivityReport{Duration: duration}
-	hours := strconv.Itoa(int(duration / time.Hour))
-	create := func() (string, error) {
-		res, resp, err := r.Identity.CreateReportWithContext(ctx, &iamidentityv1.CreateReportOptions{AccountID: &r.Account, Type: core.StringPtr("inactive"), Duration: &hours})
-		if err != nil {
-			return "", ibmcloud.WrapNeed("create the inactive-identities report", NeedReport, resp, err)
-		}
-		return str(res.Reference), nil
-	}
-	get := func(ref string) (bool, int, error) {
-		res, resp, err := r.Identity.GetReportWithContext(ctx, &iamidentityv1.GetReportOptions{AccountID: &r.Account, Reference: &ref})
-		if err != nil {
-			return false, ibmcloud.ResponseStatus(resp, err), ibmcloud.WrapNeed("read the inactive-identities report", NeedReport, resp, err)
-		}
-		if resp.StatusCode == http.StatusNoContent || res == nil {
-			return false, resp.StatusCode, nil
-		}
-		rep.Reference = str(res.Reference)
-		for _, u := range res.Users {
-			rep.Items = append(rep.Items, Activity{Kind: KindUser, ID: str(u.IamID), IAMID: str(u.IamID), Name: str(u.Username), LastAuthn: timePtr(u.LastAuthn)})
-		}
-		for _, k := range res.Apikeys {
-			a := Activity{Kind: "apikey", ID: str(k.ID), Name: str(k.Name), LastAuthn: timePtr(k.LastAuthn)}
-			if k.Serviceid != nil {
-				a.IAMID = "iam-" + str(k.Serviceid.ID)
-			} else if k.User != nil {
-				a.IAMID = str(k.User.IamID)
-			}
-			rep.Items = append(rep.Items, a)
-		}
-		for _, s := range res.Serviceids {
-			rep.Items = append(rep.Items, Activity{Kind: KindServiceID, ID: str(s.ID), IAMID: "iam-" + str(s.ID), Name: str(s.Name), LastAuthn: timePtr(s.LastAuthn)})
-		}
-		for _, p := range res.Profiles {
-			rep.Items = append(rep.Items, Activity{Kind: KindProfile, ID: str(p.ID), IAMID: "iam-" + str(p.ID), Name: str(p.Name), LastAuthn: timePtr(p.LastAuthn)})
-		}
-		return true, resp.StatusCode, nil
-	}
-	polls, err := r.poll(ctx, "inactive-identities report", create, get)
-	rep.Polls = polls
-	return rep, err
-}
-
-// poll creates a report and reads it until ready: 204 means not yet; a 404
-// means a newer report replaced it (IAM keeps only the latest), so it is
-// created once more.
-func (r *Reader) poll(ctx context.Context, what string, create func() (string, error), get func(ref string) (bool, int, error)) (int, error) {
-	interval, maxInterval := r.PollInterval, r.PollMax
-	if interval <= 0 {
-		interval = 5 * time.Second
-	}
-	if maxInterval < interval {
-		maxInterval = max(interval, 30*time.Second)
-	}
-	sleep := r.Sleep
-	if sleep == nil {
-		sleep = wait.Sleep
-	}
-	ref, err := create()
-	if err != nil {
-		return 0, err
-	}
-	polls, recreated := 0, false
-	for {
-		ready, code, err := get(ref)
-		polls++
-		switch {
-		case err != nil && code == http.StatusNotFound && !recreated:
-			recreated = true
-			if ref, err = create(); err != nil {
-				return polls, err
-			}
-			continue
-		case err != nil:
-			return polls, err
-		case ready:
-			return polls, nil
-		}
-		if err := sleep(ctx, interval); err != nil {
-			return polls, fmt.Errorf("wait for the %s (reference %s, %d polls): %w", what, ref, polls, err)
-		}
-		interval = min(interval+interval/2, maxInterval)
-	}
-}
-
-func setOffset(tok *string, set func(int64)) error {
+// setOffset applies an offset page token (from a next href) to options.
+func setOffset[T any](tok *string, what string, set func(int64) T) error {
 	if tok == nil {
 		return nil
 	}
 	n, err := strconv.ParseInt(*tok, 10, 64)
 	if err != nil || n < 0 {
-		return fmt.Errorf("invalid offset %q in the next link", *tok)
+		return fmt.Errorf("%s: bad offset %q in the next link", what, *tok)
 	}
 	set(n)
 	return nil
@@ -566,27 +530,36 @@ func dt(t *strfmt.DateTime) time.Time {
 	return time.Time(*t).UTC()
 }
 
-func timePtr(s *string) *time.Time {
-	if s == nil {
-		return nil
+// New is a Reader over a run's clients (nil clients stay nil interfaces, so
+// a method that needs one says so instead of crashing).
+func New(c *ibmcloud.Clients, account string) *Reader {
+	r := &Reader{Account: account}
+	if c == nil {
+		return r
 	}
-	if t, ok := ParseTime(*s); ok {
-		return &t
+	if c.IAMIdentity != nil {
+		r.Identity = c.IAMIdentity
 	}
-	return nil
+	if c.AccessGroups != nil {
+		r.Access = c.AccessGroups
+	}
+	if c.PolicyManagement != nil {
+		r.Policy = c.PolicyManagement
+	}
+	if c.UserManagement != nil {
+		r.UserMgmt = c.UserManagement
+	}
+	if c.AccountManagement != nil {
+		r.Accounts = c.AccountManagement
+	}
+	return r
 }
 
-// ParseTime reads the date forms IAM writes (RFC 3339 with or without
-// fractions, "+0000" zones, minutes-only expires_at) leniently.
-func ParseTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
+// TrackProgress counts the Reader's listing pages and rows and logs a
+// progress line every interval (0: none) until stop is called or ctx ends.
+func (r *Reader) TrackProgress(ctx context.Context, log *slog.Logger, interval time.Duration) (stop func()) {
+	if r.Progress == nil {
+		r.Progress = &progress.Tracker{}
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z0700", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
+	return progress.Start(ctx, log, interval, r.Progress)
 }

@@ -45,80 +45,75 @@ type Endpoint struct {
 	Service    string
 	EnvVar     string
 	Public     string
-	Private    string
 	setService func(c *Clients, url string, o *Options) (*core.BaseService, error)
 }
 
-// Endpoints lists every service trustjob calls. The private URLs are IBM
-// Cloud's private service endpoints, for clusters without public egress.
+// Endpoints lists every service trustjob calls. Public is the SDK's default;
+// the private hosts, per network, are in Hosts (hosts.go).
 var Endpoints = []Endpoint{
-	{ServiceResourceController, "RESOURCE_CONTROLLER_URL", resourcecontrollerv2.DefaultServiceURL, "https://private.resource-controller.cloud.ibm.com",
+	{ServiceResourceController, "RESOURCE_CONTROLLER_URL", resourcecontrollerv2.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := resourcecontrollerv2.NewResourceControllerV2(&resourcecontrollerv2.ResourceControllerV2Options{URL: u, Authenticator: o.Authenticator})
 			c.ResourceController = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	{ServiceResourceManager, "RESOURCE_MANAGER_URL", resourcemanagerv2.DefaultServiceURL, "https://private.resource-controller.cloud.ibm.com",
+	{ServiceResourceManager, "RESOURCE_MANAGER_URL", resourcemanagerv2.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := resourcemanagerv2.NewResourceManagerV2(&resourcemanagerv2.ResourceManagerV2Options{URL: u, Authenticator: o.Authenticator})
 			c.ResourceManager = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	{ServiceIAMIdentity, "IAM_IDENTITY_URL", iamidentityv1.DefaultServiceURL, "https://private.iam.cloud.ibm.com",
+	{ServiceIAMIdentity, "IAM_IDENTITY_URL", iamidentityv1.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := iamidentityv1.NewIamIdentityV1(&iamidentityv1.IamIdentityV1Options{URL: u, Authenticator: o.Authenticator})
 			c.IAMIdentity = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	{ServiceGlobalSearch, "GLOBAL_SEARCH_URL", globalsearchv2.DefaultServiceURL, "https://api.private.global-search-tagging.cloud.ibm.com",
+	{ServiceGlobalSearch, "GLOBAL_SEARCH_URL", globalsearchv2.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := globalsearchv2.NewGlobalSearchV2(&globalsearchv2.GlobalSearchV2Options{URL: u, Authenticator: o.Authenticator})
 			c.GlobalSearch = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	{ServiceGlobalTagging, "GLOBAL_TAGGING_URL", globaltaggingv1.DefaultServiceURL, "https://tags.private.global-search-tagging.cloud.ibm.com",
+	{ServiceGlobalTagging, "GLOBAL_TAGGING_URL", globaltaggingv1.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := globaltaggingv1.NewGlobalTaggingV1(&globaltaggingv1.GlobalTaggingV1Options{URL: u, Authenticator: o.Authenticator})
 			c.GlobalTagging = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	{ServiceAccessGroups, "IAM_ACCESS_GROUPS_URL", iamaccessgroupsv2.DefaultServiceURL, "https://private.iam.cloud.ibm.com",
+	{ServiceAccessGroups, "IAM_ACCESS_GROUPS_URL", iamaccessgroupsv2.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := iamaccessgroupsv2.NewIamAccessGroupsV2(&iamaccessgroupsv2.IamAccessGroupsV2Options{URL: u, Authenticator: o.Authenticator})
 			c.AccessGroups = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	{ServicePolicyManagement, "IAM_POLICY_MANAGEMENT_URL", iampolicymanagementv1.DefaultServiceURL, "https://private.iam.cloud.ibm.com",
+	{ServicePolicyManagement, "IAM_POLICY_MANAGEMENT_URL", iampolicymanagementv1.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := iampolicymanagementv1.NewIamPolicyManagementV1(&iampolicymanagementv1.IamPolicyManagementV1Options{URL: u, Authenticator: o.Authenticator})
 			c.PolicyManagement = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	{ServiceUsageReports, "USAGE_REPORTS_URL", usagereportsv4.DefaultServiceURL, "https://private.billing.cloud.ibm.com",
+	{ServiceUsageReports, "USAGE_REPORTS_URL", usagereportsv4.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := usagereportsv4.NewUsageReportsV4(&usagereportsv4.UsageReportsV4Options{URL: u, Authenticator: o.Authenticator})
 			c.UsageReports = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	{ServiceUserManagement, "USER_MANAGEMENT_URL", usermanagementv1.DefaultServiceURL, "https://private.user-management.cloud.ibm.com",
+	{ServiceUserManagement, "USER_MANAGEMENT_URL", usermanagementv1.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := usermanagementv1.NewUserManagementV1(&usermanagementv1.UserManagementV1Options{URL: u, Authenticator: o.Authenticator})
 			c.UserManagement = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	// The account's owner, for the posture checks. IBM documents no private
-	// endpoint for Account Management; the private host follows the pattern of
-	// the others and is unverified (override with ACCOUNT_MANAGEMENT_URL).
-	{ServiceAccountManagement, "ACCOUNT_MANAGEMENT_URL", accountmanagementv4.DefaultServiceURL, "https://private.accounts.cloud.ibm.com",
+	// The account's owner, for the posture checks.
+	{ServiceAccountManagement, "ACCOUNT_MANAGEMENT_URL", accountmanagementv4.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := accountmanagementv4.NewAccountManagementV4(&accountmanagementv4.AccountManagementV4Options{URL: u, Authenticator: o.Authenticator})
 			c.AccountManagement = s
 			return base(s, err, func() *core.BaseService { return s.Service })
 		}},
-	// Enterprise discovery (docs/enterprise.md). IBM's API reference names no
-	// private endpoint for it; the private URL follows IBM's private.<host>
-	// pattern and ENTERPRISE_MANAGEMENT_URL overrides it.
-	{ServiceEnterprise, "ENTERPRISE_MANAGEMENT_URL", enterprisemanagementv1.DefaultServiceURL, "https://private.enterprise.cloud.ibm.com/v1",
+	// Enterprise discovery (docs/enterprise.md); private hosts in Hosts.
+	{ServiceEnterprise, "ENTERPRISE_MANAGEMENT_URL", enterprisemanagementv1.DefaultServiceURL,
 		func(c *Clients, u string, o *Options) (*core.BaseService, error) {
 			s, err := enterprisemanagementv1.NewEnterpriseManagementV1(&enterprisemanagementv1.EnterpriseManagementV1Options{URL: u, Authenticator: o.Authenticator})
 			c.Enterprise = s
@@ -136,8 +131,8 @@ func base[T any](s *T, err error, svc func() *core.BaseService) (*core.BaseServi
 // Options configure New.
 type Options struct {
 	Authenticator core.Authenticator
-	// Private selects IBM Cloud's private service endpoints.
-	Private bool
+	// Network selects public, private (CSE, regional) or VPE hosts.
+	Network Network
 	// AllowedHosts are extra host names the access token may be sent to.
 	AllowedHosts []string
 	// Getenv reads the per-service URL overrides (os.Getenv in production).
@@ -171,6 +166,9 @@ func New(o Options) (*Clients, error) {
 	if o.Getenv == nil {
 		o.Getenv = func(string) string { return "" }
 	}
+	if err := o.Network.Validate(); err != nil {
+		return nil, fmt.Errorf("build IBM Cloud clients: %w", err)
+	}
 	if o.Requests == nil {
 		o.Requests = NewRequestCounter()
 	}
@@ -193,13 +191,7 @@ func New(o Options) (*Clients, error) {
 	allow := NewHostPolicy(o.AllowedHosts)
 	c := &Clients{Authenticator: o.Authenticator, Requests: o.Requests}
 	for _, e := range Endpoints {
-		u, from := e.Public, "the default public endpoint"
-		if o.Private {
-			u, from = e.Private, "the default private endpoint"
-		}
-		if v := strings.TrimSpace(o.Getenv(e.EnvVar)); v != "" {
-			u, from = v, "$"+e.EnvVar
-		}
+		u, from := o.Network.resolve(e, o.Getenv)
 		origin, err := allow.CheckEndpoint(u)
 		if err != nil {
 			return nil, fmt.Errorf("%s endpoint %s (from %s): %w", e.Service, RedactURL(u), from, err)

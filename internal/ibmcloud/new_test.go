@@ -47,15 +47,22 @@ func envOf(m map[string]string) func(string) string { return func(k string) stri
 func TestNewEndpoints(t *testing.T) {
 	tests := []struct {
 		name    string
-		private bool
+		network ibmcloud.Network
 		env     map[string]string
 		allowed []string
 		want    func(e ibmcloud.Endpoint) string
 	}{
 		{name: "public", want: func(e ibmcloud.Endpoint) string { return e.Public }},
-		{name: "private", private: true, want: func(e ibmcloud.Endpoint) string { return e.Private }},
+		{name: "private", network: ibmcloud.Network{Mode: "private", Region: "us-south"}, want: func(e ibmcloud.Endpoint) string {
+			h, _ := ibmcloud.HostFor(e.Service)
+			return h.CSE("us-south")
+		}},
+		{name: "vpe", network: ibmcloud.Network{Mode: "vpe"}, want: func(e ibmcloud.Endpoint) string {
+			h, _ := ibmcloud.HostFor(e.Service)
+			return h.VPE
+		}},
 		{
-			name: "SDK variables override each service", private: true, allowed: []string{"127.0.0.1"},
+			name: "SDK variables override each service", network: ibmcloud.Network{Mode: "vpe"}, allowed: []string{"127.0.0.1"},
 			env: func() map[string]string {
 				m := map[string]string{}
 				for _, e := range ibmcloud.Endpoints {
@@ -68,7 +75,7 @@ func TestNewEndpoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ibmcloud.New(ibmcloud.Options{Authenticator: bearer(), Private: tt.private, AllowedHosts: tt.allowed, Getenv: envOf(tt.env)})
+			c, err := ibmcloud.New(ibmcloud.Options{Authenticator: bearer(), Network: tt.network, AllowedHosts: tt.allowed, Getenv: envOf(tt.env)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,9 +86,6 @@ func TestNewEndpoints(t *testing.T) {
 			for _, e := range ibmcloud.Endpoints {
 				if want := tt.want(e); got[e.Service] != want {
 					t.Errorf("%s: %s, want %s", e.Service, got[e.Service], want)
-				}
-				if host := strings.TrimSuffix(e.Private, "/v1"); !strings.HasSuffix(host, ".cloud.ibm.com") || !strings.Contains(host, "private.") {
-					t.Errorf("%s: private endpoint %s is not an IBM Cloud private host", e.Service, e.Private)
 				}
 			}
 			if c.Authenticator == nil || c.Requests == nil {

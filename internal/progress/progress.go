@@ -9,6 +9,7 @@ package progress
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -102,4 +103,14 @@ func line(s, last Snapshot, elapsed, interval time.Duration) []any {
 		attrs = append(attrs, "expected_rows", s.Expected, "left", left.Round(time.Second).String())
 	}
 	return attrs
+}
+
+// CheckInterval validates a task's progressInterval option: 0 (no progress
+// lines) or at least a second. The message names the rule; the caller adds the
+// field's path.
+func CheckInterval(d time.Duration) error {
+	if d != 0 && d < time.Second {
+		return fmt.Errorf("must be 0s (no progress lines) or at least 1s, got %v", d)
+	}
+	return nil
 }

@@ -41,7 +41,7 @@ var permissions = []tasks.Permission{
 	{Service: "iam-access-management", Role: "Viewer", Why: "list every access policy (policies the caller cannot read are left out of listings)"},
 	{Service: "iam-groups", Role: "Viewer", Why: "list access groups, their members (static and dynamic) and the public access setting"},
 	{Service: "user-management", Role: "Viewer", Why: "list users and their states"},
-	{Service: "iam-identity", Role: "Viewer", Why: "list service IDs and trusted profiles, and who may assume each profile"},
+	{Service: "iam-identity", Role: "Viewer", Why: "list service-ID groups, service IDs (per group) and trusted profiles, and who may assume each profile"},
 }
 
 func probe(ctx context.Context, env tasks.Env) error {
@@ -94,6 +94,8 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if r == nil {
 		r = posture.NewReader(env, 0, 0)
 	}
+	// Progress lines for long listings (pages, rows, rate) while it reads.
+	defer r.TrackProgress(ctx, log, t.opts.ProgressInterval.D())()
 	var res tasks.Result
 	s := &state{groups: map[string]iamread.Group{}, memberOf: map[string][]membership{}, bySubject: map[string][]grant{},
 		admins: map[string]bool{}, byKind: map[string]int{}}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/iamread"
+	"github.com/trustjob/trustjob/internal/progress"
 )
 
 var identityKinds = []string{iamread.KindUser, iamread.KindServiceID, iamread.KindProfile}
@@ -27,11 +28,14 @@ type Options struct {
 	// IncludeNoAccess writes a row for identities with no policy at all, so
 	// the review lists every identity. Default true.
 	IncludeNoAccess bool `yaml:"includeNoAccess"`
+	// ProgressInterval is how often a progress line (pages, rows, rate,
+	// estimate) is logged during the listings; 0s for none. Default 10s.
+	ProgressInterval config.Duration `yaml:"progressInterval"`
 }
 
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
-	return &Options{Identities: slices.Clone(identityKinds), ProfileTrust: true, DynamicRules: true, IncludeNoAccess: true}
+	return &Options{ProgressInterval: config.Duration(progress.DefaultInterval), Identities: slices.Clone(identityKinds), ProfileTrust: true, DynamicRules: true, IncludeNoAccess: true}
 }
 
 // Validate checks the options without I/O and returns every problem.
@@ -44,6 +48,9 @@ func (o *Options) Validate() []config.FieldError {
 	}
 	if len(o.Identities) == 0 {
 		errs = append(errs, config.FieldError{Path: "identities", Message: "must name at least one kind", Fix: "e.g. identities: [user, serviceid]"})
+	}
+	if err := progress.CheckInterval(o.ProgressInterval.D()); err != nil {
+		errs = append(errs, config.FieldError{Path: "progressInterval", Message: err.Error(), Fix: "use the default 10s"})
 	}
 	return errs
 }

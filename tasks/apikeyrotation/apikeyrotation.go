@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 	"github.com/IBM/platform-services-go-sdk/iamidentityv1"
@@ -41,7 +40,7 @@ func Type() tasks.Type {
 }
 
 var permissions = []tasks.Permission{
-	{Service: "iam-identity", Role: "Administrator", Why: "list every user's API keys (ListAPIKeys scope=account) and read the activity report for last use (API key reviewer suffices without lastUse for service-ID keys); list service IDs for their names"},
+	{Service: "iam-identity", Role: "Administrator", Why: "list every user's API keys (ListAPIKeys scope=account) and read the activity report for last use (API key reviewer suffices without lastUse for service-ID keys); list service-ID groups and service IDs (per group) for their names"},
 	{Service: "user-management", Role: "Viewer", Why: "resolveOwners: users' logins"},
 	{Service: "iam-identity", Role: "Operator", Why: "disable-apikey action only (iam-identity.apikey.disable)"},
 }
@@ -74,6 +73,8 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if r == nil {
 		r = posture.NewReader(env, t.opts.PollInterval.D(), t.opts.PollMaxInterval.D())
 	}
+	// Progress lines for long listings (pages, rows, rate) while it reads.
+	defer r.TrackProgress(ctx, log, t.opts.ProgressInterval.D())()
 	var res tasks.Result
 	sum := report.Summary{"max_age": t.opts.MaxAge.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum
@@ -82,7 +83,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 
 	// The activity report (last use) is generated while the keys are listed.
 	type activity struct {
-		last map[string]*time.Time
+		last map[string]iamread.Activity
 		err  error
 	}
 	actc := make(chan activity, 1)
@@ -91,10 +92,10 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if t.opts.LastUse {
 		go func() {
 			rep, err := r.ActivityReport(rctx, t.opts.MaxAge.D())
-			a := activity{last: map[string]*time.Time{}, err: err}
+			a := activity{last: map[string]iamread.Activity{}, err: err}
 			for _, it := range rep.Items {
 				if it.Kind == "apikey" {
-					a.last[it.ID] = it.LastAuthn
+					a.last[it.ID] = it
 				}
 			}
 			actc <- a
@@ -133,16 +134,18 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	exempt := 0
 	for _, k := range old {
 		k.firstSeen = base.FirstSeen(k.id, at)
-		switch last, inactive := act.last[k.id]; {
+		switch a, inactive := act.last[k.id]; {
 		case !t.opts.LastUse:
 			k.lastUse = "not read (lastUse: false)"
 		case !inactive:
 			k.lastUse = "used within " + window
-		case last == nil:
+		case a.LastAuthnRaw != "":
+			k.lastUse = fmt.Sprintf("unknown: IAM's last_authn %q is no timestamp trustjob reads (not used within %s)", a.LastAuthnRaw, window)
+		case a.LastAuthn == nil:
 			k.lastUse = "never used"
 		default:
-			k.lastAuthn = last
-			k.lastUse = "last used " + fmtTime(*last)
+			k.lastAuthn = a.LastAuthn
+			k.lastUse = "last used " + fmtTime(*a.LastAuthn)
 		}
 		if why, ok := t.opts.Exemptions.Match(exemption.Target{ID: k.id, IAMID: k.owner, Name: k.name, Description: k.description}, env.ProfileIAMID); ok {
 			k.exempt = why
@@ -161,13 +164,17 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 		for _, k := range old {
 			s := &action.Step{Action: ActionDisable, Kind: "apikey-" + k.kind, Target: k.id, Ref: k, FirstSeen: k.firstSeen,
 				Why: fmt.Sprintf("created %s, older than %s", fmtTime(k.created), window), Exempt: k.exempt}
+			// The rule inactive-identities applies to its key actions.
 			switch {
+			case s.Exempt != "":
 			case k.disabled:
 				s.Already = "already disabled"
-			case s.Exempt == "" && t.opts.ServiceIDKeysOnly && k.kind != iamread.KindServiceID:
-				s.Exempt = "a user's key: users manage their own API keys (serviceIDKeysOnly)"
-			case s.Exempt == "" && k.locked:
-				s.Exempt = "locked: IAM refuses changes to a locked key; unlock it first"
+			case k.owner == "":
+				s.Unsafe = "cannot tell who owns it: the API-key listing names no iam_id, so owner exemptions cannot be checked"
+			case k.kind != iamread.KindServiceID && !t.opts.IncludeUserAPIKeys:
+				s.Unsafe = "a user's own API key: IAM lets only that user manage it; set includeUserAPIKeys: true to try anyway"
+			case k.locked:
+				s.Unsafe = "locked: IAM refuses any change to a locked API key; unlock it (UnlockAPIKey) to disable it"
 			}
 			steps = append(steps, s)
 		}
@@ -180,7 +187,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 		}
 		do := func(ctx context.Context, s *action.Step) error {
 			resp, err := w.DisableAPIKeyWithContext(ctx, &iamidentityv1.DisableAPIKeyOptions{ID: &s.Target})
-			return ibmcloud.WrapNeed("disable API key "+s.Target, "the trusted profile needs Operator (iam-identity.apikey.disable) on IAM Identity Service", resp, err)
+			return ibmcloud.WrapNeed("disable API key "+s.Target, "the trusted profile needs Operator (iam-identity.apikey.disable) on IAM Identity Service, and a user's own key can be disabled only by that user", resp, err)
 		}
 		actErr = tasks.TakeActions(ctx, env, out, action.Batch{Steps: steps, Do: do, DryRun: t.opts.DryRun, MaxActions: t.opts.MaxActions,
 			MaxPercent: t.opts.MaxPercent, Population: total, Grace: t.opts.Grace.D(), Now: at,

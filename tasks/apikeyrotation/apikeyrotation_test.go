@@ -2,6 +2,8 @@ package apikeyrotation
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,7 +126,7 @@ func TestDisableDryRunGraceAndReal(t *testing.T) {
 	want := map[string]action.Result{
 		"ApiKey-ci-old": action.WouldDo, "ApiKey-etl-never": action.WouldDo,
 		"ApiKey-etl-old": action.SkippedGrace, // first seen now
-		"ApiKey-alice":   action.SkippedExempt, "ApiKey-locked": action.SkippedExempt, "ApiKey-exempt": action.SkippedExempt,
+		"ApiKey-alice":   action.SkippedUnsafe, "ApiKey-locked": action.SkippedUnsafe, "ApiKey-exempt": action.SkippedExempt,
 	}
 	for id, r := range want {
 		if got := acts[id][colResult]; got != string(r) {
@@ -150,6 +152,65 @@ func TestDisableDryRunGraceAndReal(t *testing.T) {
 	if h.disabled("ApiKey-etl-old") || h.disabled("ApiKey-alice") {
 		t.Error("a key in grace or a user's key was disabled")
 	}
+}
+
+// TestUserKeysRule: disable-apikey follows inactive-identities' rule (issue 13
+// F5/F6): users' own keys and locked keys are skipped-unsafe without a request;
+// with includeUserAPIKeys, the user's key is tried, the emulator refuses the
+// profile (403) as IAM does, and the refusal fails only that kind: the
+// service IDs' keys are still disabled. A locked key is never sent.
+func TestUserKeysRule(t *testing.T) {
+	for _, include := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "includeUserAPIKeys"}[include], func(t *testing.T) {
+			h := start(t)
+			o := options()
+			o.Actions, o.DryRun, o.Grace, o.IncludeUserAPIKeys = []string{ActionDisable}, false, 0, include
+			out, _, err := h.run(t, o)
+			acts := out.ByID(colRecord, recordAction)
+			wantAlice := action.SkippedUnsafe
+			if include {
+				wantAlice = action.Failed
+				if err == nil {
+					t.Error("a refused write did not fail the task")
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range map[string]action.Result{"ApiKey-alice": wantAlice, "ApiKey-locked": action.SkippedUnsafe,
+				"ApiKey-ci-old": action.Done, "ApiKey-etl-never": action.Done} {
+				if got := acts[id][colResult]; got != string(want) {
+					t.Errorf("%s: %v (%v), want %s", id, got, acts[id][colDetail], want)
+				}
+			}
+			if d := fmt.Sprint(acts["ApiKey-alice"][colDetail]); !include && !strings.Contains(d, "includeUserAPIKeys") {
+				t.Errorf("the user key's detail does not name the opt-in: %s", d)
+			}
+			if h.disabled("ApiKey-alice") || h.disabled("ApiKey-locked") {
+				t.Error("a user's key or a locked key was disabled")
+			}
+			wantAliceWrites := 0
+			if include {
+				wantAliceWrites = 1
+			}
+			if n := writesTo(h, "ApiKey-alice"); n != wantAliceWrites {
+				t.Errorf("%d writes to the user's key, want %d", n, wantAliceWrites)
+			}
+			if n := writesTo(h, "ApiKey-locked"); n != 0 {
+				t.Errorf("%d writes to the locked key", n)
+			}
+		})
+	}
+}
+
+// writesTo counts the non-GET requests the emulator saw for id.
+func writesTo(h *harness, id string) int {
+	n := 0
+	for _, e := range h.local.Sim.Log().Entries() {
+		if e.Method != http.MethodGet && strings.Contains(e.Path, "/"+id+"/") {
+			n++
+		}
+	}
+	return n
 }
 
 // The percentage cap: 3 keys qualify, but 20% of the 8 keys listed allows 1,
@@ -185,5 +246,24 @@ func TestOptionsValidate(t *testing.T) {
 		if !paths[p] {
 			t.Errorf("no problem at %s: %v", p, paths)
 		}
+	}
+}
+
+// TestUnreadableLastUse (issue 12.3): a last_authn IAM writes in no layout
+// trustjob reads is "unknown", never "never used".
+func TestUnreadableLastUse(t *testing.T) {
+	h := start(t)
+	h.local.Sim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceIAMIdentity, PathPrefix: "/v1/activity/", Method: http.MethodGet,
+		Status: http.StatusOK, Body: `{"reference":"r1","apikeys":[{"id":"ApiKey-etl-old","name":"etl-old","last_authn":"last Tuesday"},{"id":"ApiKey-etl-never","name":"etl-never"}]}`})
+	out, _, err := h.run(t, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := out.ByID(colRecord, recordKey)
+	if got := fmt.Sprint(keys["ApiKey-etl-old"][colLastUse]); !strings.HasPrefix(got, "unknown") || !strings.Contains(got, "last Tuesday") {
+		t.Errorf("unreadable last_authn: last use %q", got)
+	}
+	if got := keys["ApiKey-etl-never"][colLastUse]; got != "never used" {
+		t.Errorf("no last_authn: last use %v", got)
 	}
 }

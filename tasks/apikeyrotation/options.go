@@ -6,6 +6,7 @@ import (
 
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exemption"
+	"github.com/trustjob/trustjob/internal/progress"
 	"github.com/trustjob/trustjob/tasks"
 )
 
@@ -37,19 +38,24 @@ type Options struct {
 	// when positive, also caps them at this share of the account's keys.
 	MaxActions int     `yaml:"maxActions"`
 	MaxPercent float64 `yaml:"maxPercent"`
-	// ServiceIDKeysOnly limits the action to service IDs' keys: IBM documents
-	// that users manage their own API keys. Default true.
-	ServiceIDKeysOnly bool `yaml:"serviceIDKeysOnly"`
+	// IncludeUserAPIKeys lets the action try users' own keys too. IAM lets
+	// only the user manage their own API keys (the emulator refuses a trusted
+	// profile's writes to them), so by default only service IDs' keys are
+	// disabled: the same rule, and the same option, as inactive-identities.
+	IncludeUserAPIKeys bool `yaml:"includeUserAPIKeys"`
 	// PollInterval and PollMaxInterval pace the activity report's polls.
 	PollInterval    config.Duration `yaml:"pollInterval"`
 	PollMaxInterval config.Duration `yaml:"pollMaxInterval"`
+	// ProgressInterval is how often a progress line (pages, rows, rate,
+	// estimate) is logged during the listings; 0s for none. Default 10s.
+	ProgressInterval config.Duration `yaml:"progressInterval"`
 }
 
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
-	return &Options{
+	return &Options{ProgressInterval: config.Duration(progress.DefaultInterval),
 		MaxAge: config.Duration(90 * 24 * time.Hour), LastUse: true, ResolveOwners: true, Exemptions: exemption.Defaults(),
-		Grace: config.Duration(14 * 24 * time.Hour), DryRun: true, MaxActions: 25, ServiceIDKeysOnly: true,
+		Grace: config.Duration(14 * 24 * time.Hour), DryRun: true, MaxActions: 25,
 		PollInterval: config.Duration(5 * time.Second), PollMaxInterval: config.Duration(30 * time.Second),
 	}
 }
@@ -68,6 +74,9 @@ func (o *Options) Validate() []config.FieldError {
 	}
 	if o.PollMaxInterval.D() < o.PollInterval.D() {
 		add("pollMaxInterval", fmt.Sprintf("must be at least pollInterval (%s)", o.PollInterval), "e.g. pollMaxInterval: 30s")
+	}
+	if err := progress.CheckInterval(o.ProgressInterval.D()); err != nil {
+		errs = append(errs, config.FieldError{Path: "progressInterval", Message: err.Error(), Fix: "use the default 10s"})
 	}
 	return errs
 }

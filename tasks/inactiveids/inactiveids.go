@@ -22,7 +22,7 @@ import (
 
 	"github.com/trustjob/trustjob/internal/action"
 	"github.com/trustjob/trustjob/internal/exemption"
-	"github.com/trustjob/trustjob/internal/ibmcloud"
+	"github.com/trustjob/trustjob/internal/iamread"
 	"github.com/trustjob/trustjob/tasks"
 )
 
@@ -57,17 +57,6 @@ var permissions = []tasks.Permission{
 	{Service: "iam-groups", Role: "Editor", Why: "remove-from-access-groups action (iam-groups.members.delete)"},
 }
 
-// probe makes one cheap authorised read: the first service ID of the account.
-func probe(ctx context.Context, env tasks.Env) error {
-	if env.Clients == nil || env.Clients.IAMIdentity == nil {
-		return errors.New("probe inactive-identities: no IAM Identity client")
-	}
-	opts := &iamidentityv1.ListServiceIdsOptions{AccountID: &env.Account}
-	opts.SetPagesize(1)
-	_, resp, err := env.Clients.IAMIdentity.ListServiceIdsWithContext(ctx, opts)
-	return ibmcloud.WrapNeed("probe inactive-identities (list service IDs)", needSIDs, resp, err)
-}
-
 // task is a configured inactive-identities task.
 type task struct{ opts *Options }
 
@@ -91,9 +80,10 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	result := func() tasks.Result { return tasks.Result{Findings: sum.findings, Summary: sum.render()} }
 
 	// The report takes a while to generate; list meanwhile.
-	p := &poller{api: c.IAMIdentity, account: env.Account, hours: int(t.opts.InactiveFor.D() / time.Hour),
-		interval: t.opts.PollInterval.D(), maxInterval: t.opts.PollMaxInterval.D(), log: log}
-	l := &lister{iam: c.IAMIdentity, users: c.UserManagement, account: env.Account}
+	r := iamread.New(c, env.Account)
+	r.PollInterval, r.PollMax, r.Log = t.opts.PollInterval.D(), t.opts.PollMaxInterval.D(), log
+	stop := r.TrackProgress(ctx, log, t.opts.ProgressInterval.D())
+	defer stop()
 	// Either failing cancels the other, so a 403 on the report does not wait
 	// for ten thousand API keys to be listed.
 	rctx, cancel := context.WithCancel(ctx)
@@ -112,22 +102,23 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 				cancel()
 			}
 		}()
-		if cat, listErr = l.listAll(rctx); listErr != nil {
+		if cat, listErr = listAll(rctx, r); listErr != nil {
 			cancel()
 		}
 	}()
-	res, repErr := p.fetch(rctx)
+	rep, run, repErr := r.InactiveReport(rctx, t.opts.InactiveFor.D())
 	if repErr != nil {
 		cancel()
 	}
 	<-done
-	sum.reference, sum.polls, sum.recreated = res.reference, res.polls, res.recreated
+	stop()
+	sum.reference, sum.polls, sum.recreated = run.Reference, run.Polls, run.Recreated
 	if err := firstCause(ctx, repErr, listErr); err != nil {
 		return result(), fmt.Errorf("inactive-identities: %w", err)
 	}
-	log.Info("inactive-identities report ready", "reference", res.reference, "polls", res.polls, "recreated", res.recreated)
+	log.Info("inactive-identities report ready", "reference", run.Reference, "polls", run.Polls, "recreated", run.Recreated)
 
-	ids, dups := buildIdentities(res.report, cat, log)
+	ids, dups := buildIdentities(rep, cat, log)
 	sum.duplicates = dups
 	ex := newExempter(t.opts, env.ProfileIAMID)
 	at := now()
@@ -142,7 +133,7 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	var actErr, planErr error
 	if len(t.opts.Actions) > 0 {
 		var steps []*action.Step
-		steps, planErr = t.plan(ctx, ids, c.AccessGroups, env.Account, at, sum.window)
+		steps, planErr = t.plan(ctx, ids, r, at, sum.window)
 		w := &writer{iam: c.IAMIdentity, groups: c.AccessGroups, account: env.Account}
 		o, err := env.Actions.Run(ctx, action.Batch{Steps: steps, Do: w.do, DryRun: t.opts.DryRun,
 			MaxActions: t.opts.MaxActions, Now: at, Success: doneDetail})
@@ -203,7 +194,7 @@ func (t *task) hasAction(name string) bool {
 // the target state, unsafe to act on (owner or last use unknown, a user's key
 // without the opt-in, a locked key), or in doubt (group memberships could not
 // be read: then the error is returned too, and fails the task).
-func (t *task) plan(ctx context.Context, ids []*identity, groups groupsAPI, account string, now time.Time, window time.Duration) ([]*action.Step, error) {
+func (t *task) plan(ctx context.Context, ids []*identity, r *iamread.Reader, now time.Time, window time.Duration) ([]*action.Step, error) {
 	var steps, needGroups []*action.Step
 	disables := map[string]*action.Step{} // by key id, to order a lock after it
 	var locks []*action.Step
@@ -267,7 +258,7 @@ func (t *task) plan(ctx context.Context, ids []*identity, groups groupsAPI, acco
 		// Only when remove-from-access-groups has candidates: the listing
 		// costs requests in proportion to groups and members.
 		var in map[string]bool
-		in, err = members(ctx, groups, account)
+		in, err = members(ctx, r)
 		for _, s := range needGroups {
 			switch {
 			case err != nil:
@@ -374,7 +365,7 @@ func buildIdentities(rep *iamidentityv1.Report, c *catalog, log *slog.Logger) (o
 		out = append(out, id)
 	}
 	last := func(id *identity, raw *string) {
-		id.lastAuthn, id.lastAuthnRaw = reportTime(raw)
+		id.lastAuthn, id.lastAuthnRaw = iamread.LastAuthn(raw)
 		if id.lastAuthnRaw != "" {
 			log.Warn("unreadable last_authn in the inactive-identities report: last use unknown, no action on it",
 				"kind", id.kind, "id", id.id, "last_authn", id.lastAuthnRaw)
@@ -391,13 +382,13 @@ func buildIdentities(rep *iamidentityv1.Report, c *catalog, log *slog.Logger) (o
 			id.login = str(u.Username)
 		}
 		if info, ok := c.users[id.iamID]; ok {
-			id.listed, id.created = true, info.added
+			id.listed, id.created = true, info.AddedOn
 		}
 		add(id)
 	}
-	sidByIAMID := make(map[string]entityInfo, len(c.sids))
+	sidByIAMID := make(map[string]iamread.ServiceID, len(c.sids))
 	for _, s := range c.sids {
-		sidByIAMID[s.iamID] = s
+		sidByIAMID[s.IAMID] = s
 	}
 	for _, k := range rep.Apikeys {
 		id := &identity{kind: KindAPIKey, id: str(k.ID), name: str(k.Name)}
@@ -421,22 +412,22 @@ func buildIdentities(rep *iamidentityv1.Report, c *catalog, log *slog.Logger) (o
 		// optional fields.
 		id.ownerIAMID = reportOwner
 		if info, ok := c.keys[id.id]; ok {
-			id.listed, id.created, id.description = true, info.created, info.description
-			id.locked, id.disabled = ptr(info.locked), ptr(info.disabled)
-			if info.iamID != "" {
-				if reportOwner != "" && reportOwner != info.iamID {
+			id.listed, id.created, id.description = true, info.CreatedAt, info.Description
+			id.locked, id.disabled = ptr(info.Locked), ptr(info.Disabled)
+			if info.IAMID != "" {
+				if reportOwner != "" && reportOwner != info.IAMID {
 					log.Warn("the report and the API-key listing name different owners; using the listing's",
-						"id", id.id, "report_owner", reportOwner, "listing_owner", info.iamID)
+						"id", id.id, "report_owner", reportOwner, "listing_owner", info.IAMID)
 				}
-				id.ownerIAMID = info.iamID
+				id.ownerIAMID = info.IAMID
 			}
 		}
 		if s, ok := sidByIAMID[id.ownerIAMID]; ok || strings.HasPrefix(id.ownerIAMID, "iam-ServiceId-") {
 			id.ownerIsSID, id.ownerID = true, strings.TrimPrefix(id.ownerIAMID, "iam-")
 			if ok {
-				id.ownerID = s.id
+				id.ownerID = s.ID
 				if id.owner == "" {
-					id.owner = s.name
+					id.owner = s.Name
 				}
 			}
 		}
@@ -444,45 +435,36 @@ func buildIdentities(rep *iamidentityv1.Report, c *catalog, log *slog.Logger) (o
 		add(id)
 	}
 	for _, s := range rep.Serviceids {
-		id := entityIdentity(KindServiceID, s, c.sids, true)
+		id := entityIdentity(KindServiceID, s)
+		if info, ok := c.sids[id.id]; ok {
+			id.listed, id.iamID, id.created, id.description = true, info.IAMID, info.CreatedAt, info.Description
+			id.locked = ptr(info.Locked)
+		}
 		last(id, s.LastAuthn)
 		add(id)
 	}
 	for _, p := range rep.Profiles {
-		id := entityIdentity(KindProfile, p, c.profiles, false)
+		id := entityIdentity(KindProfile, p)
+		if info, ok := c.profiles[id.id]; ok {
+			id.listed, id.iamID, id.created, id.description = true, info.IAMID, info.CreatedAt, info.Description
+		}
 		last(id, p.LastAuthn)
 		add(id)
 	}
 	return out, dups
 }
 
-func entityIdentity(kind string, e iamidentityv1.EntityActivity, listed map[string]entityInfo, lockable bool) *identity {
+// entityIdentity is a service ID or profile of the report; until a listing
+// says otherwise, its iam_id is iam-<id>.
+func entityIdentity(kind string, e iamidentityv1.EntityActivity) *identity {
 	id := &identity{kind: kind, id: str(e.ID), name: str(e.Name)}
-	if info, ok := listed[id.id]; ok {
-		id.listed, id.iamID, id.created, id.description = true, info.iamID, info.created, info.description
-		if lockable {
-			id.locked = ptr(info.locked)
-		}
-	} else if id.id != "" {
-		id.iamID = "iam-" + id.id // service IDs and profiles: iam-<id>
+	if id.id != "" {
+		id.iamID = "iam-" + id.id
 	}
 	return id
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// reportTime reads a report's last_authn: nil and "" for an absent value
-// (never used), or raw set when the value is there but unreadable (unknown).
-func reportTime(s *string) (t *time.Time, raw string) {
-	if s == nil || strings.TrimSpace(*s) == "" {
-		return nil, ""
-	}
-	v, ok := parseTime(*s)
-	if !ok {
-		return nil, *s
-	}
-	return &v, ""
-}
 
 // ---- Exemptions ----
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exemption"
+	"github.com/trustjob/trustjob/internal/progress"
 )
 
 // Action names, as written in `actions[].action`.
@@ -43,6 +44,9 @@ type Options struct {
 	// half each time up to PollMaxInterval, until the task's deadline.
 	PollInterval    config.Duration `yaml:"pollInterval"`
 	PollMaxInterval config.Duration `yaml:"pollMaxInterval"`
+	// ProgressInterval is how often a progress line (pages, rows, rate,
+	// estimate) is logged during the listings; 0s for none. Default 10s.
+	ProgressInterval config.Duration `yaml:"progressInterval"`
 }
 
 // Exemptions list identities to leave alone, each with the reason that lands in
@@ -85,7 +89,7 @@ type ActionConfig struct {
 
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
-	return &Options{
+	return &Options{ProgressInterval: config.Duration(progress.DefaultInterval),
 		InactiveFor:     config.Duration(30 * 24 * time.Hour),
 		Exemptions:      exemption.Defaults(),
 		DryRun:          true,
@@ -157,6 +161,9 @@ func (o *Options) Validate() []config.FieldError {
 	}
 	if o.PollMaxInterval.D() < o.PollInterval.D() {
 		add("pollMaxInterval", fmt.Sprintf("must be at least pollInterval (%s), got %s", o.PollInterval, o.PollMaxInterval), "e.g. pollMaxInterval: 30s")
+	}
+	if err := progress.CheckInterval(o.ProgressInterval.D()); err != nil {
+		errs = append(errs, config.FieldError{Path: "progressInterval", Message: err.Error(), Fix: "use the default 10s"})
 	}
 	return errs
 }

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -207,11 +208,16 @@ func statusOf(err error) int { return ibmcloud.HTTPStatus(err) }
 // string kept beyond its page keeps the whole page alive (a map of 1,000
 // Search cursors held 440 MB). What outlives a page is therefore a hash
 // (cursors seen) or a clone (keep): map keys, tag sets, group IDs.
-func decodeJSON(out any) func(io.Reader) error {
+func decodeJSON[T any](out *T) func(io.Reader) error {
 	return func(r io.Reader) error {
 		lr := &io.LimitedReader{R: r, N: maxBody + 1}
 		m := &readErr{r: lr}
-		if err := gojson.NewDecoder(m).Decode(out); err != nil {
+		// Decoding into a pointer to out: a JSON null sets the pointer to nil
+		// (and leaves out alone), which is how a `200 null` is told from an
+		// empty answer (issue 12.9). An object still decodes into out itself,
+		// so slices are reused as before.
+		p := out
+		if err := gojson.NewDecoder(m).Decode(&p); err != nil {
 			switch {
 			case m.err != nil:
 				// goccy reports a failed read (the transport's body cap, a
@@ -223,9 +229,34 @@ func decodeJSON(out any) func(io.Reader) error {
 			}
 			return err
 		}
+		if p == nil {
+			return errNullAnswer
+		}
 		return nil
 	}
 }
+
+// decodeResources decodes an unpaged answer whose `resources` array must be
+// there (resource groups, reclamations) into dst: a 200 without it is an
+// error, never an empty list that would drop every group or reclamation.
+func decodeResources[T any](dst *[]T) func(io.Reader) error {
+	return func(rd io.Reader) error {
+		var body struct {
+			Resources *[]T `json:"resources"`
+		}
+		if err := decodeJSON(&body)(rd); err != nil {
+			return err
+		}
+		if body.Resources == nil {
+			return errors.New("the answer has no resources array")
+		}
+		*dst = *body.Resources
+		return nil
+	}
+}
+
+// errNullAnswer is a 2xx whose body is JSON null: no page, never an empty one.
+var errNullAnswer = errors.New("the answer is null, not a JSON object")
 
 // readErr remembers the first read error other than io.EOF.
 type readErr struct {

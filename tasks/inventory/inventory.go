@@ -15,14 +15,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/IBM/platform-services-go-sdk/resourcemanagerv2"
 
 	"github.com/trustjob/trustjob/internal/ibmcloud"
 	"github.com/trustjob/trustjob/internal/progress"
@@ -53,17 +50,6 @@ func Type() tasks.Type {
 		},
 		Probe: Probe,
 	})
-}
-
-// Probe makes the task's cheapest authorised read: list the resource groups.
-func Probe(ctx context.Context, env tasks.Env) error {
-	rm := env.Clients.ResourceManager
-	opts := &resourcemanagerv2.ListResourceGroupsOptions{}
-	if env.Account != "" {
-		opts.AccountID = &env.Account
-	}
-	_, resp, err := rm.ListResourceGroupsWithContext(ctx, opts)
-	return ibmcloud.Wrap("list resource groups", resp, err)
 }
 
 // Task is one configured inventory.
@@ -281,24 +267,11 @@ func (r *run) resolveGroups(ctx context.Context) ([]string, error) {
 	if r.env.Account != "" {
 		q.Set("account_id", r.env.Account)
 	}
-	var body struct {
-		Resources *[]rmGroup `json:"resources"`
-	}
 	err := r.c.call(ctx, r.rm, request{op: "list resource groups", method: "GET", path: "/v2/resource_groups",
-		query: q, decode: func(rd io.Reader) error {
-			body.Resources = nil
-			if err := decodeJSON(&body)(rd); err != nil {
-				return err
-			}
-			if body.Resources == nil {
-				return errors.New("the answer has no resources array")
-			}
-			return nil
-		}})
+		query: q, decode: decodeResources(&r.groups)})
 	if err != nil {
 		return nil, err
 	}
-	r.groups = *body.Resources
 	names := make(map[string]string, len(r.groups))
 	for _, g := range r.groups {
 		names[g.ID] = g.Name
@@ -370,24 +343,22 @@ func (r *run) loadReclamations(ctx context.Context) error {
 	if r.env.Account != "" {
 		q.Set("account_id", r.env.Account)
 	}
-	var body struct {
-		Resources []reclamation `json:"resources"`
-	}
+	var recl []reclamation
 	err := r.c.call(ctx, r.rc, request{op: "list reclamations", method: "GET", path: "/v1/reclamations",
-		query: q, decode: func(rd io.Reader) error { body.Resources = nil; return decodeJSON(&body)(rd) }})
+		query: q, decode: decodeResources(&recl)})
 	if err != nil {
 		return err
 	}
-	r.em.reclaims = make(map[string]*reclamation, 2*len(body.Resources))
-	for k := range body.Resources {
-		rc := &body.Resources[k]
+	r.em.reclaims = make(map[string]*reclamation, 2*len(recl))
+	for k := range recl {
+		rc := &recl[k]
 		for _, key := range []string{rc.ResourceInstanceID, rc.EntityCRN} {
 			if key != "" {
 				r.em.reclaims[key] = rc
 			}
 		}
 	}
-	r.reclaims = len(body.Resources)
+	r.reclaims = len(recl)
 	return nil
 }
 

@@ -118,10 +118,8 @@ func (o *Options) Validate() []config.FieldError {
 			Message: fmt.Sprintf("must be between 1 and %d, got %d", maxPageSize, o.PageSize),
 			Fix:     "use 100, the Resource Controller's maximum"})
 	}
-	if d := time.Duration(o.ProgressInterval); d != 0 && d < time.Second {
-		errs = append(errs, config.FieldError{Path: "progressInterval",
-			Message: fmt.Sprintf("must be 0s (no progress lines) or at least 1s, got %v", d),
-			Fix:     "use the default 10s"})
+	if err := progress.CheckInterval(time.Duration(o.ProgressInterval)); err != nil {
+		errs = append(errs, config.FieldError{Path: "progressInterval", Message: err.Error(), Fix: "use the default 10s"})
 	}
 	switch o.Sources {
 	case SourceResourceController, SourceSearch, SourceBoth:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trustjob/trustjob/internal/config"
+	"github.com/trustjob/trustjob/internal/progress"
 )
 
 // Readings of CIS 1.16 (publicAccess).
@@ -50,6 +51,9 @@ type Options struct {
 	// PollInterval and PollMaxInterval pace the report polls.
 	PollInterval    config.Duration `yaml:"pollInterval"`
 	PollMaxInterval config.Duration `yaml:"pollMaxInterval"`
+	// ProgressInterval is how often a progress line (pages, rows, rate,
+	// estimate) is logged during the listings; 0s for none. Default 10s.
+	ProgressInterval config.Duration `yaml:"progressInterval"`
 }
 
 // Waiver switches one control off.
@@ -65,7 +69,7 @@ type Waiver struct {
 
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
-	return &Options{
+	return &Options{ProgressInterval: config.Duration(progress.DefaultInterval),
 		UnusedFor:          config.Duration(180 * 24 * time.Hour),
 		KeyMaxAge:          config.Duration(90 * 24 * time.Hour),
 		InactiveUserFor:    config.Duration(90 * 24 * time.Hour),
@@ -138,6 +142,9 @@ func (o *Options) Validate() []config.FieldError {
 	}
 	if o.PollMaxInterval.D() < o.PollInterval.D() {
 		add("pollMaxInterval", fmt.Sprintf("must be at least pollInterval (%s)", o.PollInterval), "e.g. pollMaxInterval: 30s")
+	}
+	if err := progress.CheckInterval(o.ProgressInterval.D()); err != nil {
+		errs = append(errs, config.FieldError{Path: "progressInterval", Message: err.Error(), Fix: "use the default 10s"})
 	}
 	return errs
 }

@@ -38,7 +38,7 @@ func Type() tasks.Type {
 // Permissions is the IAM access the trusted profile needs. A waived control
 // needs none of its own.
 var Permissions = []tasks.Permission{
-	{Service: "iam-identity", Role: "Administrator", Why: "1.2, 1.3, 1.5, 1.7, 1.8, 1.17: list every user's API keys, create and read the activity and MFA reports, read a user's MFA status (iam-identity.report.create, iam-identity.mfa-status.get)"},
+	{Service: "iam-identity", Role: "Administrator", Why: "1.2, 1.3, 1.5, 1.7, 1.8, 1.17: list every user's API keys (per service-ID group: ListServiceIDGroup), create and read the activity and MFA reports, read a user's MFA status (iam-identity.report.create, iam-identity.mfa-status.get)"},
 	{Service: "iam-identity", Role: "Viewer", Why: "1.4, 1.7, 1.9: read the account settings (iam-identity.account.get)"},
 	{Service: "user-management", Role: "Viewer", Why: "1.12, 1.17: list users and their states"},
 	{Service: "iam-groups", Role: "Viewer", Why: "1.12-1.16: list access groups, members and the public access setting"},
@@ -63,24 +63,8 @@ type task struct {
 
 // NewReader builds the IAM reader over a run's clients.
 func NewReader(env tasks.Env, interval, maxInterval time.Duration) *iamread.Reader {
-	r := &iamread.Reader{Account: env.Account, PollInterval: interval, PollMax: maxInterval}
-	if c := env.Clients; c != nil {
-		if c.IAMIdentity != nil {
-			r.Identity = c.IAMIdentity
-		}
-		if c.AccessGroups != nil {
-			r.Access = c.AccessGroups
-		}
-		if c.PolicyManagement != nil {
-			r.Policy = c.PolicyManagement
-		}
-		if c.UserManagement != nil {
-			r.UserMgmt = c.UserManagement
-		}
-		if c.AccountManagement != nil {
-			r.Accounts = c.AccountManagement
-		}
-	}
+	r := iamread.New(env.Clients, env.Account)
+	r.PollInterval, r.PollMax, r.Log = interval, maxInterval, env.Log()
 	return r
 }
 
@@ -92,6 +76,8 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if r == nil {
 		r = NewReader(env, t.opts.PollInterval.D(), t.opts.PollMaxInterval.D())
 	}
+	// Progress lines for long listings (pages, rows, rate) while it reads.
+	defer r.TrackProgress(ctx, log, t.opts.ProgressInterval.D())()
 	at := env.Time()
 	need := needed(t.opts, at)
 	f := gather(ctx, r, t.opts, need, at)

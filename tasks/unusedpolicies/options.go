@@ -8,6 +8,7 @@ import (
 	"github.com/trustjob/trustjob/internal/config"
 	"github.com/trustjob/trustjob/internal/exemption"
 	"github.com/trustjob/trustjob/internal/iamread"
+	"github.com/trustjob/trustjob/internal/progress"
 	"github.com/trustjob/trustjob/tasks"
 )
 
@@ -40,11 +41,14 @@ type Options struct {
 	// positive, caps them at this share of the direct policies listed.
 	MaxActions int     `yaml:"maxActions"`
 	MaxPercent float64 `yaml:"maxPercent"`
+	// ProgressInterval is how often a progress line (pages, rows, rate,
+	// estimate) is logged during the listings; 0s for none. Default 10s.
+	ProgressInterval config.Duration `yaml:"progressInterval"`
 }
 
 // NewOptions returns options with their defaults.
 func NewOptions() *Options {
-	return &Options{UnusedFor: config.Duration(90 * 24 * time.Hour), Subjects: slices.Clone(subjectKinds),
+	return &Options{ProgressInterval: config.Duration(progress.DefaultInterval), UnusedFor: config.Duration(90 * 24 * time.Hour), Subjects: slices.Clone(subjectKinds),
 		Exemptions: exemption.Defaults(), Grace: config.Duration(14 * 24 * time.Hour), DryRun: true, MaxActions: 25}
 }
 
@@ -65,6 +69,9 @@ func (o *Options) Validate() []config.FieldError {
 	}
 	errs = append(errs, o.Exemptions.Validate("exemptions")...)
 	errs = append(errs, tasks.ActingOptions{Actions: o.Actions, Grace: o.Grace, MaxActions: o.MaxActions, MaxPercent: o.MaxPercent}.Validate(ActionRemove)...)
+	if err := progress.CheckInterval(o.ProgressInterval.D()); err != nil {
+		errs = append(errs, config.FieldError{Path: "progressInterval", Message: err.Error(), Fix: "use the default 10s"})
+	}
 	return errs
 }
 

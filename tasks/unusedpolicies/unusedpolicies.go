@@ -75,6 +75,8 @@ func (t *task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	if r == nil {
 		r = posture.NewReader(env, 0, 0)
 	}
+	// Progress lines for long listings (pages, rows, rate) while it reads.
+	defer r.TrackProgress(ctx, log, t.opts.ProgressInterval.D())()
 	var res tasks.Result
 	sum := report.Summary{"unused_for": t.opts.UnusedFor.String(), "grace": t.opts.Grace.String(), "complete": false}
 	res.Summary = sum

@@ -14,6 +14,20 @@ var tpCRTypes = []string{"BMS", "CE", CRTypeIKS, "PVS", CRTypeROKS, "VSI"}
 
 // Validate checks a link of trusted profile p the way the API does before storing it.
 func (l *Link) Validate(p *Profile) error {
+	if err := l.ValidateBody(); err != nil {
+		return err
+	}
+	parts := strings.Split(l.CRN, ":")
+	if acct := strings.TrimPrefix(parts[6], "a/"); acct != p.AccountID && !l.IsCrossAccount {
+		return fmt.Errorf("link.crn is in account %s but the trusted profile is in %s; set is_cross_account", acct, p.AccountID)
+	}
+	return nil
+}
+
+// ValidateBody checks what needs no profile: IAM answers a malformed link 400
+// before it looks the profile up (IBM's CreateLinkBadRequest test sends a bad
+// cr_type to a profile that does not exist and expects 400, not 404).
+func (l *Link) ValidateBody() error {
 	if l.CRType == "" {
 		//lint:ignore ST1005 IBM's exact message
 		return errors.New("Property 'cr_type' either missing or empty.")
@@ -28,9 +42,6 @@ func (l *Link) Validate(p *Profile) error {
 	parts := strings.Split(l.CRN, ":")
 	if len(parts) < 8 || parts[0] != "crn" || !strings.HasPrefix(parts[6], "a/") {
 		return fmt.Errorf("link.crn '%s' is not a valid CRN", core.Clip(l.CRN, 200))
-	}
-	if acct := strings.TrimPrefix(parts[6], "a/"); acct != p.AccountID && !l.IsCrossAccount {
-		return fmt.Errorf("link.crn is in account %s but the trusted profile is in %s; set is_cross_account", acct, p.AccountID)
 	}
 	switch l.CRType {
 	case CRTypeIKS, CRTypeROKS:

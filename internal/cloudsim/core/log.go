@@ -21,6 +21,9 @@ type Entry struct {
 	// Authorization is true when the request carried a Bearer token. The token
 	// itself is never kept.
 	Authorization bool `json:"authorization"`
+	// NotEmulated marks a request for a route the emulator does not serve
+	// (answered 501).
+	NotEmulated bool `json:"not_emulated,omitempty"`
 }
 
 // RequestLog records requests and counts them per service and endpoint. Safe for

@@ -46,6 +46,15 @@ type Options struct {
 	// MaxLogEntries bounds the request log kept in memory (default 1,000,000);
 	// counters keep counting past it.
 	MaxLogEntries int
+	// LenientCRToken makes the token endpoint trim whitespace around the
+	// cr_token and accept a 3607 s lifetime. By default it takes the token as
+	// go-sdk-core sends it (the file, unchanged) and caps the lifetime at the
+	// hour IBM documents: whether IAM is more lenient is unverified.
+	LenientCRToken bool
+	// AccessTokenSubType is the access token's sub_type claim (default
+	// "ComputeResource", as a public capture of a cr-token exchange shows;
+	// trustjob reads no sub_type).
+	AccessTokenSubType string
 	// AllowLockedKeyChanges lets a locked API key be disabled or enabled.
 	// IAM's SDK says a locked key "cannot be changed", so by default the
 	// emulator refuses (409); whether IAM does is unverified.
@@ -60,6 +69,8 @@ type Server struct {
 	account Account
 	mux     *http.ServeMux
 	log     *RequestLog
+	// prefixes maps mounted paths to services, for the not-emulated answer.
+	prefixes routePrefixes
 
 	mu           sync.Mutex
 	faults       []*Fault
@@ -96,11 +107,15 @@ func NewServer(account Account, opts Options) *Server {
 	if opts.MaxLogEntries == 0 {
 		opts.MaxLogEntries = 1_000_000
 	}
+	if opts.AccessTokenSubType == "" {
+		opts.AccessTokenSubType = "ComputeResource"
+	}
 	s := &Server{opts: opts, account: account, mux: http.NewServeMux(), log: newRequestLog(opts.MaxLogEntries)}
 	if opts.RatePerSecond > 0 {
 		s.rate = newRateLimiter(opts.RatePerSecond)
 	}
 	s.routesControl()
+	s.mux.HandleFunc("/", s.notEmulated)
 	return s
 }
 
@@ -167,6 +182,7 @@ type Caller struct {
 // faults, authentication (when rt.Action is set) and authorisation. It is how a
 // service mounts an endpoint.
 func (s *Server) Handle(rt Route) {
+	s.prefixes.add(rt.Pattern, rt.Service)
 	s.mux.HandleFunc(rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		entry := s.log.begin(r, rt.Service, rt.Action, isWrite(r.Method) && !rt.ReadOnly)

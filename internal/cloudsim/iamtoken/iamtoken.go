@@ -22,9 +22,11 @@ const (
 	grantCRToken = "urn:ibm:params:oauth:grant-type:cr-token"
 	// crLeeway is the clock skew tolerated on a cr_token's iat and nbf.
 	crLeeway = 60 * time.Second
-	// crMaxLifetime is the longest cr_token IAM accepts: IBM documents one
-	// hour; the 7 s mirror the kube-apiserver's own slack (3607 s tokens).
-	crMaxLifetime = time.Hour + 7*time.Second
+	// crMaxLifetime is the longest cr_token IAM accepts: IBM documents "1 hour
+	// or less". crLenientLifetime (Options.LenientCRToken) adds the
+	// kube-apiserver's 7 s of slack (3607 s tokens).
+	crMaxLifetime     = time.Hour
+	crLenientLifetime = time.Hour + 7*time.Second
 	// maxTokenForm bounds the token request body.
 	maxTokenForm = 64 << 10
 )
@@ -114,7 +116,7 @@ func (s *api) crExchange(r *http.Request) (*crTokenResponse, *crTokenError) {
 	now := s.Now()
 
 	s.world.RLock()
-	id, terr := verifyCRToken(&s.world.IAM, req.crToken, now)
+	id, terr := verifyCRToken(&s.world.IAM, req.crToken, now, s.Options().LenientCRToken)
 	var p *account.Profile
 	if terr == nil {
 		p, terr = s.crResolveProfile(req, id)
@@ -128,7 +130,7 @@ func (s *api) crExchange(r *http.Request) (*crTokenResponse, *crTokenError) {
 	exp := now.Add(ttl)
 	claims := core.AccessClaims{
 		IAMID: p.IAMID, ID: p.IAMID, RealmID: "iam", Identifier: p.ID, Name: p.Name,
-		SubType: "Profile",
+		SubType: s.Options().AccessTokenSubType,
 		Authn: core.AuthnClaims{Sub: id.cluster.CRN, IAMID: "crn-" + id.cluster.CRN,
 			Name: id.namespace + "/" + id.serviceAccount},
 		Account:   core.AccountClaims{Boundary: "global", Valid: true, BSS: p.AccountID},
@@ -258,10 +260,18 @@ var crTokenParser = jwt.NewParser(jwt.WithValidMethods([]string{"RS256", "ES256"
 // namespace and service account. IBM documents the requirements (audience iam,
 // at most one hour), not the mechanics, so these are the emulator's. The
 // caller holds the world's read lock.
-func verifyCRToken(st *account.IAMState, raw string, now time.Time) (*crIdentity, *crTokenError) {
-	// Whether IAM tolerates a trailing newline is unknown; the emulator does,
-	// so a token written with echo still works (the doctor warns about it).
-	raw = strings.TrimSpace(raw)
+func verifyCRToken(st *account.IAMState, raw string, now time.Time, lenient bool) (*crIdentity, *crTokenError) {
+	// go-sdk-core sends the token file unchanged; whether IAM tolerates a
+	// trailing newline is unknown, so by default the emulator does not.
+	maxLife := crMaxLifetime
+	if lenient {
+		raw = strings.TrimSpace(raw)
+		maxLife = crLenientLifetime
+	} else if strings.TrimSpace(raw) != raw {
+		// Go's base64 decoder skips newlines, so without this check a
+		// trailing newline would pass unnoticed.
+		return nil, crBadToken("The cr_token has leading or trailing whitespace (the projected token file has none; a hand-written file must not either).")
+	}
 	if strings.Count(raw, ".") != 2 {
 		return nil, crBadToken("The cr_token is not a JWT (expected three base64url parts).")
 	}
@@ -306,8 +316,8 @@ func verifyCRToken(st *account.IAMState, raw string, now time.Time) (*crIdentity
 	if claims.NotBefore != nil && claims.NotBefore.After(now.Add(crLeeway)) {
 		return nil, crBadToken("The cr_token is not valid before %s.", claims.NotBefore.UTC().Format(time.RFC3339))
 	}
-	if life := exp.Sub(iat); life > crMaxLifetime {
-		return nil, crBadToken("The cr_token lifetime of %d seconds exceeds the maximum of 3600 seconds.", int64(life/time.Second))
+	if life := exp.Sub(iat); life > maxLife {
+		return nil, crBadToken("The cr_token lifetime of %d seconds exceeds the maximum of %d seconds.", int64(life/time.Second), int64(maxLife/time.Second))
 	}
 	k := claims.Kubernetes
 	if k == nil || k.Namespace == "" || k.ServiceAccount == nil || k.ServiceAccount.Name == "" {

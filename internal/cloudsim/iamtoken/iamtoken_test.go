@@ -73,9 +73,13 @@ func TestTokenEndpoint(t *testing.T) {
 		{name: "valid rule", form: testenv.CRForm(e.Mint(t, func(o *account.MintOptions) { o.Namespace, o.ServiceAccount, o.Pod = "batch", "anything", "cron-123" }), "profile_name", "rule-trusted"), status: 200},
 		{name: "rule with one condition failing", form: testenv.CRForm(e.Mint(t, func(o *account.MintOptions) { o.Namespace, o.ServiceAccount, o.Pod = "batch", "anything", "web-1" }), "profile_name", "rule-trusted"),
 			status: 400, code: codeNotEligible, details: "trustjob-cluster:batch:anything:web-1"},
-		{name: "lifetime 3607s accepted", form: testenv.CRForm(e.Mint(t, func(o *account.MintOptions) { o.Lifetime = 3607 * time.Second }), "profile_name", name), status: 200},
+		// IBM documents "1 hour or less"; go-sdk-core sends the file as it is
+		// (issue 13, F14). Options.LenientCRToken allows both (TestLenientCRToken).
+		{name: "lifetime 3607s refused", form: testenv.CRForm(e.Mint(t, func(o *account.MintOptions) { o.Lifetime = 3607 * time.Second }), "profile_name", name),
+			status: 400, code: codeBadToken, details: "maximum of 3600 seconds"},
 		{name: "iat 30s in the future accepted", form: testenv.CRForm(e.Mint(t, func(o *account.MintOptions) { o.IssuedAt = now.Add(30 * time.Second) }), "profile_name", name), status: 200},
-		{name: "trailing newline tolerated", form: testenv.CRForm(e.Mint(t, nil)+"\n", "profile_name", name), status: 200},
+		{name: "trailing newline refused", form: testenv.CRForm(e.Mint(t, nil)+"\n", "profile_name", name),
+			status: 400, code: codeBadToken, details: "trailing whitespace"},
 		{name: "wrong namespace", form: testenv.CRForm(e.Mint(t, func(o *account.MintOptions) { o.Namespace = "default" }), "profile_name", name),
 			status: 400, code: codeNotEligible, details: "'trustjob-cluster:default:trustjob:runner-28937-abcde'"},
 		{name: "wrong service account", form: testenv.CRForm(e.Mint(t, func(o *account.MintOptions) { o.ServiceAccount = "default" }), "profile_name", name),
@@ -178,6 +182,29 @@ func TestTokenEndpointUnknownProfileDistinct(t *testing.T) {
 	}
 }
 
+// LenientCRToken restores the emulator's old leniency for sources that
+// disagree: a trimmed token file and the kube-apiserver's 3607 s; and the
+// sub_type claim is configurable (issue 13, F14).
+func TestLenientCRToken(t *testing.T) {
+	e := newIAMEnv(t, core.Options{LenientCRToken: true, AccessTokenSubType: "Profile"})
+	for _, tok := range []string{
+		e.Mint(t, nil) + "\n",
+		e.Mint(t, func(o *account.MintOptions) { o.Lifetime = 3607 * time.Second }),
+	} {
+		status, body := e.Post(t, http.MethodPost, testenv.CRForm(tok, "profile_name", e.Runner.Name), nil)
+		if status != 200 {
+			t.Fatalf("lenient: %d %v", status, body)
+		}
+		if p := testenv.JWTPayload(t, body["access_token"].(string)); p["sub_type"] != "Profile" {
+			t.Errorf("sub_type %v", p["sub_type"])
+		}
+	}
+	status, body := e.Post(t, http.MethodPost, testenv.CRForm(e.Mint(t, func(o *account.MintOptions) { o.Lifetime = 3608 * time.Second }), "profile_name", e.Runner.Name), nil)
+	if status != 400 {
+		t.Errorf("3608 s accepted even leniently: %d %v", status, body)
+	}
+}
+
 func TestAccessTokenClaims(t *testing.T) {
 	e := newIAMEnv(t, core.Options{TokenTTL: 20 * time.Minute})
 	status, body := e.Post(t, http.MethodPost, testenv.CRForm(e.Mint(t, nil), "profile_name", e.Runner.Name), nil)
@@ -192,7 +219,7 @@ func TestAccessTokenClaims(t *testing.T) {
 	p := testenv.JWTPayload(t, tok)
 	want := map[string]any{
 		"iam_id": e.Runner.IAMID, "id": e.Runner.IAMID, "sub": e.Runner.ID, "identifier": e.Runner.ID,
-		"sub_type": "Profile", "name": e.Runner.Name, "grant_type": testenv.GrantCRToken, "scope": "ibm openid",
+		"sub_type": "ComputeResource", "name": e.Runner.Name, "grant_type": testenv.GrantCRToken, "scope": "ibm openid",
 		"client_id": "default", "realmid": "iam", "iss": e.Srv.URL + "/identity",
 	}
 	for k, v := range want {

@@ -224,7 +224,7 @@ func TestParseKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, terr := verifyCRToken(&w.IAM, tok, s.Now()); terr != nil {
+	if _, terr := verifyCRToken(&w.IAM, tok, s.Now(), false); terr != nil {
 		t.Fatalf("ES256 token refused: %v", terr)
 	}
 }

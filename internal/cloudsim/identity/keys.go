@@ -87,6 +87,13 @@ func (s *api) listAPIKeys(w http.ResponseWriter, r *http.Request, c *core.Caller
 	if !ok {
 		return
 	}
+	if q.Has("filter") {
+		// IAM documents a SCIM-like filter here; the emulator does not
+		// evaluate it, and ignoring it would answer with keys the filter
+		// excludes. trustjob never sends one.
+		s.BadRequest(w, r, core.ServiceIAMIdentity, fmt.Errorf("filter is not supported by this emulator: list without it"))
+		return
+	}
 	scope, typ := q.Get("scope"), q.Get("type")
 	if scope != "" && scope != "entity" && scope != "account" {
 		s.BadRequest(w, r, core.ServiceIAMIdentity, fmt.Errorf("invalid scope %q: use entity or account", scope))
@@ -149,7 +156,9 @@ func (s *api) getAPIKey(w http.ResponseWriter, r *http.Request, c *core.Caller) 
 		return
 	}
 	q := r.URL.Query()
-	core.WriteJSON(w, http.StatusOK, apiKeyJSON(s.world, k, q.Get("include_history") == "true", q.Get("include_activity") == "true"))
+	body := apiKeyJSON(s.world, k, q.Get("include_history") == "true", q.Get("include_activity") == "true")
+	setETag(w, body["entity_tag"])
+	core.WriteJSON(w, http.StatusOK, body)
 }
 
 // apiKeyJSON renders an APIKey; the caller holds the world's lock. The secret
@@ -226,7 +235,9 @@ func (s *api) getServiceID(w http.ResponseWriter, r *http.Request, c *core.Calle
 		return
 	}
 	q := r.URL.Query()
-	core.WriteJSON(w, http.StatusOK, serviceIDJSON(s.world, x, q.Get("include_history") == "true", q.Get("include_activity") == "true"))
+	body := serviceIDJSON(s.world, x, q.Get("include_history") == "true", q.Get("include_activity") == "true")
+	setETag(w, body["entity_tag"])
+	core.WriteJSON(w, http.StatusOK, body)
 }
 
 // serviceIDJSON renders a ServiceID; the caller holds the world's lock.

@@ -218,6 +218,7 @@ func (s *api) getProfile(w http.ResponseWriter, r *http.Request, c *core.Caller)
 	}
 	body := tpProfileJSON(p, q.Get("include_activity") == "true", q.Get("include_history") == "true")
 	body["context"] = s.IdentityContext(r)
+	setETag(w, p.EntityTag)
 	core.WriteJSON(w, http.StatusOK, body)
 }
 
@@ -283,6 +284,10 @@ func (s *api) createLink(w http.ResponseWriter, r *http.Request, c *core.Caller)
 	l := &account.Link{Name: body.Name, CRType: body.CRType, IsCrossAccount: body.IsCrossAccount, CRN: body.Link.CRN,
 		Namespace: body.Link.Namespace, ServiceAccount: body.Link.Name,
 		ComponentType: body.Link.ComponentType, ComponentName: body.Link.ComponentName}
+	if err := l.ValidateBody(); err != nil {
+		s.tpBadRequest(w, r, "%s", err)
+		return
+	}
 	s.world.Lock()
 	defer s.world.Unlock()
 	p := s.tpProfileFor(w, r, c)

@@ -22,6 +22,8 @@ type api struct {
 	*core.Server
 	mu *sync.RWMutex // the account's lock (account.World's)
 	st *State
+	// accessTags are access tags as objects (tagobjects.go), under mu.
+	accessTags map[string]bool
 }
 
 // Mount registers the Resource Controller, Resource Manager, Global Search and

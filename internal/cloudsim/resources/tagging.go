@@ -24,6 +24,7 @@ func (s *api) routesTagging() {
 	s.Handle(core.Route{Pattern: "GET /v3/tags", Service: t, Action: core.ActionTagRead, Handler: s.rsListTags})
 	s.Handle(core.Route{Pattern: "POST /v3/tags/attach", Service: t, Action: core.ActionTagAttach, Handler: s.rsTagAttach})
 	s.Handle(core.Route{Pattern: "POST /v3/tags/detach", Service: t, Action: core.ActionTagDetach, Handler: s.rsTagDetach})
+	s.routesTagObjects()
 }
 
 func rsTagType(v string) (string, bool) {
@@ -89,7 +90,7 @@ func (s *api) rsListTags(w http.ResponseWriter, r *http.Request, _ *core.Caller)
 		}
 		s.mu.RUnlock()
 	} else {
-		names = s.rsDistinctTags(tagType)
+		names = s.withTagObjects(s.rsDistinctTags(tagType), tagType, q.Get("attached_only") == "true")
 	}
 	total := len(names)
 	if order == "desc" {
@@ -225,6 +226,9 @@ func (s *api) rsTagChange(w http.ResponseWriter, r *http.Request, attach bool) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if attach && tagType == "access" {
+		s.keepAccessTags(names)
+	}
 	st := s.st
 	if body.Query != nil && body.Query.QueryString != "" {
 		expr, err := rsParseQuery(body.Query.QueryString)
