@@ -21,11 +21,12 @@ import (
 // The change report compares this run with the previous run's latest.jsonl
 // without holding either in memory: the previous file is read twice, first
 // into a compact index (per instance: a 64-bit CRN hash and a 16-bit hash of
-// each compared field, 18 bytes, kept as sorted parallel arrays sized exactly
+// each compared field, 16 bytes with the key's top 16 bits in a directory,
+// kept as sorted parallel arrays sized exactly
 // from a count of the file's lines, mapped outside the Go heap so that the
 // collector's headroom does not double them), and at the end again to write the
 // instances no current row matched (deleted). A bit set marks which previous
-// instances were seen. At 1,000,000 instances the index is 18 MB
+// instances were seen. At 1,000,000 instances the index is 16 MB
 // (BENCHMARKS.md). Rows are decoded into a struct of the compared fields only;
 // the whole row is decoded just for the deleted ones.
 //
