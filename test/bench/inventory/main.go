@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,7 @@ import (
 
 	"github.com/IBM/platform-services-go-sdk/resourcecontrollerv2"
 
+	"github.com/trustjob/trustjob/internal/auth"
 	"github.com/trustjob/trustjob/internal/cloudsim"
 	"github.com/trustjob/trustjob/internal/report"
 	"github.com/trustjob/trustjob/internal/simtest"
@@ -49,6 +51,7 @@ func main() {
 	groups := flag.Int("groups", 20, "resource groups (memory part)")
 	sources := flag.String("sources", "resource-controller", "the inventory's sources option (memory part): resource-controller, search or both")
 	skew := flag.Float64("skew", 0.4, "share of the instances in the largest group (memory part)")
+	simProcess := flag.Bool("sim-process", false, "speed part: run the emulator as its own process (trustjob sim --latency --max-in-flight), so its CPU does not slow the client's round trips in this process")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the speed part to this file")
 	runs := flag.Int("runs", 0, "memory part: runs one after the other, the second with the first's report as its change-report baseline (default 1, 2 with -cos)")
 	memLimit := flag.String("memlimit", "", "memory part: GOMEMLIMIT of the trustjob run process only (e.g. 64MiB)")
@@ -69,7 +72,7 @@ func main() {
 			if !ok {
 				log.Fatalf("unknown shape %q (have %s)", name, strings.Join(shapeNames(), ", "))
 			}
-			speed(sh, *instances, *latency, *inFlight, *repeat, *naive)
+			speed(sh, *instances, *latency, *inFlight, *repeat, *naive, *simProcess)
 		}
 	}
 	if *part == "all" || *part == "memory" {
@@ -111,18 +114,38 @@ type result struct {
 // speed lists the same account with the SDK's pager, one page after another
 // (optional), then with the inventory task, repeat times, and compares time,
 // sets and requests with the bound P / maxConcurrency * r.
-func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePager bool) {
-	spec := cloudsim.DefaultSpec()
-	spec.Instances, spec.Groups, spec.LargestGroupShare, spec.NonDefaultStates, spec.Reclamations = n, sh.groups, sh.skew, 0, 0
-	dir, _ := os.MkdirTemp("", "bench-inventory-")
-	defer os.RemoveAll(dir)
-	l, err := cloudsim.StartLocal(spec, cloudsim.Options{Latency: latency, MaxInFlight: inFlight, RetryAfter: 1}, dir)
-	check(err)
-	defer l.Close()
-	sess, err := simtest.SignIn(context.Background(), l)
-	check(err)
-	fmt.Printf("\n== speed, shape %s: %d instances in %d groups (largest %.0f%%), %s per request, %d in flight\n",
-		sh.name, n, sh.groups, largestShare(sh)*100, latency, inFlight)
+func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePager, simProcess bool) {
+	var (
+		l     *cloudsim.Local // nil with -sim-process
+		sess  *auth.Session
+		count func() int // Resource Controller and Manager requests served so far
+	)
+	if simProcess {
+		var stop func()
+		sess, count, stop = startSimProcess(sh, n, latency, inFlight)
+		defer stop()
+		naivePager = false
+	} else {
+		spec := cloudsim.DefaultSpec()
+		spec.Instances, spec.Groups, spec.LargestGroupShare, spec.NonDefaultStates, spec.Reclamations = n, sh.groups, sh.skew, 0, 0
+		dir, _ := os.MkdirTemp("", "bench-inventory-")
+		defer os.RemoveAll(dir)
+		var err error
+		l, err = cloudsim.StartLocal(spec, cloudsim.Options{Latency: latency, MaxInFlight: inFlight, RetryAfter: 1}, dir)
+		check(err)
+		defer l.Close()
+		sess, err = simtest.SignIn(context.Background(), l)
+		check(err)
+		count = func() int {
+			return int(l.Sim.Log().Count(cloudsim.ServiceResourceCtl) + l.Sim.Log().Count(cloudsim.ServiceResourceMgr))
+		}
+	}
+	where := "in this process"
+	if simProcess {
+		where = "in its own process"
+	}
+	fmt.Printf("\n== speed, shape %s: %d instances in %d groups (largest %.0f%%), %s per request, %d in flight, emulator %s\n",
+		sh.name, n, sh.groups, largestShare(sh)*100, latency, inFlight, where)
 
 	var naive []string
 	if naivePager {
@@ -153,7 +176,7 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 		task, err := typ.New(opts)
 		check(err)
 		col := &collector{}
-		before := l.Sim.Log().Count(cloudsim.ServiceResourceCtl) + l.Sim.Log().Count(cloudsim.ServiceResourceMgr)
+		before := count()
 		runtime.GC()
 		cpu0 := processCPU()
 		tracer.begin()
@@ -168,7 +191,7 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 		wall := time.Since(start)
 		ts := tracer.end(inFlight)
 		cpu := processCPU() - cpu0
-		req := int(l.Sim.Log().Count(cloudsim.ServiceResourceCtl) + l.Sim.Log().Count(cloudsim.ServiceResourceMgr) - before)
+		req := count() - before
 		minimum := (len(col.crns) + 99) / 100
 		pages, _ := col.summary["pages"].(int)
 		res := result{wall: wall, requests: req, minimum: minimum, cpu: cpu, pages: pages, trace: ts}
@@ -179,7 +202,7 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 			100*(float64(req)/float64(minimum)-1), cpu.Seconds(), 1000*cpu.Seconds()/float64(max(pages, 1)),
 			col.summary["partitions"], col.summary["splits"], col.summary["abandoned_pages"], col.summary["overlap_rows"], col.summary["throttled"])
 		fmt.Printf("       in flight, mean of each 100 ms: %s\n", ts.line)
-		if os.Getenv("BENCH_TAIL") != "" {
+		if os.Getenv("BENCH_TAIL") != "" && l != nil {
 			es := l.Sim.Log().Entries()
 			for _, e := range es[max(0, len(es)-40):] {
 				fmt.Printf("         %6.3fs %s %s\n", e.Time.Sub(start).Seconds(), e.Path, e.RawQuery)
@@ -211,6 +234,57 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 		len(runs), wall, wall/bound.Seconds(), bound.Seconds(),
 		med(func(r result) float64 { return 100 * (float64(r.requests)/float64(r.minimum) - 1) }), minimum,
 		med(func(r result) float64 { return 1000 * r.cpu.Seconds() / float64(max(r.pages, 1)) }))
+}
+
+// startSimProcess serves the shape from `trustjob sim` in its own process
+// and signs in to it; count reads the emulator's request counters.
+func startSimProcess(sh shape, n int, latency time.Duration, inFlight int) (*auth.Session, func() int, func()) {
+	dir, err := os.MkdirTemp("", "bench-inventory-sim-")
+	check(err)
+	bin := filepath.Join(dir, "trustjob")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/trustjob")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	check(build.Run())
+	sim := exec.Command(bin, "sim", "--listen", "127.0.0.1:0", "--token-dir", filepath.Join(dir, "tokens"),
+		"--latency", latency.String(), "--max-in-flight", strconv.Itoa(inFlight),
+		"--generate", fmt.Sprintf("resources=%d,groups=%d,skew=%g,reclamations=0", n, sh.groups, sh.skew))
+	out, err := sim.StdoutPipe()
+	check(err)
+	sim.Stderr = os.Stderr
+	check(sim.Start())
+	env := map[string]string{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if kv, ok := strings.CutPrefix(sc.Text(), "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		if strings.HasPrefix(sc.Text(), "# Stop") {
+			break
+		}
+	}
+	go func() { _, _ = bufio.NewReader(out).WriteTo(discard{}) }()
+	stop := func() { _ = sim.Process.Signal(syscall.SIGTERM); _ = sim.Wait(); os.RemoveAll(dir) }
+	sess, err := auth.SignIn(context.Background(), auth.Settings{
+		ProfileName: env["TRUSTJOB_PROFILE_NAME"], CRTokenFile: env["TRUSTJOB_CR_TOKEN_FILE"], IAMURL: env["TRUSTJOB_IAM_URL"],
+		AllowedHosts: []string{"127.0.0.1"}, Getenv: func(k string) string { return env[k] },
+	}, nil)
+	if err != nil {
+		stop()
+		check(err)
+	}
+	base := env["RESOURCE_CONTROLLER_URL"]
+	count := func() int {
+		// Not through the traced transport: the counters are not a request of
+		// the listing.
+		resp, err := (&http.Client{Transport: &http.Transport{}}).Get(base + "/_sim/requests")
+		check(err)
+		defer resp.Body.Close()
+		var v struct{ Counts map[string]int64 }
+		check(json.NewDecoder(resp.Body).Decode(&v))
+		return int(v.Counts[string(cloudsim.ServiceResourceCtl)] + v.Counts[string(cloudsim.ServiceResourceMgr)])
+	}
+	return sess, count, stop
 }
 
 func largestShare(sh shape) float64 {
