@@ -6,8 +6,10 @@ import (
 	"os"
 
 	"github.com/trustjob/trustjob/internal/app"
+	"github.com/trustjob/trustjob/internal/memlimit"
 )
 
 func main() {
+	memlimit.Apply() // a soft memory limit from the container's cgroup, when GOMEMLIMIT is unset
 	os.Exit(app.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -21,10 +21,12 @@ import (
 // The change report compares this run with the previous run's latest.jsonl
 // without holding either in memory: the previous file is read twice, first
 // into a compact index (per instance: a 64-bit CRN hash and a 16-bit hash of
-// each compared field, 18 bytes, kept as sorted parallel arrays sized exactly
-// from a count of the file's lines), and at the end again to write the
+// each compared field, 16 bytes with the key's top 16 bits in a directory,
+// kept as sorted parallel arrays sized exactly
+// from a count of the file's lines, mapped outside the Go heap so that the
+// collector's headroom does not double them), and at the end again to write the
 // instances no current row matched (deleted). A bit set marks which previous
-// instances were seen. At 1,000,000 instances the index is 18 MB
+// instances were seen. At 1,000,000 instances the index is 16 MB
 // (BENCHMARKS.md). Rows are decoded into a struct of the compared fields only;
 // the whole row is decoded just for the deleted ones.
 //
@@ -46,8 +48,15 @@ var fieldColumns = [fieldCount]string{"name", "state", "resource_plan_id", "reso
 type fieldHashes [fieldCount]uint16
 
 type baseline struct {
-	src       baselineSource
+	src baselineSource
+	// keys: the sorted CRN hashes while the index is built; then n of them
+	// are kept as their low 48 bits (low, 6 bytes each) under a directory of
+	// the top 16 (dir[t] is the first key whose top bits are t), which saves
+	// 2 of the 18 bytes an instance and loses nothing.
 	keys      []uint64
+	n         int
+	dir       []uint32
+	low       []byte
 	fields    []fieldHashes
 	seen      []uint64 // bit set over keys
 	tagsKnown bool     // the previous run read tags
@@ -55,6 +64,46 @@ type baseline struct {
 	// from Global Search; sources are the sources its rows came from.
 	fromSearch []uint64
 	sources    map[string]bool
+	free       []func() // unmaps keys and fields (offheap_unix.go)
+}
+
+// release returns the index's memory; the baseline is unusable after it.
+func (b *baseline) release() {
+	for _, f := range b.free {
+		f()
+	}
+	b.free, b.keys, b.low, b.fields = nil, nil, nil, nil
+}
+
+// size is the number of previous instances indexed.
+func (b *baseline) size() int { return b.n }
+
+// compact replaces the sorted keys by the directory and their low 48 bits.
+func (b *baseline) compact() {
+	b.n = len(b.keys)
+	b.dir = make([]uint32, 1<<16+1)
+	for k, h := range b.keys {
+		b.dir[h>>48+1] = uint32(k + 1)
+	}
+	for t := 1; t < len(b.dir); t++ { // empty buckets start where the last ended
+		b.dir[t] = max(b.dir[t], b.dir[t-1])
+	}
+	low, free := offHeap[byte](6 * b.n)
+	for k, h := range b.keys {
+		putLow48(low[6*k:], h)
+	}
+	b.free[0]() // the 8-byte keys
+	b.free[0], b.keys, b.low = free, nil, low
+}
+
+func putLow48(b []byte, h uint64) {
+	_ = b[5]
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(h), byte(h>>8), byte(h>>16), byte(h>>24), byte(h>>32), byte(h>>40)
+}
+
+func (b *baseline) low48(k int) uint64 {
+	p := b.low[6*k : 6*k+6]
+	return uint64(p[0]) | uint64(p[1])<<8 | uint64(p[2])<<16 | uint64(p[3])<<24 | uint64(p[4])<<32 | uint64(p[5])<<40
 }
 
 // baselineSource is where the previous report is read from: the output
@@ -157,7 +206,10 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
-	b := &baseline{src: src, keys: make([]uint64, 0, lines), fields: make([]fieldHashes, 0, lines), sources: map[string]bool{}}
+	b := &baseline{src: src, sources: map[string]bool{}}
+	keys, freeKeys := offHeap[uint64](lines)
+	fields, freeFields := offHeap[fieldHashes](lines)
+	b.keys, b.fields, b.free = keys[:0], fields[:0], []func(){freeKeys, freeFields}
 	var search []uint64 // CRN hashes of Search rows (few, usually)
 	var r baseRow
 	err = scanBaseline(src, func(line []byte, n int) error {
@@ -187,11 +239,13 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 		return nil
 	})
 	if err != nil {
+		b.release()
 		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
 	sort.Sort(byKey{b})
-	b.seen = make([]uint64, (len(b.keys)+63)/64)
-	b.fromSearch = make([]uint64, (len(b.keys)+63)/64)
+	b.compact()
+	b.seen = make([]uint64, (b.n+63)/64)
+	b.fromSearch = make([]uint64, (b.n+63)/64)
 	for _, h := range search {
 		if k := b.find(h); k >= 0 {
 			b.fromSearch[k/64] |= 1 << (k % 64)
@@ -209,8 +263,12 @@ func (s byKey) Swap(i, j int) {
 	s.b.fields[i], s.b.fields[j] = s.b.fields[j], s.b.fields[i]
 }
 
+// find returns the index of the first key equal to h, or -1.
 func (b *baseline) find(h uint64) int {
-	if k, ok := slices.BinarySearch(b.keys, h); ok {
+	lo, hi := int(b.dir[h>>48]), int(b.dir[h>>48+1])
+	want := h & (1<<48 - 1)
+	k := lo + sort.Search(hi-lo, func(i int) bool { return b.low48(lo+i) >= want })
+	if k < hi && b.low48(k) == want {
 		return k
 	}
 	return -1
@@ -225,7 +283,7 @@ func (b *baseline) listed(source string) bool {
 	if source == "" {
 		source = SourceResourceController
 	}
-	return len(b.keys) == 0 || b.sources[source]
+	return b.n == 0 || b.sources[source]
 }
 
 // compare returns the names of the fields that differ (tags only when both
@@ -349,16 +407,16 @@ func hash16(s string) uint16 {
 // first may become the baseline the next change report trusts.
 func (r *run) shrinkGuard() error {
 	b := r.em.base
-	if b == nil || len(b.keys) == 0 {
+	if b == nil || b.n == 0 {
 		return nil
 	}
 	gone := r.em.counts.deleted
 	limit := r.task.opts.MaxShrinkPercent
-	if limit >= 100 || gone < minShrinkInstances || gone*100 <= limit*len(b.keys) {
+	if limit >= 100 || gone < minShrinkInstances || gone*100 <= limit*b.n {
 		return nil
 	}
 	return fmt.Errorf("%d of the previous run's %d instances (%d%%) were not listed, more than maxShrinkPercent (%d%%): "+
 		"the report is kept as incomplete and the previous latest.* stays the baseline. If the instances were really deleted, "+
 		"set maxShrinkPercent: 100 for one run; if not, check that the trusted profile can still view every resource group",
-		gone, len(b.keys), gone*100/len(b.keys), limit)
+		gone, b.n, gone*100/b.n, limit)
 }

@@ -66,6 +66,7 @@ func (t *Task) Run(ctx context.Context, env tasks.Env, out tasks.Output) (tasks.
 	r := &run{task: t, env: env, out: out, start: env.Now()}
 	err := r.do(ctx)
 	res := r.result(err == nil)
+	r.em.release()
 	if err == nil {
 		return res, nil
 	}
@@ -119,7 +120,7 @@ func (r *run) do(ctx context.Context) error {
 	}
 	r.loadBaseline(ctx)
 	if r.em.base != nil {
-		r.progress.Expect(int64(len(r.em.base.keys)))
+		r.progress.Expect(int64(r.em.base.size()))
 	}
 	stop := progress.Start(ctx, env.Logger, time.Duration(o.ProgressInterval), &r.progress)
 	defer stop()

@@ -97,7 +97,7 @@ type partition struct {
 	ancestors [][]uint64 // sorted CRN hashes emitted by split ancestors
 
 	// Owned by the partition's goroutine.
-	emitted []uint64
+	emitted hashSet // off the Go heap (hashset.go)
 	sample  []int64
 	seen    int
 	minMS   int64
@@ -319,7 +319,8 @@ func (l *lister) list(ctx context.Context, p *partition) {
 		l.pendingWays -= p.splitWays - 1
 		p.splitWays = 0
 	}
-	p.emitted, p.sample = nil, nil
+	p.emitted.release()
+	p.sample = nil
 	l.schedule(ctx)
 }
 
@@ -380,9 +381,17 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		if len(page.Resources) > 0 && l.dates.CompareAndSwap(datesUnknown, datesProbing) {
 			l.probeDates(ctx, page.Resources)
 		}
+		// The decoded strings point into the page's read buffer: drop them
+		// now, so that the buffer is garbage while the next request waits,
+		// instead of living until the next page overwrites them (two buffers
+		// per running partition).
+		clear(page.Resources)
+		clear(rows)
 		if len(p.ancestors) == 0 && !p.catchUp {
 			// Only a partition that may split needs what it emitted.
-			p.emitted = append(p.emitted, hashes...)
+			for _, h := range hashes {
+				p.emitted.add(h)
+			}
 		}
 		if l.progress != nil {
 			l.progress.Add(1, len(rows))
@@ -431,7 +440,8 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		l.schedule(ctx)
 		l.mu.Unlock()
 		tokens[crnHash(next)] = true
-		start = next
+		start = keep(next) // not a view into the page's buffer (clear above)
+		page.NextURL = nil
 	}
 }
 
@@ -442,8 +452,7 @@ func (l *lister) split(p *partition, ways int) []*partition {
 	if len(cuts) == 0 {
 		return nil
 	}
-	done := slices.Clone(p.emitted)
-	slices.Sort(done)
+	done := p.emitted.sorted()
 	anc := append(slices.Clip(p.ancestors), done)
 	bounds := append(append([]int64{p.win.from}, cuts...), p.win.to)
 	children := make([]*partition, 0, len(bounds)-1)

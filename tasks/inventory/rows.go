@@ -280,6 +280,20 @@ func (e *emitter) track(h uint64, row report.Row, late bool) (change string, fie
 	return "", nil
 }
 
+// release returns the memory mapped for the baseline index and the set of
+// hashes written, once the run's result is built.
+func (e *emitter) release() {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.extra.release()
+	if e.base != nil {
+		e.base.release()
+	}
+}
+
 // freeze ends the main listing: extra is sorted for the catch-up's lookups.
 func (e *emitter) freeze() {
 	e.mu.Lock()

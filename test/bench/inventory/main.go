@@ -412,6 +412,10 @@ func memory(n, groups int, skew float64, sources string, withCOS bool, runs int,
 	if memLimit != "" {
 		env = append(env, "GOMEMLIMIT="+memLimit)
 	}
+	if os.Getenv("BENCH_GCTRACE") != "" {
+		// The run process's collector, not the emulator's.
+		env = append(env, "GODEBUG=gctrace=1")
+	}
 	cfg := filepath.Join(dir, "config.yaml")
 	check(os.WriteFile(cfg, []byte(`apiVersion: trustjob/v1
 kind: Config
