@@ -146,7 +146,7 @@ func TestChartConfigLoads(t *testing.T) {
 		"defaults": nil,
 		"indexed targets": {"--set", "indexed.enabled=true", "--set", "config.parallelTargets=8",
 			"--set-json", `config.targets=[{"account":"0a1b2c3d4e5f60718293a4b5c6d7e8f9","name":"prod","profileID":"Profile-9f0c3e1a-52b7-4d8e-a6f1-0b2c4d6e8f10"}]`},
-		"metrics and private endpoints": {"--set", "config.endpoints=private", "--set", "config.metrics.pushgateway.url=http://pushgateway.monitoring.svc:9091",
+		"metrics and private endpoints": {"--set", "config.endpoints=private", "--set", "config.privateRegion=us-south", "--set", "config.metrics.pushgateway.url=http://pushgateway.monitoring.svc:9091",
 			"--set", "config.metrics.textfile.path=trustjob.prom", "--set", "config.auth.profileName=null", "--set", "config.auth.profileID=Profile-9f0c3e1a-52b7-4d8e-a6f1-0b2c4d6e8f10"},
 	} {
 		t.Run(name, func(t *testing.T) {
