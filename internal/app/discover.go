@@ -41,8 +41,8 @@ func (a *app) discover(ctx context.Context, cfg *config.Config, log *slog.Logger
 	entID := e.EnterpriseID
 	if entID == "" {
 		res, resp, err := em.ListEnterprisesWithContext(ctx, &enterprisemanagementv1.ListEnterprisesOptions{EnterpriseAccountID: &sess.Account})
-		if err != nil {
-			return nil, ibmcloud.WrapNeed("list the enterprise of account "+sess.Account, needEnterprise, resp, err)
+		if err := ibmcloud.Answered("list the enterprise of account "+sess.Account, needEnterprise, res, resp, err); err != nil {
+			return nil, err
 		}
 		if len(res.Resources) == 0 || res.Resources[0].ID == nil {
 			return nil, fmt.Errorf("account %s (auth's profile %s) heads no enterprise: sign in to the enterprise account, or set enterprise.enterpriseID", sess.Account, sess.ProfileIAMID)

@@ -345,6 +345,53 @@ enterprise:
 	}
 }
 
+// TestDiscoveryEmptyAnswers: a 200 with an empty or null body, or a 204, on
+// each Enterprise Management listing fails discovery with a clear error
+// instead of a panic or an empty (and so "successful") enterprise.
+func TestDiscoveryEmptyAnswers(t *testing.T) {
+	spec := cloudsim.DefaultEnterpriseSpec()
+	spec.Accounts = 2
+	for _, path := range []string{"/v1/enterprises", "/v1/account-groups", "/v1/accounts"} {
+		for _, ans := range []struct {
+			name   string
+			status int
+			body   string
+		}{{"200 empty", 200, ""}, {"200 null", 200, "null"}, {"204", 204, ""}} {
+			t.Run(path+" "+ans.name, func(t *testing.T) {
+				l, err := cloudsim.StartEnterpriseLocal(spec, cloudsim.Options{}, t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Close()
+				l.HubSim.AddFault(&cloudsim.Fault{Service: cloudsim.ServiceEnterprise, PathPrefix: path,
+					Status: ans.status, Body: ans.body, NoBody: ans.body == ""})
+				cfg := writeConfig(t, fmt.Sprintf(`apiVersion: trustjob/v1
+kind: Config
+auth:
+  profileID: %s
+  crTokenFile: %s
+  iamURL: %s
+allowedHosts: [127.0.0.1]
+output: {dir: %q}
+tasks:
+  - name: inventory
+    type: inventory
+enterprise:
+  discover: true
+`, l.ProfileID, l.TokenFile, l.URL(), t.TempDir()))
+				var stdout, stderr bytes.Buffer
+				code := realApp(l.Env, &stdout, &stderr).main(t.Context(), []string{"run", "--config", cfg, "--log-format", "json"})
+				if code == exitcode.OK {
+					t.Fatalf("exit 0 on an empty answer:\n%s", tail(stderr.String()))
+				}
+				if !strings.Contains(stderr.String(), "without a body") {
+					t.Errorf("no \"without a body\" in the log:\n%s", tail(stderr.String()))
+				}
+			})
+		}
+	}
+}
+
 // TestDoctorTargets walks each target's chain: one target by account or
 // name, or all of them; the misconfigured one fails at the exchange with the
 // cross-account fix, the others pass, and the exit code aggregates them.

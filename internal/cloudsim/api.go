@@ -97,6 +97,8 @@ const (
 	ServicePolicyManagement = core.ServicePolicyManagement
 	ServiceUsageReports     = core.ServiceUsageReports
 	ServiceSimControl       = core.ServiceSimControl
+	ServiceEnterprise       = core.ServiceEnterprise
+	ServiceAccountMgmt      = core.ServiceAccountMgmt
 )
 
 // IAM actions the emulated endpoints check (core.Action*).

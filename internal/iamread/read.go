@@ -188,8 +188,8 @@ func (r *Reader) ProfileIdentities(ctx context.Context, profileID string) ([]Mem
 		return nil, fmt.Errorf("list identities of profile %s: %w", profileID, ErrNoClient)
 	}
 	res, resp, err := r.Identity.GetProfileIdentitiesWithContext(ctx, &iamidentityv1.GetProfileIdentitiesOptions{ProfileID: &profileID})
-	if err != nil {
-		return nil, ibmcloud.WrapNeed("list identities of profile "+profileID, NeedProfiles, resp, err)
+	if err := ibmcloud.Answered("list identities of profile "+profileID, NeedProfiles, res, resp, err); err != nil {
+		return nil, err
 	}
 	var out []Member
 	for _, id := range res.Identities {
@@ -289,8 +289,8 @@ func (r *Reader) Rules(ctx context.Context, groupID string) ([]Rule, error) {
 		return nil, fmt.Errorf("list rules of %s: %w", groupID, ErrNoClient)
 	}
 	res, resp, err := r.Access.ListAccessGroupRulesWithContext(ctx, &iamaccessgroupsv2.ListAccessGroupRulesOptions{AccessGroupID: &groupID})
-	if err != nil {
-		return nil, ibmcloud.WrapNeed("list rules of access group "+groupID, NeedGroups, resp, err)
+	if err := ibmcloud.Answered("list rules of access group "+groupID, NeedGroups, res, resp, err); err != nil {
+		return nil, err
 	}
 	out := make([]Rule, 0, len(res.Rules))
 	for _, ru := range res.Rules {
@@ -313,8 +313,8 @@ func (r *Reader) PublicAccessEnabled(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("read access groups settings: %w", ErrNoClient)
 	}
 	res, resp, err := r.Access.GetAccountSettingsWithContext(ctx, &iamaccessgroupsv2.GetAccountSettingsOptions{AccountID: &r.Account})
-	if err != nil {
-		return false, ibmcloud.WrapNeed("read access groups settings", NeedGroups, resp, err)
+	if err := ibmcloud.Answered("read access groups settings", NeedGroups, res, resp, err); err != nil {
+		return false, err
 	}
 	return boolv(res.PublicAccessEnabled), nil
 }
@@ -419,8 +419,8 @@ func (r *Reader) CustomRoles(ctx context.Context) ([]CustomRole, error) {
 		return nil, fmt.Errorf("list roles: %w", ErrNoClient)
 	}
 	res, resp, err := r.Policy.ListRolesWithContext(ctx, &iampolicymanagementv1.ListRolesOptions{AccountID: &r.Account})
-	if err != nil {
-		return nil, ibmcloud.WrapNeed("list roles", NeedRoles, resp, err)
+	if err := ibmcloud.Answered("list roles", NeedRoles, res, resp, err); err != nil {
+		return nil, err
 	}
 	out := make([]CustomRole, 0, len(res.CustomRoles))
 	for _, c := range res.CustomRoles {
@@ -437,8 +437,8 @@ func (r *Reader) Settings(ctx context.Context) (Settings, error) {
 		return Settings{}, fmt.Errorf("read account settings: %w", ErrNoClient)
 	}
 	res, resp, err := r.Identity.GetEffectiveAccountSettingsWithContext(ctx, &iamidentityv1.GetEffectiveAccountSettingsOptions{AccountID: &r.Account})
-	if err != nil {
-		return Settings{}, ibmcloud.WrapNeed("read account settings", NeedSettings, resp, err)
+	if err := ibmcloud.Answered("read account settings", NeedSettings, res, resp, err); err != nil {
+		return Settings{}, err
 	}
 	e := res.Effective
 	if e == nil {
@@ -459,8 +459,8 @@ func (r *Reader) Owner(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("read the account: %w", ErrNoClient)
 	}
 	res, resp, err := r.Accounts.GetAccountWithContext(ctx, &accountmanagementv4.GetAccountOptions{AccountID: &r.Account})
-	if err != nil {
-		return "", ibmcloud.WrapNeed("read the account (owner)", NeedOwner, resp, err)
+	if err := ibmcloud.Answered("read the account (owner)", NeedOwner, res, resp, err); err != nil {
+		return "", err
 	}
 	if str(res.OwnerIamid) == "" {
 		return "", errors.New("read the account (owner): the answer names no owner_iamid")
@@ -474,8 +474,8 @@ func (r *Reader) MFAStatus(ctx context.Context, iamID string) (MFAUser, error) {
 		return MFAUser{}, fmt.Errorf("read MFA status: %w", ErrNoClient)
 	}
 	res, resp, err := r.Identity.GetMfaStatusWithContext(ctx, &iamidentityv1.GetMfaStatusOptions{AccountID: &r.Account, IamID: &iamID})
-	if err != nil {
-		return MFAUser{}, ibmcloud.WrapNeed("read MFA status of "+iamID, NeedMFAReport, resp, err)
+	if err := ibmcloud.Answered("read MFA status of "+iamID, NeedMFAReport, res, resp, err); err != nil {
+		return MFAUser{}, err
 	}
 	u := MFAUser{IAMID: str(res.IamID)}
 	u.Effective, u.Complies = mfaOf(res.IDBasedMfa, res.AccountBasedMfa)

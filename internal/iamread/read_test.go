@@ -2,6 +2,7 @@ package iamread_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/trustjob/trustjob/internal/cloudsim"
@@ -71,4 +72,63 @@ func TestListsEveryServiceIDGroup(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSingleReadsWithoutABody: a 204, or a 200 with an empty or null body
+// (which the SDK decodes to nil), on each single read fails with "without a
+// body" instead of a nil dereference.
+func TestSingleReadsWithoutABody(t *testing.T) {
+	reads := []struct {
+		name, service, path string
+		call                func(context.Context, *iamread.Reader) error
+	}{
+		{"profile identities", cloudsim.ServiceIAMIdentity, "/v1/profiles/", func(ctx context.Context, r *iamread.Reader) error {
+			_, err := r.ProfileIdentities(ctx, "Profile-x")
+			return err
+		}},
+		{"access group rules", cloudsim.ServiceAccessGroups, "/v2/groups/AccessGroup-x/rules", func(ctx context.Context, r *iamread.Reader) error {
+			_, err := r.Rules(ctx, "AccessGroup-x")
+			return err
+		}},
+		{"access groups settings", cloudsim.ServiceAccessGroups, "/v2/groups/settings", func(ctx context.Context, r *iamread.Reader) error {
+			_, err := r.PublicAccessEnabled(ctx)
+			return err
+		}},
+		{"roles", cloudsim.ServicePolicyManagement, "/v2/roles", func(ctx context.Context, r *iamread.Reader) error {
+			_, err := r.CustomRoles(ctx)
+			return err
+		}},
+		{"effective settings", cloudsim.ServiceIAMIdentity, "/v1/accounts/", func(ctx context.Context, r *iamread.Reader) error {
+			_, err := r.Settings(ctx)
+			return err
+		}},
+		{"account owner", cloudsim.ServiceAccountMgmt, "/v4/accounts/", func(ctx context.Context, r *iamread.Reader) error {
+			_, err := r.Owner(ctx)
+			return err
+		}},
+		{"MFA status", cloudsim.ServiceIAMIdentity, "/v1/mfa/accounts/", func(ctx context.Context, r *iamread.Reader) error {
+			_, err := r.MFAStatus(ctx, "IBMid-x")
+			return err
+		}},
+	}
+	answers := []struct {
+		name   string
+		status int
+		body   string
+	}{{"200 empty", 200, ""}, {"200 null", 200, "null"}, {"204", 204, ""}}
+	l, s := simtest.StartWorld(t, cloudsim.Generate(cloudsim.DefaultSpec()), cloudsim.Options{})
+	r := iamread.New(s.Clients, s.Account)
+	for _, rd := range reads {
+		for _, a := range answers {
+			t.Run(rd.name+" "+a.name, func(t *testing.T) {
+				l.Sim.ClearFaults()
+				l.Sim.AddFault(&cloudsim.Fault{Service: rd.service, PathPrefix: rd.path, Status: a.status, Body: a.body, NoBody: a.body == ""})
+				err := rd.call(context.Background(), r)
+				if err == nil || !strings.Contains(err.Error(), "without a body") {
+					t.Errorf("err %v, want one saying the answer had no body", err)
+				}
+			})
+		}
+	}
+	l.Sim.ClearFaults()
 }

@@ -50,12 +50,23 @@ func EachPage[P any](ctx context.Context, what, need string,
 	fetch func(token *string) (*P, *core.DetailedResponse, error), use func(page *P) (next *string, err error)) error {
 	return Pages(ctx, what, func(tok *string) (*string, error) {
 		page, resp, err := fetch(tok)
-		if err != nil {
-			return nil, WrapNeed(what, need, resp, err)
-		}
-		if page == nil {
-			return nil, fmt.Errorf("%s: HTTP %d without a body", what, ResponseStatus(resp, nil))
+		if err := Answered(what, need, page, resp, err); err != nil {
+			return nil, err
 		}
 		return use(page)
 	})
+}
+
+// Answered checks one SDK call's answer: a failed call is wrapped with what
+// was being done and the access it needs (WrapNeed), and a success without a
+// body (a 204, or a 200 with an empty or null body, which the SDK decodes to
+// nil) is an error too, so no caller dereferences a nil result.
+func Answered[T any](what, need string, res *T, resp *core.DetailedResponse, err error) error {
+	if err != nil {
+		return WrapNeed(what, need, resp, err)
+	}
+	if res == nil {
+		return fmt.Errorf("%s: HTTP %d without a body", what, ResponseStatus(resp, nil))
+	}
+	return nil
 }
