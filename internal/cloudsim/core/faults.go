@@ -109,6 +109,7 @@ func (s *Server) applyFault(w *statusRecorder, r *http.Request, rt Route) bool {
 			_, _ = io.Copy(io.Discard, r.Body)
 			<-r.Context().Done()
 		case f.Drop:
+			w.hold() // the connection drops when the answer was due
 			if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
 					_ = conn.Close()

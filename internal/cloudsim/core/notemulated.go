@@ -99,7 +99,7 @@ func (s *Server) notEmulated(w http.ResponseWriter, r *http.Request) {
 	if service == "" {
 		service = ServiceNotEmulated
 	}
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, ctx: r.Context()}
 	entry := s.log.begin(r, service, "", isWrite(r.Method))
 	entry.NotEmulated = true
 	defer func() { s.log.end(entry, rec.status) }()

@@ -23,7 +23,12 @@ import (
 
 // Options are the emulator's knobs, for tests, benchmarks and demos.
 type Options struct {
-	// Latency is added to every request; Jitter adds up to that much more.
+	// Latency is the least time from a request's arrival to the first byte of
+	// its answer, as a server that takes that long to answer: the emulator's
+	// own work on the request (authentication, building the page) runs inside
+	// it rather than on top of it, so a benchmark's round trip is the latency
+	// asked for plus the network and the client. Jitter adds up to that much
+	// more.
 	Latency time.Duration
 	Jitter  time.Duration
 	// MaxInFlight > 0 answers 429 with Retry-After to requests beyond that many
@@ -184,10 +189,11 @@ type Caller struct {
 func (s *Server) Handle(rt Route) {
 	s.prefixes.add(rt.Pattern, rt.Service)
 	s.mux.HandleFunc(rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, ctx: r.Context()}
 		entry := s.log.begin(r, rt.Service, rt.Action, isWrite(r.Method) && !rt.ReadOnly)
 		defer func() { s.log.end(entry, rec.status) }()
 		s.serve(rec, r, rt)
+		rec.hold() // an answer without a body still waits out the latency
 	})
 }
 
@@ -206,9 +212,8 @@ func (s *Server) serve(w *statusRecorder, r *http.Request, rt Route) {
 			return
 		}
 	}
-	if !s.sleep(r.Context()) {
-		return
-	}
+	// The answer, whatever it is, leaves no earlier than this (statusRecorder).
+	w.due = time.Now().Add(s.latency())
 	if s.rate != nil && !s.rate.allow() {
 		s.tooMany(w, r, rt.Service)
 		return
@@ -233,11 +238,19 @@ func (s *Server) serve(w *statusRecorder, r *http.Request, rt Route) {
 	s.holdAnswer(r, rt)
 }
 
-func (s *Server) sleep(ctx context.Context) bool {
+func (s *Server) latency() time.Duration {
 	d := s.opts.Latency
 	if s.opts.Jitter > 0 {
 		d += time.Duration(FastRand(uint64(s.opts.Jitter)))
 	}
+	return d
+}
+
+func (s *Server) sleep(ctx context.Context) bool {
+	return sleepFor(ctx, s.latency())
+}
+
+func sleepFor(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
@@ -267,14 +280,38 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// statusRecorder remembers the status written, and holds the answer's first
+// byte until due (the request's arrival plus the latency).
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	ctx    context.Context
+	due    time.Time
+	held   bool
+	gone   bool // the client left while the answer was held
+}
+
+// hold waits, once, until the answer is due.
+func (r *statusRecorder) hold() {
+	if r.held {
+		return
+	}
+	r.held = true
+	r.gone = !sleepFor(r.ctx, time.Until(r.due))
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
+	r.hold()
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.hold()
+	if r.gone {
+		return 0, r.ctx.Err()
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection (to drop it).
