@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,20 +72,41 @@ type request struct {
 	query  url.Values
 	body   any
 	decode func(io.Reader) error
+	// priority orders waiting requests (limiter.go); 0 for most.
+	priority int
 }
 
 func (c *caller) call(ctx context.Context, s *service, rq request) error {
 	throttled, failed := 0, 0
 	for {
-		t, err := s.lim.acquire(ctx)
+		t, err := s.lim.acquire(ctx, rq.priority)
 		if err != nil {
 			return s.failed(rq.op, 0, err)
 		}
-		status, retryAfter, err := c.once(ctx, s, rq)
-		switch {
-		case err == nil:
+		status, retryAfter, body, err := c.once(ctx, s, rq)
+		if err == nil {
+			// The answer is in: its slot goes to the next request while
+			// this one's body is decoded.
 			s.lim.release(t, outcomeOK)
-			return nil
+			err = rq.decode(bytes.NewReader(body.Bytes()))
+			putBuffer(body)
+			if err == nil {
+				return nil
+			}
+			if ibmcloud.Permanent(err) || ctx.Err() != nil {
+				return s.failed(rq.op, status, fmt.Errorf("decode %s answer: %w", s.name, err))
+			}
+			// A malformed body may be a cut answer: retried like one.
+			failed++
+			if failed >= c.maxAttempts {
+				return s.failed(rq.op, status, fmt.Errorf("gave up after %d attempts: decode %s answer: %w", failed, s.name, err))
+			}
+			if err := c.wait(ctx, s, rq, 0, c.backoff(failed)); err != nil {
+				return err
+			}
+			continue
+		}
+		switch {
 		case ctx.Err() != nil:
 			s.lim.release(t, outcomeFailed)
 			return s.failed(rq.op, 0, ctx.Err())
@@ -145,15 +168,16 @@ func (c *caller) backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-// once sends one attempt and decodes a 2xx body. It returns the HTTP status
-// (0 without an answer) and the wait the answer asked for.
-func (c *caller) once(ctx context.Context, s *service, rq request) (int, time.Duration, error) {
+// once sends one attempt and reads a 2xx body whole (at most maxBody bytes)
+// into a pooled buffer, so the request is over when it returns. It returns the
+// HTTP status (0 without an answer) and the wait the answer asked for.
+func (c *caller) once(ctx context.Context, s *service, rq request) (int, time.Duration, *bytes.Buffer, error) {
 	s.requests.Add(1)
 	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
 	defer cancel()
 	b := core.NewRequestBuilder(rq.method).WithContext(actx)
 	if _, err := b.ResolveRequestURL(s.svc.GetServiceURL(), rq.path, nil); err != nil {
-		return http.StatusBadRequest, 0, err // a bad URL will not heal
+		return http.StatusBadRequest, 0, nil, err // a bad URL will not heal
 	}
 	b.AddHeader("Accept", "application/json")
 	for k, vs := range rq.query {
@@ -164,15 +188,15 @@ func (c *caller) once(ctx context.Context, s *service, rq request) (int, time.Du
 	if rq.body != nil {
 		b.AddHeader("Content-Type", "application/json")
 		if _, err := b.SetBodyContentJSON(rq.body); err != nil {
-			return http.StatusBadRequest, 0, err
+			return http.StatusBadRequest, 0, nil, err
 		}
 	}
 	req, err := b.Build()
 	if err != nil {
-		return http.StatusBadRequest, 0, err
+		return http.StatusBadRequest, 0, nil, err
 	}
 	// An io.ReadCloser result makes BaseService.Request hand back the body
-	// undecoded; encoding/json into lean structs is several times cheaper than
+	// undecoded; goccy/go-json into lean structs is several times cheaper than
 	// the SDK's generic model unmarshalling (see BENCHMARKS.md).
 	var body io.ReadCloser
 	resp, err := s.svc.Request(req, &body)
@@ -185,15 +209,37 @@ func (c *caller) once(ctx context.Context, s *service, rq request) (int, time.Du
 			// documents for its 429s).
 			after, _ = ibmcloud.RateLimitWait(resp.Headers, time.Now())
 		}
-		return status, after, err
+		return status, after, nil, err
 	}
 	defer body.Close()
-	if err := rq.decode(body); err != nil {
-		return 0, 0, fmt.Errorf("decode %s answer: %w", s.name, err)
+	buf := getBuffer()
+	n, err := buf.ReadFrom(io.LimitReader(body, maxBody+1))
+	switch {
+	case err != nil:
+		putBuffer(buf)
+		return 0, 0, nil, fmt.Errorf("read %s answer: %w", s.name, err)
+	case n > maxBody:
+		putBuffer(buf)
+		return 0, 0, nil, fmt.Errorf("read %s answer: larger than %d MiB: %w", s.name, maxBody>>20, ibmcloud.ErrBodyTooLarge)
 	}
-	// Drain what is left so the connection is reused.
-	_, _ = io.Copy(io.Discard, body)
-	return resp.StatusCode, 0, nil
+	return resp.StatusCode, 0, buf, nil
+}
+
+// Answer buffers are reused: a page is read whole, decoded (the decoder copies
+// what it keeps), then the buffer goes back. One larger than a Search page is
+// let go, so a rare large answer does not stay allocated.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const keptBuffer = 2 << 20
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > keptBuffer {
+		return
+	}
+	b.Reset()
+	buffers.Put(b)
 }
 
 // statusOf returns the HTTP status of a failed call (0 if none).

@@ -246,7 +246,7 @@ func TestRateLimitResetHonoured(t *testing.T) {
 	must(t, err)
 	c := newCaller(slog.New(slog.DiscardHandler))
 	s := newService("resource-controller", base, newLimiter(1))
-	status, after, err := c.once(context.Background(), s, request{op: "list", method: "GET", path: "/v2/resource_instances",
+	status, after, _, err := c.once(context.Background(), s, request{op: "list", method: "GET", path: "/v2/resource_instances",
 		decode: decodeJSON(&rcPage{})})
 	if status != http.StatusTooManyRequests || err == nil {
 		t.Fatalf("status %d, err %v", status, err)
