@@ -2,9 +2,11 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"io"
 	"math"
 	"net/url"
+	"sync"
 )
 
 // Window queries and the API's date filters.
@@ -81,21 +83,29 @@ func (l *lister) probeDates(ctx context.Context, page []rcInstance) {
 		l.dates.Store(datesUnknown) // try again with another page
 		return
 	}
-	for _, ins := range []*rcInstance{early, late} {
+	// Both checks at once, ahead of the pages waiting: the split waits for them.
+	var ok [2]bool
+	var errs [2]error
+	var wg sync.WaitGroup
+	for k, ins := range []*rcInstance{early, late} {
 		day := dateOf(parseMS(ins.UpdatedAt))
 		q := url.Values{"guid": {ins.GUID}, "state": {ins.State}, "limit": {"1"},
 			"updated_from": {day}, "updated_to": {day}}
-		var got rcPage
-		err := l.c.call(ctx, l.rc, request{op: "check how Resource Controller reads dates", method: "GET",
-			path: "/v2/resource_instances", query: q, decode: func(r io.Reader) error {
-				got = rcPage{}
-				return decodeJSON(&got)(r)
-			}})
-		if err != nil || len(got.Resources) != 1 || got.Resources[0].CRN != ins.CRN {
-			l.dates.Store(datesSuperset)
-			l.c.log.Debug("date filters: asking for a day more on each side of every window", "err", err)
-			return
-		}
+		wg.Go(func() {
+			var got rcPage
+			errs[k] = l.c.call(ctx, l.rc, request{op: "check how Resource Controller reads dates", method: "GET",
+				path: "/v2/resource_instances", query: q, priority: 2, decode: func(r io.Reader) error {
+					got = rcPage{}
+					return decodeJSON(&got)(r)
+				}})
+			ok[k] = errs[k] == nil && len(got.Resources) == 1 && got.Resources[0].CRN == ins.CRN
+		})
+	}
+	wg.Wait()
+	if !ok[0] || !ok[1] {
+		l.dates.Store(datesSuperset)
+		l.c.log.Debug("date filters: asking for a day more on each side of every window", "err", errors.Join(errs[:]...))
+		return
 	}
 	l.dates.Store(datesExact)
 	l.c.log.Debug("date filters: whole UTC days, inclusive; windows ask for their own days only")

@@ -194,7 +194,7 @@ func (r *run) listRC(ctx context.Context, selected, passes []string) error {
 	r.ls = newLister(r.c, r.rc, o.PageSize, runningPerSlot*o.MaxConcurrency, r.start.Add(-deferMargin), r.em.sink)
 	r.ls.progress = &r.progress
 	if split > 0 {
-		r.ls.minSplitPages = split
+		r.ls.minSplitPages, r.ls.alwaysSplit = split, true
 	}
 	// The main state is listed per group; the other states (usually few
 	// instances) account-wide, filtered on the client, unless resourceGroups
@@ -225,6 +225,13 @@ func (r *run) listRC(ctx context.Context, selected, passes []string) error {
 		r.ls.probe = r.em.probeGroups
 		roots = append(roots, probe)
 	}
+	// Account-wide passes first: they cannot be divided by group, so they
+	// start at once and have priority for requests (partition.go).
+	for _, state := range minor {
+		if len(o.ResourceGroups) == 0 {
+			roots = append(roots, r.ls.newPartition(state, "", allTime, false, nil))
+		}
+	}
 	for _, g := range selected {
 		roots = append(roots, r.ls.newPartition(mainState, g, allTime, false, nil))
 	}
@@ -233,8 +240,6 @@ func (r *run) listRC(ctx context.Context, selected, passes []string) error {
 			for _, g := range selected {
 				roots = append(roots, r.ls.newPartition(state, g, allTime, false, nil))
 			}
-		} else {
-			roots = append(roots, r.ls.newPartition(state, "", allTime, false, nil))
 		}
 	}
 	env.Logger.Debug("listing resource instances", "partitions", len(roots), "groups", len(selected), "passes", len(passes))

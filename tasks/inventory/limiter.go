@@ -12,8 +12,10 @@ import (
 // before the last decrease counts once: the window shrinks once per round
 // trip, not once per rejected request.
 //
-// Waiters are served in arrival order, so partitions sharing a service get
-// their pages in turn.
+// Waiters are served by priority, then in arrival order, so partitions of one
+// priority sharing a service get their pages in turn. The lister gives
+// priority to the partitions that cannot be divided further and may be long:
+// account-wide state passes and the windows of a split (partition.go).
 type limiter struct {
 	mu       sync.Mutex
 	window   float64
@@ -27,9 +29,10 @@ type limiter struct {
 }
 
 type waiter struct {
-	ready   chan struct{}
-	granted bool
-	epoch   uint64
+	ready    chan struct{}
+	granted  bool
+	epoch    uint64
+	priority int
 }
 
 // ticket is an admitted request; hand it back to release.
@@ -47,8 +50,9 @@ func newLimiter(max int) *limiter {
 	return &limiter{window: float64(max), max: float64(max), lowest: float64(max)}
 }
 
-// acquire waits for a free slot or ctx's end.
-func (l *limiter) acquire(ctx context.Context) (ticket, error) {
+// acquire waits for a free slot or ctx's end; among waiters, a higher
+// priority is served first.
+func (l *limiter) acquire(ctx context.Context, priority int) (ticket, error) {
 	l.mu.Lock()
 	if len(l.waiters) == 0 && l.inFlight < l.slots() {
 		l.inFlight++
@@ -56,7 +60,7 @@ func (l *limiter) acquire(ctx context.Context) (ticket, error) {
 		l.mu.Unlock()
 		return t, nil
 	}
-	w := &waiter{ready: make(chan struct{})}
+	w := &waiter{ready: make(chan struct{}), priority: priority}
 	l.waiters = append(l.waiters, w)
 	l.mu.Unlock()
 
@@ -104,8 +108,16 @@ func (l *limiter) release(t ticket, o outcome) {
 // grant admits waiters while the window has room. Called with mu held.
 func (l *limiter) grant() {
 	for len(l.waiters) > 0 && l.inFlight < l.slots() {
-		w := l.waiters[0]
-		l.waiters = l.waiters[1:]
+		// The first waiter of the highest priority (a few dozen waiters:
+		// a scan is cheaper than keeping a heap).
+		k := 0
+		for j, x := range l.waiters {
+			if x.priority > l.waiters[k].priority {
+				k = j
+			}
+		}
+		w := l.waiters[k]
+		l.waiters = append(l.waiters[:k], l.waiters[k+1:]...)
 		w.granted, w.epoch = true, l.epoch
 		l.inFlight++
 		close(w.ready)

@@ -55,14 +55,11 @@ import (
 const (
 	dayMS          = int64(24 * time.Hour / time.Millisecond)
 	minSplitPages  = 2    // a partition must have shown it is large
-	sampleSize     = 1024 // updated_at values kept per partition for cut points
+	sampleSize     = 4096 // updated_at values kept per partition for cut points
 	runningPerSlot = 4    // partitions listed at once, per allowed request
-	// splitFanout: a split makes this many windows per allowed request. More
-	// windows than requests make the tail shorter (windows cut at sampled
-	// quantiles differ in size; with two per slot the slot that drew a large
-	// one takes fewer), at the price of each window's partial last page and
-	// the day of overlap its date query carries.
-	splitFanout = 1
+	// earlyFanout: the windows per allowed request of a split made early
+	// (see splitWays).
+	earlyFanout = 3
 	// deferMargin allows for the API's clock running behind this machine's.
 	deferMargin = 15 * time.Minute
 	// maxPartitionPages bounds one cursor listing (10,000,000 instances at
@@ -107,7 +104,8 @@ type partition struct {
 	// Guarded by lister.mu.
 	pages     int
 	canSplit  bool
-	splitWays int // > 0: split into this many at the next page boundary
+	splitWays int  // > 0: split into this many at the next page boundary
+	finished  bool // listed to its last page (not split, not failed)
 }
 
 // query is the first page's query; later pages send only start and limit (the
@@ -191,6 +189,7 @@ type lister struct {
 	rc            *service
 	pageSize      int
 	minSplitPages int
+	alwaysSplit   bool // tests: split whatever may split, worth it or not
 	maxRunning    int
 	deferAfter    int64
 	sink          sink
@@ -208,6 +207,10 @@ type lister struct {
 	cancel      context.CancelFunc
 	done        chan struct{}
 
+	// Pages of the resource groups listed to their end: what a group of this
+	// account looks like, for the split decision (worthSplitting).
+	completed []int
+
 	// Counters for the summary.
 	partitions, splits, pages, abandonedPages, overlapRows, deferredRows int
 }
@@ -215,6 +218,18 @@ type lister struct {
 func newLister(c *caller, rc *service, pageSize, maxRunning int, deferAfter time.Time, s sink) *lister {
 	return &lister{c: c, rc: rc, pageSize: pageSize, minSplitPages: minSplitPages, maxRunning: maxRunning,
 		deferAfter: deferAfter.UnixMilli(), sink: s, running: map[*partition]bool{}}
+}
+
+// priority is the partition's place among waiting requests (limiter.go):
+// partitions that cannot be divided further and may be long (account-wide
+// state passes, the windows of a split) go first, so that they are not still
+// running, one request at a time, when everything else is done. Resource
+// groups share what is left in turn.
+func (p *partition) priority() int {
+	if p.group == "" || len(p.ancestors) > 0 {
+		return 1
+	}
+	return 0
 }
 
 func (l *lister) newPartition(state, group string, win window, catchUp bool, anc [][]uint64) *partition {
@@ -285,18 +300,67 @@ func (l *lister) maybeSplit() {
 		if p.splitWays > 0 || !p.canSplit || p.pages < l.minSplitPages || len(p.ancestors) > 0 {
 			continue
 		}
-		if best == nil || p.pages > best.pages || (p.pages == best.pages && p.id < best.id) {
+		if !l.alwaysSplit && !l.worthSplitting(p.pages, splitWays(p.pages, idle, l.rc.lim.Slots()), l.rc.lim.Slots()) {
+			continue
+		}
+		// A partition with priority (an account-wide pass) lists at a
+		// request per round trip from the start, so its pages say less about
+		// its size than a group's: groups are split first.
+		if best == nil || p.priority() < best.priority() ||
+			(p.priority() == best.priority() && (p.pages > best.pages || (p.pages == best.pages && p.id < best.id))) {
 			best = p
 		}
 	}
 	if best != nil {
-		// Split wide at once: every split abandons the pages the partition
-		// listed, so one split into as many windows as requests may run costs
-		// less than a cascade of narrow ones as the tail thins out.
-		ways := max(idle+1, splitFanout*l.rc.lim.Slots())
+		ways := splitWays(best.pages, idle, l.rc.lim.Slots())
 		best.splitWays = ways
 		l.pendingWays += ways - 1
 	}
+}
+
+// splitWays is how many windows a partition that has listed pages pages is
+// split into when idle of slots request slots are free.
+//
+// Wide at once: every split abandons the pages the partition listed, so one
+// split into at least as many windows as requests may run costs less than a
+// cascade of narrow ones as the tail thins out. The windows are cut at
+// quantiles of the updated_at values the partition has seen; after few pages
+// those are few, the windows differ more in size and the largest one sets the
+// tail. Such a split abandons little, so it affords three windows per slot
+// (each costs a partial last page): on skew90 in BENCHMARKS.md that took the
+// tail from 0.9 s to 0.26 s for 6 more requests.
+func splitWays(pages, idle, slots int) int {
+	if pages < 2*slots {
+		return max(idle+1, earlyFanout*slots)
+	}
+	return max(idle+1, slots)
+}
+
+// worthSplitting weighs a split of a partition that has listed pages pages
+// into ways windows, with slots requests allowed at once, in round trips: the
+// time it saves against the requests it costs (the pages abandoned and a
+// partial last page per window), spread over the slots.
+//
+// What is left of the partition is unknown. It is estimated from the groups
+// already listed to their end: what was left of those larger than pages, with
+// one guess of as much again as it has listed (so a partition larger than
+// every group seen counts as having as much to go as it has listed). An
+// account of many equal groups then does not split a group that is a page
+// from its end, while a group that outgrows the others splits as soon as
+// request slots fall idle. Called with mu held.
+func (l *lister) worthSplitting(pages, ways, slots int) bool {
+	left, n := pages, 1
+	for _, c := range l.completed {
+		if c > pages {
+			left += c - pages
+			n++
+		}
+	}
+	rest := float64(left) / float64(n)
+	w := float64(ways)
+	saved := rest - (rest+float64(pages))/w - 1 // each window has a first page to wait for
+	cost := (float64(pages) + w/2) / float64(slots)
+	return saved > cost+1
 }
 
 func (l *lister) fail(err error) {
@@ -315,6 +379,9 @@ func (l *lister) list(ctx context.Context, p *partition) {
 		l.fail(err)
 	}
 	delete(l.running, p)
+	if p.finished && p.group != "" && !p.catchUp && len(p.ancestors) == 0 {
+		l.completed = append(l.completed, p.pages)
+	}
 	if p.splitWays > 0 { // asked to split, but ended first
 		l.pendingWays -= p.splitWays - 1
 		p.splitWays = 0
@@ -336,7 +403,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 			q = url.Values{"start": {start}, "limit": {strconv.Itoa(l.pageSize)}}
 		}
 		err := l.c.call(ctx, l.rc, request{
-			op: "list resource instances", method: "GET", path: "/v2/resource_instances", query: q,
+			op: "list resource instances", method: "GET", path: "/v2/resource_instances", query: q, priority: p.priority(),
 			decode: func(r io.Reader) error {
 				page = rcPage{Resources: page.Resources[:0]}
 				return decodeJSON(&page)(r)
@@ -378,7 +445,12 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		if err := l.sink(p, rows, hashes); err != nil {
 			return err
 		}
-		if len(page.Resources) > 0 && l.dates.CompareAndSwap(datesUnknown, datesProbing) {
+		// How the API reads dates matters only to windows: it is checked
+		// when the first split is asked for, from the page in hand.
+		l.mu.Lock()
+		splitting := p.splitWays > 0
+		l.mu.Unlock()
+		if splitting && len(page.Resources) > 0 && l.dates.CompareAndSwap(datesUnknown, datesProbing) {
 			l.probeDates(ctx, page.Resources)
 		}
 		// The decoded strings point into the page's read buffer: drop them
@@ -420,6 +492,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		p.canSplit = p.splittable()
 		ways := p.splitWays
 		if next == "" {
+			p.finished = true
 			l.mu.Unlock()
 			return nil
 		}

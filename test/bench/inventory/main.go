@@ -16,7 +16,9 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,6 +204,9 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 			100*(float64(req)/float64(minimum)-1), cpu.Seconds(), 1000*cpu.Seconds()/float64(max(pages, 1)),
 			col.summary["partitions"], col.summary["splits"], col.summary["abandoned_pages"], col.summary["overlap_rows"], col.summary["throttled"])
 		fmt.Printf("       in flight, mean of each 100 ms: %s\n", ts.line)
+		if l != nil {
+			fmt.Printf("       requests by kind: %s\n", requestKinds(l.Sim.Log().Entries(), start))
+		}
 		if os.Getenv("BENCH_TAIL") != "" && l != nil {
 			es := l.Sim.Log().Entries()
 			for _, e := range es[max(0, len(es)-40):] {
@@ -564,4 +569,40 @@ func check(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// requestKinds sorts the run's requests (those logged since start) by what
+// they were for: continuation pages, first pages of a group, of a time window,
+// of an account-wide pass, date checks, others. Pages that were not full are
+// counted apart: each partition pays one.
+func requestKinds(es []cloudsim.Entry, start time.Time) string {
+	kinds := map[string]int{}
+	for _, e := range es {
+		if e.Time.Before(start) {
+			continue
+		}
+		q, _ := url.ParseQuery(e.RawQuery)
+		k := "other"
+		switch {
+		case e.Path != "/v2/resource_instances":
+			k = "other " + e.Path
+		case q.Get("start") != "":
+			k = "next"
+		case q.Get("guid") != "":
+			k = "date-check"
+		case q.Get("updated_from") != "" || q.Get("updated_to") != "":
+			k = "first-window"
+		case q.Get("resource_group_id") != "":
+			k = "first-group"
+		default:
+			k = "first-account"
+		}
+		kinds[k]++
+	}
+	keys := slices.Sorted(maps.Keys(kinds))
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s %d  ", k, kinds[k])
+	}
+	return strings.TrimSpace(b.String())
 }
