@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 
 	gojson "github.com/goccy/go-json"
 
@@ -22,13 +23,14 @@ import (
 // without holding either in memory: the previous file is read twice, first
 // into a compact index (per instance: a 64-bit CRN hash and a 16-bit hash of
 // each compared field, 16 bytes with the key's top 16 bits in a directory,
-// kept as sorted parallel arrays sized exactly
-// from a count of the file's lines, mapped outside the Go heap so that the
-// collector's headroom does not double them), and at the end again to write the
-// instances no current row matched (deleted). A bit set marks which previous
-// instances were seen. At 1,000,000 instances the index is 16 MB
-// (BENCHMARKS.md). Rows are decoded into a struct of the compared fields only;
-// the whole row is decoded just for the deleted ones.
+// 14 when the previous run did not read tags; kept as sorted parallel arrays,
+// one per field, sized exactly from a count of the file's lines, mapped
+// outside the Go heap so that the collector's headroom does not double them),
+// and at the end again to write the instances no current row matched
+// (deleted). A bit set marks which previous instances were seen. At 1,000,000
+// instances the index is 14-16 MB (BENCHMARKS.md). Rows are decoded into a
+// struct of the compared fields only; the whole row is decoded just for the
+// deleted ones.
 //
 // A 16-bit field hash misses a change to that field once in 65,536 changes;
 // the CRN key stays 64-bit, so instances are never confused.
@@ -47,24 +49,31 @@ var fieldColumns = [fieldCount]string{"name", "state", "resource_plan_id", "reso
 
 type fieldHashes [fieldCount]uint16
 
+// noTags is the hash of a row without tags (three lists, none or empty).
+var noTags = hash16(tagKeyOf(nil, nil, nil))
+
 type baseline struct {
 	src baselineSource
 	// keys: the sorted CRN hashes while the index is built; then n of them
 	// are kept as their low 48 bits (low, 6 bytes each) under a directory of
 	// the top 16 (dir[t] is the first key whose top bits are t), which saves
 	// 2 of the 18 bytes an instance and loses nothing.
-	keys      []uint64
-	n         int
-	dir       []uint32
-	low       []byte
-	fields    []fieldHashes
+	keys []uint64
+	n    int
+	dir  []uint32
+	low  []byte
+	// fields[f][k] is the hash of field f of instance k: one array a field,
+	// so that the tags array of a report without tags is never written,
+	// and costs nothing (mapped pages are resident only once written).
+	fields    [fieldCount][]uint16
 	seen      []uint64 // bit set over keys
 	tagsKnown bool     // the previous run read tags
 	// fromSearch marks (bit set over keys) instances the previous run had
 	// from Global Search; sources are the sources its rows came from.
 	fromSearch []uint64
 	sources    map[string]bool
-	free       []func() // unmaps keys and fields (offheap_unix.go)
+	free       []func()       // unmaps keys (then low) and fields (offheap_unix.go)
+	shrinkKeys func(keep int) // hands back the keys' memory beyond keep bytes
 }
 
 // release returns the index's memory; the baseline is unusable after it.
@@ -72,13 +81,17 @@ func (b *baseline) release() {
 	for _, f := range b.free {
 		f()
 	}
-	b.free, b.keys, b.low, b.fields = nil, nil, nil, nil
+	b.free, b.keys, b.low, b.fields = nil, nil, nil, [fieldCount][]uint16{}
 }
 
 // size is the number of previous instances indexed.
 func (b *baseline) size() int { return b.n }
 
-// compact replaces the sorted keys by the directory and their low 48 bits.
+// compact replaces the sorted keys by the directory and their low 48 bits,
+// in place: key k's 6 bytes go where keys k*3/4 to k*3/4+1 were, which are
+// read already, so the index never needs the 8-byte keys and their 6-byte
+// copy at once (6 MB more at 1,000,000 instances). The last quarter of the
+// keys' memory is then handed back (shrinkKeys).
 func (b *baseline) compact() {
 	b.n = len(b.keys)
 	b.dir = make([]uint32, 1<<16+1)
@@ -88,12 +101,22 @@ func (b *baseline) compact() {
 	for t := 1; t < len(b.dir); t++ { // empty buckets start where the last ended
 		b.dir[t] = max(b.dir[t], b.dir[t-1])
 	}
-	low, free := offHeap[byte](6 * b.n)
-	for k, h := range b.keys {
-		putLow48(low[6*k:], h)
+	mem := asBytes(b.keys)
+	for k, h := range b.keys { // h is read before its bytes are overwritten
+		putLow48(mem[6*k:], h)
 	}
-	b.free[0]() // the 8-byte keys
-	b.free[0], b.keys, b.low = free, nil, low
+	b.low, b.keys = mem[:6*b.n], nil
+	if b.shrinkKeys != nil {
+		b.shrinkKeys(6 * b.n)
+	}
+}
+
+// asBytes views s's memory as bytes.
+func asBytes(s []uint64) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), 8*len(s))
 }
 
 func putLow48(b []byte, h uint64) {
@@ -147,7 +170,12 @@ func (r *baseRow) instance() bool {
 }
 
 func (r *baseRow) hashes() fieldHashes {
-	return hashValues(r.Name, r.State, r.Plan, r.Group, tagKeyOf(r.Tags, r.ServiceTags, r.AccessTags))
+	h := hashValues(r.Name, r.State, r.Plan, r.Group, "")
+	h[fTags] = noTags
+	if r.Tags != nil || r.ServiceTags != nil || r.AccessTags != nil {
+		h[fTags] = hash16(tagKeyOf(r.Tags, r.ServiceTags, r.AccessTags))
+	}
+	return h
 }
 
 // maxBaselineLine bounds one row of the previous report (as report.ReadJSONL).
@@ -207,9 +235,12 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
 	b := &baseline{src: src, sources: map[string]bool{}}
-	keys, freeKeys := offHeap[uint64](lines)
-	fields, freeFields := offHeap[fieldHashes](lines)
-	b.keys, b.fields, b.free = keys[:0], fields[:0], []func(){freeKeys, freeFields}
+	keys, freeKeys, shrinkKeys := offHeapShrinkable[uint64](lines)
+	b.keys, b.free, b.shrinkKeys = keys[:0], []func(){freeKeys}, shrinkKeys
+	for f := range b.fields {
+		col, free := offHeap[uint16](lines)
+		b.fields[f], b.free = col, append(b.free, free)
+	}
 	var search []uint64 // CRN hashes of Search rows (few, usually)
 	var r baseRow
 	err = scanBaseline(src, func(line []byte, n int) error {
@@ -219,15 +250,15 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 		if !r.instance() {
 			return nil
 		}
-		if r.Tags != nil {
-			b.tagsKnown = true
-		}
 		if len(b.keys) == cap(b.keys) {
 			return fmt.Errorf("%s changed while it was read", src.name)
 		}
+		if r.Tags != nil {
+			b.tagsKnown = true
+		}
 		h := crnHash(r.CRN)
+		b.setFields(len(b.keys), r.hashes())
 		b.keys = append(b.keys, h)
-		b.fields = append(b.fields, r.hashes())
 		src := r.Source
 		if src == "" {
 			src = SourceResourceController
@@ -254,13 +285,36 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 	return b, nil
 }
 
+// setFields stores instance k's hashes. Tags are stored XOR noTags: a row
+// without tags stores 0 and leaves the array unwritten, so a report without
+// tags costs no memory for it (mapped pages are resident once written).
+func (b *baseline) setFields(k int, h fieldHashes) {
+	for f := range fieldCount {
+		if v := b.stored(f, h[f]); v != 0 || f != fTags {
+			b.fields[f][k] = v
+		}
+	}
+}
+
+// stored maps a field hash to what the array holds, and back.
+func (b *baseline) stored(f int, h uint16) uint16 {
+	if f == fTags {
+		return h ^ noTags
+	}
+	return h
+}
+
 type byKey struct{ b *baseline }
 
 func (s byKey) Len() int           { return len(s.b.keys) }
 func (s byKey) Less(i, j int) bool { return s.b.keys[i] < s.b.keys[j] }
 func (s byKey) Swap(i, j int) {
 	s.b.keys[i], s.b.keys[j] = s.b.keys[j], s.b.keys[i]
-	s.b.fields[i], s.b.fields[j] = s.b.fields[j], s.b.fields[i]
+	for f := range fieldCount {
+		if col := s.b.fields[f]; col[i] != col[j] { // an array of zeros stays unwritten
+			col[i], col[j] = col[j], col[i]
+		}
+	}
 }
 
 // find returns the index of the first key equal to h, or -1.
@@ -299,7 +353,7 @@ func (b *baseline) compare(k int, cur fieldHashes, tagsNow, curSearch bool) []st
 		if (f == fState || f == fPlan) && prevSearch != curSearch {
 			continue
 		}
-		if b.fields[k][f] != cur[f] {
+		if b.stored(f, b.fields[f][k]) != cur[f] {
 			out = append(out, fieldColumns[f])
 		}
 	}

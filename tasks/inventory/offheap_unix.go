@@ -17,14 +17,28 @@ import (
 // memory costs what it holds, and the collector never scans or counts it.
 // Pages are resident only once written.
 func offHeap[T any](n int) ([]T, func()) {
+	s, free, _ := offHeapShrinkable[T](n)
+	return s, free
+}
+
+// offHeapShrinkable is offHeap with a third function that hands the whole
+// pages beyond the first keep bytes back to the kernel (they read as zeros
+// if touched again; the mapping stays until free).
+func offHeapShrinkable[T any](n int) ([]T, func(), func(keep int)) {
 	var zero T
 	size := n * int(unsafe.Sizeof(zero))
 	if size == 0 {
-		return nil, func() {}
+		return nil, func() {}, func(int) {}
 	}
 	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
-		return make([]T, n), func() {} // the heap still works, only costs more
+		return make([]T, n), func() {}, func(int) {} // the heap still works, only costs more
 	}
-	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(mem))), n), func() { _ = syscall.Munmap(mem) }
+	shrink := func(keep int) {
+		page := syscall.Getpagesize()
+		if from := (keep + page - 1) / page * page; from < len(mem) {
+			_ = syscall.Madvise(mem[from:], syscall.MADV_DONTNEED)
+		}
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(mem))), n), func() { _ = syscall.Munmap(mem) }, shrink
 }
