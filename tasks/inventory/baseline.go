@@ -21,19 +21,30 @@ import (
 
 // The change report compares this run with the previous run's latest.jsonl
 // without holding either in memory: the previous file is read twice, first
-// into a compact index (per instance: a 64-bit CRN hash and a 16-bit hash of
-// each compared field, 16 bytes with the key's top 16 bits in a directory,
-// 14 when the previous run did not read tags; kept as sorted parallel arrays,
-// one per field, sized exactly from a count of the file's lines, mapped
-// outside the Go heap so that the collector's headroom does not double them),
-// and at the end again to write the instances no current row matched
-// (deleted). A bit set marks which previous instances were seen. At 1,000,000
-// instances the index is 14-16 MB (BENCHMARKS.md). Rows are decoded into a
-// struct of the compared fields only; the whole row is decoded just for the
-// deleted ones.
+// into a compact index, and at the end again to write the instances no
+// current row matched (deleted). Per instance the index holds:
+//   - a 64-bit CRN hash, its low 48 bits (6 bytes) under a directory of the
+//     top 16;
+//   - a 16-bit hash of the name;
+//   - a 16-bit code of the (state, plan, group) triple in a dictionary of
+//     the distinct triples, which keeps their exact values: an account has
+//     few plans, groups and states, and far fewer distinct triples than
+//     instances (up to maxTriples; beyond, the index widens to a 16-bit hash
+//     of each of the three);
+//   - a 16-bit hash of the tags, only written when the row has tags.
 //
-// A 16-bit field hash misses a change to that field once in 65,536 changes;
-// the CRN key stays 64-bit, so instances are never confused.
+// That is 10 bytes an instance without tags, 12 with (16 before the
+// dictionary), kept as sorted parallel arrays sized exactly from a count of
+// the file's lines and mapped outside the Go heap, so that the collector's
+// headroom does not double them. A bit set marks which previous instances
+// were seen. At 1,000,000 instances the index is 10 MB (BENCHMARKS.md).
+// Rows are decoded into a struct of the compared fields only; the whole row
+// is decoded just for the deleted ones.
+//
+// A 16-bit hash misses a change to the name (or the tags) once in 65,536
+// changes; changes to state, plan and group are exact (hashed like the name
+// only in a widened index). The CRN key stays 64-bit, so instances are never
+// confused.
 
 // Compared fields, in changed_fields order.
 const (
@@ -47,7 +58,20 @@ const (
 
 var fieldColumns = [fieldCount]string{"name", "state", "resource_plan_id", "resource_group_id", "tags"}
 
-type fieldHashes [fieldCount]uint16
+// rowFields are the compared fields of a row: the name and tags hashed,
+// state, plan and group as they are.
+type rowFields struct {
+	name uint16
+	tags uint16
+	t    triple
+}
+
+// triple is what the dictionary holds (see above).
+type triple struct{ state, plan, group string }
+
+// maxTriples bounds the dictionary (and its heap: about 150 bytes a
+// triple). The benchmark's 1,000,000 instances have 1,280.
+var maxTriples = 1 << 12 // a variable for tests
 
 // noTags is the hash of a row without tags (three lists, none or empty).
 var noTags = hash16(tagKeyOf(nil, nil, nil))
@@ -62,12 +86,18 @@ type baseline struct {
 	n    int
 	dir  []uint32
 	low  []byte
-	// fields[f][k] is the hash of field f of instance k: one array a field,
-	// so that the tags array of a report without tags is never written,
-	// and costs nothing (mapped pages are resident only once written).
-	fields    [fieldCount][]uint16
-	seen      []uint64 // bit set over keys
-	tagsKnown bool     // the previous run read tags
+	// One array a field, so that the tags array of a report without tags
+	// is never written and costs nothing (mapped pages are resident only
+	// once written). name[k] and tags[k] are hashes; code[k] is instance
+	// k's triple in dict, or, once the index is wide (dict full), the
+	// hashes are in wide[fState], wide[fPlan] and wide[fGroup].
+	name, tags, code []uint16
+	dict             []triple
+	dictIndex        map[triple]uint16
+	wide             [fieldCount][]uint16
+	lines            int      // the arrays' length
+	seen             []uint64 // bit set over keys
+	tagsKnown        bool     // the previous run read tags
 	// fromSearch marks (bit set over keys) instances the previous run had
 	// from Global Search; sources are the sources its rows came from.
 	fromSearch []uint64
@@ -81,7 +111,7 @@ func (b *baseline) release() {
 	for _, f := range b.free {
 		f()
 	}
-	b.free, b.keys, b.low, b.fields = nil, nil, nil, [fieldCount][]uint16{}
+	b.free, b.keys, b.low, b.name, b.tags, b.code, b.wide = nil, nil, nil, nil, nil, nil, [fieldCount][]uint16{}
 }
 
 // size is the number of previous instances indexed.
@@ -169,13 +199,12 @@ func (r *baseRow) instance() bool {
 	return (r.Record == "" || r.Record == "instance") && r.CRN != ""
 }
 
-func (r *baseRow) hashes() fieldHashes {
-	h := hashValues(r.Name, r.State, r.Plan, r.Group, "")
-	h[fTags] = noTags
+func (r *baseRow) fields() rowFields {
+	f := rowFields{name: hash16(r.Name), tags: noTags, t: triple{r.State, r.Plan, r.Group}}
 	if r.Tags != nil || r.ServiceTags != nil || r.AccessTags != nil {
-		h[fTags] = hash16(tagKeyOf(r.Tags, r.ServiceTags, r.AccessTags))
+		f.tags = hash16(tagKeyOf(r.Tags, r.ServiceTags, r.AccessTags))
 	}
-	return h
+	return f
 }
 
 // maxBaselineLine bounds one row of the previous report (as report.ReadJSONL).
@@ -236,11 +265,9 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 	}
 	b := &baseline{src: src, sources: map[string]bool{}}
 	keys, freeKeys, shrinkKeys := offHeapShrinkable[uint64](lines)
-	b.keys, b.free, b.shrinkKeys = keys[:0], []func(){freeKeys}, shrinkKeys
-	for f := range b.fields {
-		col, free := offHeap[uint16](lines)
-		b.fields[f], b.free = col, append(b.free, free)
-	}
+	b.keys, b.free, b.shrinkKeys, b.lines = keys[:0], []func(){freeKeys}, shrinkKeys, lines
+	b.name, b.tags, b.code = b.column(), b.column(), b.column()
+	b.dictIndex = map[triple]uint16{}
 	var search []uint64 // CRN hashes of Search rows (few, usually)
 	var r baseRow
 	err = scanBaseline(src, func(line []byte, n int) error {
@@ -257,7 +284,7 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 			b.tagsKnown = true
 		}
 		h := crnHash(r.CRN)
-		b.setFields(len(b.keys), r.hashes())
+		b.setFields(len(b.keys), r.fields())
 		b.keys = append(b.keys, h)
 		src := r.Source
 		if src == "" {
@@ -285,23 +312,54 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 	return b, nil
 }
 
-// setFields stores instance k's hashes. Tags are stored XOR noTags: a row
-// without tags stores 0 and leaves the array unwritten, so a report without
-// tags costs no memory for it (mapped pages are resident once written).
-func (b *baseline) setFields(k int, h fieldHashes) {
-	for f := range fieldCount {
-		if v := b.stored(f, h[f]); v != 0 || f != fTags {
-			b.fields[f][k] = v
-		}
-	}
+// column maps one array of the index.
+func (b *baseline) column() []uint16 {
+	col, free := offHeap[uint16](b.lines)
+	b.free = append(b.free, free)
+	return col
 }
 
-// stored maps a field hash to what the array holds, and back.
-func (b *baseline) stored(f int, h uint16) uint16 {
-	if f == fTags {
-		return h ^ noTags
+// setFields stores instance k's fields. Tags are stored XOR noTags: a row
+// without tags stores 0 and leaves the array unwritten, so a report without
+// tags costs no memory for it (mapped pages are resident once written).
+func (b *baseline) setFields(k int, f rowFields) {
+	b.name[k] = f.name
+	if v := f.tags ^ noTags; v != 0 {
+		b.tags[k] = v
 	}
-	return h
+	if b.code == nil {
+		b.setWide(k, f.t)
+		return
+	}
+	c, ok := b.dictIndex[f.t]
+	if !ok && len(b.dict) == maxTriples {
+		b.widen(k)
+		b.setWide(k, f.t)
+		return
+	}
+	if !ok {
+		// The line's strings point into the scanner's buffer.
+		c = uint16(len(b.dict))
+		t := triple{keep(f.t.state), keep(f.t.plan), keep(f.t.group)}
+		b.dict, b.dictIndex[t] = append(b.dict, t), c
+	}
+	b.code[k] = c
+}
+
+func (b *baseline) setWide(k int, t triple) {
+	b.wide[fState][k], b.wide[fPlan][k], b.wide[fGroup][k] = hash16(t.state), hash16(t.plan), hash16(t.group)
+}
+
+// widen replaces the dictionary by a hash of each of state, plan and group,
+// for the k instances stored so far and all after.
+func (b *baseline) widen(k int) {
+	for _, f := range []int{fState, fPlan, fGroup} {
+		b.wide[f] = b.column()
+	}
+	for j := range k {
+		b.setWide(j, b.dict[b.code[j]])
+	}
+	b.code, b.dict, b.dictIndex = nil, nil, nil // unmapped with the rest
 }
 
 type byKey struct{ b *baseline }
@@ -310,8 +368,8 @@ func (s byKey) Len() int           { return len(s.b.keys) }
 func (s byKey) Less(i, j int) bool { return s.b.keys[i] < s.b.keys[j] }
 func (s byKey) Swap(i, j int) {
 	s.b.keys[i], s.b.keys[j] = s.b.keys[j], s.b.keys[i]
-	for f := range fieldCount {
-		if col := s.b.fields[f]; col[i] != col[j] { // an array of zeros stays unwritten
+	for _, col := range [...][]uint16{s.b.name, s.b.tags, s.b.code, s.b.wide[fState], s.b.wide[fPlan], s.b.wide[fGroup]} {
+		if col != nil && col[i] != col[j] { // an array of zeros stays unwritten
 			col[i], col[j] = col[j], col[i]
 		}
 	}
@@ -343,8 +401,19 @@ func (b *baseline) listed(source string) bool {
 // compare returns the names of the fields that differ (tags only when both
 // runs read them; state and plan only when both rows came from the same
 // source, since a Search document has no plan).
-func (b *baseline) compare(k int, cur fieldHashes, tagsNow, curSearch bool) []string {
+func (b *baseline) compare(k int, cur rowFields, tagsNow, curSearch bool) []string {
 	prevSearch := b.fromSearch[k/64]&(1<<(k%64)) != 0
+	var differs [fieldCount]bool
+	differs[fName] = b.name[k] != cur.name
+	differs[fTags] = b.tags[k]^noTags != cur.tags
+	if b.code != nil {
+		prev := b.dict[b.code[k]]
+		differs[fState], differs[fPlan], differs[fGroup] = prev.state != cur.t.state, prev.plan != cur.t.plan, prev.group != cur.t.group
+	} else {
+		differs[fState] = b.wide[fState][k] != hash16(cur.t.state)
+		differs[fPlan] = b.wide[fPlan][k] != hash16(cur.t.plan)
+		differs[fGroup] = b.wide[fGroup][k] != hash16(cur.t.group)
+	}
 	var out []string
 	for f := 0; f < fieldCount; f++ {
 		if f == fTags && (!tagsNow || !b.tagsKnown) {
@@ -353,7 +422,7 @@ func (b *baseline) compare(k int, cur fieldHashes, tagsNow, curSearch bool) []st
 		if (f == fState || f == fPlan) && prevSearch != curSearch {
 			continue
 		}
-		if b.stored(f, b.fields[f][k]) != cur[f] {
+		if differs[f] {
 			out = append(out, fieldColumns[f])
 		}
 	}
@@ -388,20 +457,13 @@ func (b *baseline) unseen(fn func(report.Row) error) error {
 	return nil
 }
 
-// hashFields hashes the compared fields of a row of this run.
-func hashFields(r report.Row) fieldHashes {
-	return hashValues(str(r[colName]), str(r[colState]), str(r[colResourcePlanID]), str(r[colResourceGroupID]),
-		tagKeyOf(r[colTags], r[colServiceTags], r[colAccessTags]))
-}
-
-func hashValues(name, state, plan, group, tags string) fieldHashes {
-	var h fieldHashes
-	h[fName] = hash16(name)
-	h[fState] = hash16(state)
-	h[fPlan] = hash16(plan)
-	h[fGroup] = hash16(group)
-	h[fTags] = hash16(tags)
-	return h
+// currentFields reads the compared fields of a row of this run.
+func currentFields(r report.Row) rowFields {
+	return rowFields{
+		name: hash16(str(r[colName])),
+		tags: hash16(tagKeyOf(r[colTags], r[colServiceTags], r[colAccessTags])),
+		t:    triple{str(r[colState]), str(r[colResourcePlanID]), str(r[colResourceGroupID])},
+	}
 }
 
 func str(v any) string {

@@ -273,7 +273,7 @@ func (e *emitter) track(h uint64, row report.Row, late bool) (change string, fie
 		e.counts.created++
 		return "created", nil
 	}
-	if fields = e.base.compare(k, hashFields(row), e.includeTags || src == SourceSearch, src == SourceSearch); len(fields) > 0 {
+	if fields = e.base.compare(k, currentFields(row), e.includeTags || src == SourceSearch, src == SourceSearch); len(fields) > 0 {
 		e.counts.changed++
 		return "changed", fields
 	}
