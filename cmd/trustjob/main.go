@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
-	memlimit.Apply() // a soft memory limit from the container's cgroup, when GOMEMLIMIT is unset
+	memlimit.Apply()          // a soft memory limit from the container's cgroup, when GOMEMLIMIT is unset
+	memlimit.TrimExecutable() // what package initialisation touched of the binary need not stay resident
 	os.Exit(app.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
