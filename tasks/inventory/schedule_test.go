@@ -6,13 +6,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 
 	"github.com/trustjob/trustjob/internal/cloudsim"
+	"github.com/trustjob/trustjob/internal/cloudsim/resources"
 )
 
 // Waiting requests are served by priority, then in arrival order.
@@ -148,6 +151,58 @@ func TestDateChecksOnlyForSplits(t *testing.T) {
 			}
 			if (checks > 0) != tt.wantChecks {
 				t.Fatalf("%d date checks, want some: %v", checks, tt.wantChecks)
+			}
+		})
+	}
+}
+
+// Instances that change while the listing runs (updated: they move to the
+// newest window; or moved to another default state) are each listed once:
+// the catch-up finds what the windows missed, and nothing twice. Both
+// readings of Resource Controller's default state set (fidelity audit F3).
+func TestChangesDuringTheRun(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		defaults []string
+	}{
+		{"default active and provisioning", nil},
+		{"default of the newer spec", resources.SpecDefaultStates},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := spec(1500, 5, 0.7)
+			s.NonDefaultStates = 0.1
+			f := newFixture(t, s, cloudsim.Options{Latency: 2 * time.Millisecond})
+			f.behave(func(st *resources.State) { st.Behaviour.DefaultStates = tt.defaults })
+			before := f.defaultSet(t)
+			var once sync.Once
+			f.onRow = func(n int) {
+				if n < 300 {
+					return
+				}
+				once.Do(func() {
+					f.behave(func(st *resources.State) {
+						for k, c := range before {
+							if k%25 != 0 {
+								continue
+							}
+							err := st.UpdateInstance(c, func(r *resources.InstanceRecord) {
+								if k%50 == 0 {
+									r.State = map[bool]string{true: "provisioning", false: "active"}[r.State == "active"]
+								}
+							})
+							must(t, err)
+						}
+					})
+				})
+			}
+			rec, err := f.run(t, context.Background(), NewOptions(), 2)
+			must(t, err)
+			got := crns(rec.records("instance"))
+			if c := slices.Compact(slices.Clone(got)); len(c) != len(got) {
+				t.Errorf("%d instances listed twice", len(got)-len(c))
+			}
+			if want := f.defaultSet(t); !slices.Equal(slices.Compact(got), want) {
+				t.Fatalf("listed %d instances, the account has %d in the listed states", len(slices.Compact(got)), len(want))
 			}
 		})
 	}
