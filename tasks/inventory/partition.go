@@ -212,12 +212,26 @@ type lister struct {
 	completed []int
 
 	// Counters for the summary.
-	partitions, splits, pages, abandonedPages, overlapRows, deferredRows int
+	partitions, splits, planned, pages, abandonedPages, overlapRows, deferredRows int
 }
 
 func newLister(c *caller, rc *service, pageSize, maxRunning int, deferAfter time.Time, s sink) *lister {
 	return &lister{c: c, rc: rc, pageSize: pageSize, minSplitPages: minSplitPages, maxRunning: maxRunning,
 		deferAfter: deferAfter.UnixMilli(), sink: s, running: map[*partition]bool{}}
+}
+
+// plan asks p, before the listing starts, to split into ways windows after its
+// first page, cut at quantiles of sample (the previous run's updated_at
+// values of its group) and of its own first page.
+func (l *lister) plan(p *partition, ways int, sample []int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ms := range sample {
+		p.note(ms)
+	}
+	p.splitWays = ways
+	l.pendingWays += ways - 1
+	l.planned++
 }
 
 // priority is the partition's place among waiting requests (limiter.go):
@@ -501,7 +515,7 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 			l.pendingWays -= ways - 1
 			p.splitWays = 0
 			if len(children) > 0 {
-				l.c.log.Debug("split a partition", "state", p.state, "group", p.group, "pages", p.pages, "ways", len(children))
+				l.c.log.Debug("split a partition", "state", p.state, "group", p.group, "pages", p.pages, "ways", len(children), "first", dateOf(children[0].win.to), "last", dateOf(children[len(children)-1].win.from), "sample", len(p.sample))
 				l.splits++
 				l.abandonedPages += p.pages
 				l.queue = append(children, l.queue...)
