@@ -164,13 +164,7 @@ func TestDateChecksOnlyForSplits(t *testing.T) {
 // the catch-up finds what the windows missed, and nothing twice. Both
 // readings of Resource Controller's default state set (fidelity audit F3).
 func TestChangesDuringTheRun(t *testing.T) {
-	for _, tt := range []struct {
-		name     string
-		defaults []string
-	}{
-		{"default active and provisioning", nil},
-		{"default of the newer spec", resources.SpecDefaultStates},
-	} {
+	for _, tt := range defaultStateReadings {
 		t.Run(tt.name, func(t *testing.T) {
 			s := spec(1500, 5, 0.7)
 			s.NonDefaultStates = 0.1
