@@ -93,7 +93,7 @@ type partition struct {
 	probe     bool       // read one page for the groups on it, emit nothing (groups.go)
 	ancestors [][]uint64 // sorted CRN hashes emitted by split ancestors
 
-	// Owned by the partition's goroutine (dates: read under lister.mu too).
+	// Owned by the partition's goroutine.
 	emitted hashSet        // off the Go heap (hashset.go)
 	dates   dateCandidates // instances close to midnight, for the date check (dates.go)
 	sample  []int64
@@ -530,7 +530,8 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 			l.pendingWays -= ways - 1
 			p.splitWays = 0
 			if len(children) > 0 {
-				l.c.log.Debug("split a partition", "state", p.state, "group", p.group, "pages", p.pages, "ways", len(children), "first", dateOf(children[0].win.to), "last", dateOf(children[len(children)-1].win.from), "sample", len(p.sample))
+				l.c.log.Debug("split a partition", "state", p.state, "group", p.group, "pages", p.pages, "ways", len(children),
+					"first_cut", dateOf(children[0].win.to), "last_cut", dateOf(children[len(children)-1].win.from), "samples", len(p.sample))
 				l.splits++
 				l.abandonedPages += p.pages
 				l.queue = append(children, l.queue...)
