@@ -98,6 +98,7 @@ type baseline struct {
 	lines            int      // the arrays' length
 	seen             []uint64 // bit set over keys
 	tagsKnown        bool     // the previous run read tags
+	plan             *plan    // group sizes and dates for the listing (plan.go); nil once used
 	// fromSearch marks (bit set over keys) instances the previous run had
 	// from Global Search; sources are the sources its rows came from.
 	fromSearch []uint64
@@ -188,6 +189,7 @@ type baseRow struct {
 	State       string `json:"state"`
 	Plan        string `json:"resource_plan_id"`
 	Group       string `json:"resource_group_id"`
+	UpdatedAt   string `json:"updated_at"`
 	Tags        any    `json:"tags"`
 	ServiceTags any    `json:"service_tags"`
 	AccessTags  any    `json:"access_tags"`
@@ -263,7 +265,7 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read previous inventory %s: %w", src.name, err)
 	}
-	b := &baseline{src: src, sources: map[string]bool{}}
+	b := &baseline{src: src, sources: map[string]bool{}, plan: newPlan()}
 	keys, freeKeys, shrinkKeys := offHeapShrinkable[uint64](lines)
 	b.keys, b.free, b.shrinkKeys, b.lines = keys[:0], []func(){freeKeys}, shrinkKeys, lines
 	b.name, b.tags, b.code = b.column(), b.column(), b.column()
@@ -289,6 +291,9 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 		src := r.Source
 		if src == "" {
 			src = SourceResourceController
+		}
+		if src == SourceResourceController {
+			b.plan.note(r.Group, r.State, r.UpdatedAt)
 		}
 		b.sources[keep(src)] = true
 		if src == SourceSearch {

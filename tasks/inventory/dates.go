@@ -60,53 +60,88 @@ func dateRange(from, to int64, exact bool) (string, string) {
 	return f, t
 }
 
-// probeDates settles how the API reads dates from the rows of one page (see
-// above). Called by one partition goroutine, once.
-func (l *lister) probeDates(ctx context.Context, page []rcInstance) {
-	var early, late *rcInstance
-	var earlyTOD, lateTOD int64
-	for k := range page {
-		ins := &page[k]
-		ms := parseMS(ins.UpdatedAt)
-		if ms == math.MinInt64 || ins.GUID == "" || ins.State == "" {
-			continue
-		}
-		tod := ms - floorDay(ms)
-		if early == nil || tod < earlyTOD {
-			early, earlyTOD = ins, tod
-		}
-		if late == nil || tod > lateTOD {
-			late, lateTOD = ins, tod
-		}
-	}
-	if early == nil || earlyTOD > probeWindow || lateTOD < dayMS-probeWindow {
-		l.dates.Store(datesUnknown) // try again with another page
+// dateCandidate is an instance updated close to a midnight (UTC), seen by a
+// partition: what the date check asks for.
+type dateCandidate struct {
+	guid, state string
+	ms          int64 // updated_at; 0: none yet
+	tod         int64 // time of day, ms
+}
+
+// dateCandidates keeps a partition's instance updated earliest in its day and
+// the one updated latest. Called by the partition's goroutine.
+type dateCandidates struct{ early, late dateCandidate }
+
+func (d *dateCandidates) note(ins *rcInstance, ms int64) {
+	if ms == math.MinInt64 || ins.GUID == "" || ins.State == "" {
 		return
 	}
-	// Both checks at once, ahead of the pages waiting: the split waits for them.
-	var ok [2]bool
-	var errs [2]error
-	var wg sync.WaitGroup
-	for k, ins := range []*rcInstance{early, late} {
-		day := dateOf(parseMS(ins.UpdatedAt))
-		q := url.Values{"guid": {ins.GUID}, "state": {ins.State}, "limit": {"1"},
-			"updated_from": {day}, "updated_to": {day}}
-		wg.Go(func() {
-			var got rcPage
-			errs[k] = l.c.call(ctx, l.rc, request{op: "check how Resource Controller reads dates", method: "GET",
-				path: "/v2/resource_instances", query: q, priority: 2, decode: func(r io.Reader) error {
-					got = rcPage{}
-					return decodeJSON(&got)(r)
-				}})
-			ok[k] = errs[k] == nil && len(got.Resources) == 1 && got.Resources[0].CRN == ins.CRN
-		})
+	tod := ms - floorDay(ms)
+	if d.early.ms == 0 || tod < d.early.tod {
+		d.early = dateCandidate{keep(ins.GUID), keep(ins.State), ms, tod}
 	}
-	wg.Wait()
-	if !ok[0] || !ok[1] {
-		l.dates.Store(datesSuperset)
-		l.c.log.Debug("date filters: asking for a day more on each side of every window", "err", errors.Join(errs[:]...))
+	if d.late.ms == 0 || tod > d.late.tod {
+		d.late = dateCandidate{keep(ins.GUID), keep(ins.State), ms, tod}
+	}
+}
+
+// checkDates settles, once, how the API reads dates (see above), from the
+// candidates of the partition about to split; windows wait for the answer
+// (datesDone). It returns at once; the two queries run side by side, ahead of
+// the pages waiting. Called with or without mu held.
+func (l *lister) checkDates(ctx context.Context, d dateCandidates) {
+	if !l.dates.CompareAndSwap(datesUnknown, datesProbing) {
 		return
 	}
-	l.dates.Store(datesExact)
-	l.c.log.Debug("date filters: whole UTC days, inclusive; windows ask for their own days only")
+	if d.early.ms == 0 || d.early.tod > probeWindow || d.late.tod < dayMS-probeWindow {
+		l.settleDates(datesSuperset, errors.New("no instance updated close enough to midnight yet"))
+		return
+	}
+	go func() {
+		var ok [2]bool
+		var errs [2]error
+		var wg sync.WaitGroup
+		for k, c := range []dateCandidate{d.early, d.late} {
+			day := dateOf(c.ms)
+			q := url.Values{"guid": {c.guid}, "state": {c.state}, "limit": {"1"},
+				"updated_from": {day}, "updated_to": {day}}
+			wg.Go(func() {
+				var got rcPage
+				errs[k] = l.c.call(ctx, l.rc, request{op: "check how Resource Controller reads dates", method: "GET",
+					path: "/v2/resource_instances", query: q, priority: priorityDateCheck, decode: func(r io.Reader) error {
+						got = rcPage{}
+						return decodeJSON(&got)(r)
+					}})
+				ok[k] = errs[k] == nil && len(got.Resources) == 1 && got.Resources[0].GUID == c.guid
+			})
+		}
+		wg.Wait()
+		if !ok[0] || !ok[1] {
+			l.settleDates(datesSuperset, errors.Join(errs[:]...))
+			return
+		}
+		l.settleDates(datesExact, nil)
+	}()
+}
+
+// settleDates records how dates are read and lets the windows start.
+func (l *lister) settleDates(how int32, err error) {
+	l.dates.Store(how)
+	if how == datesExact {
+		l.c.log.Debug("date filters: whole UTC days, inclusive; windows ask for their own days only")
+	} else {
+		l.c.log.Debug("date filters: asking for a day more on each side of every window", "err", err)
+	}
+	close(l.datesDone)
+}
+
+// awaitDates waits until the date check is settled (a window's first query
+// depends on it).
+func (l *lister) awaitDates(ctx context.Context) error {
+	select {
+	case <-l.datesDone:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

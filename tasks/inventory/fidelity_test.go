@@ -42,18 +42,22 @@ func (f *fixture) defaultSet(t *testing.T) []string {
 	return all
 }
 
+// defaultStateReadings are the two readings of the state set Resource
+// Controller lists when asked for none (fidelity audit F3).
+var defaultStateReadings = []struct {
+	name     string
+	defaults []string
+}{
+	{"SDK default (active, provisioning)", nil},
+	{"newer spec default (five states)", resources.SpecDefaultStates},
+}
+
 // F3: the inventory names its states, so what the API lists without a state
 // (the SDK's two states or the newer spec's five) does not change the report.
 func TestExplicitStates(t *testing.T) {
 	s := spec(900, 3, 0.3)
 	s.NonDefaultStates = 0.3
-	for _, tt := range []struct {
-		name     string
-		defaults []string
-	}{
-		{"SDK default (active, provisioning)", nil},
-		{"newer spec default (five states)", resources.SpecDefaultStates},
-	} {
+	for _, tt := range defaultStateReadings {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, s, cloudsim.Options{})
 			f.behave(func(st *resources.State) { st.Behaviour.DefaultStates = tt.defaults })

@@ -242,6 +242,7 @@ func (r *run) listRC(ctx context.Context, selected, passes []string) error {
 			}
 		}
 	}
+	r.applyPlan(roots, mainState)
 	env.Logger.Debug("listing resource instances", "partitions", len(roots), "groups", len(selected), "passes", len(passes))
 	if err := r.ls.run(ctx, roots); err != nil {
 		return err
@@ -264,6 +265,28 @@ func (r *run) listRC(ctx context.Context, selected, passes []string) error {
 		return err
 	}
 	return nil
+}
+
+// applyPlan marks the group partitions the previous run found large for a
+// split after their first page (plan.go), and lets the plan go.
+func (r *run) applyPlan(roots []*partition, mainState string) {
+	if r.em.base == nil || r.em.base.plan == nil {
+		return
+	}
+	pl := r.em.base.plan
+	r.em.base.plan = nil
+	slots := r.rc.lim.Slots()
+	for _, p := range roots {
+		if p.group == "" || p.state != mainState {
+			continue
+		}
+		ways, sample := pl.windows(p.group, p.state, slots, r.task.opts.PageSize)
+		if ways == 0 {
+			continue
+		}
+		r.ls.plan(p, ways, sample)
+		r.env.Logger.Debug("planned a split from the previous run", "group", p.group, "ways", ways)
+	}
 }
 
 // resolveGroups lists the resource groups and returns the IDs to list.
@@ -426,6 +449,9 @@ func (r *run) summary(complete bool) report.Summary {
 		r.ls.mu.Lock()
 		s["partitions"], s["splits"], s["pages"] = r.ls.partitions, r.ls.splits, r.ls.pages
 		s["abandoned_pages"] = r.ls.abandonedPages
+		if r.ls.planned > 0 {
+			s["planned_splits"] = r.ls.planned
+		}
 		s["overlap_rows"] = r.ls.overlapRows
 		r.ls.mu.Unlock()
 	}

@@ -28,6 +28,10 @@ type limiter struct {
 	lowest    float64 // smallest window reached
 }
 
+// Priorities of requests (request.priority): the lister's partitions use 0
+// and 1 (partition.priority); the date check goes before every page.
+const priorityDateCheck = 2
+
 type waiter struct {
 	ready    chan struct{}
 	granted  bool

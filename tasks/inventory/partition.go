@@ -94,7 +94,8 @@ type partition struct {
 	ancestors [][]uint64 // sorted CRN hashes emitted by split ancestors
 
 	// Owned by the partition's goroutine.
-	emitted hashSet // off the Go heap (hashset.go)
+	emitted hashSet        // off the Go heap (hashset.go)
+	dates   dateCandidates // instances close to midnight, for the date check (dates.go)
 	sample  []int64
 	seen    int
 	minMS   int64
@@ -106,6 +107,8 @@ type partition struct {
 	canSplit  bool
 	splitWays int  // > 0: split into this many at the next page boundary
 	finished  bool // listed to its last page (not split, not failed)
+	// candidates: dates as of the last page, for a split decided elsewhere.
+	candidates dateCandidates
 }
 
 // query is the first page's query; later pages send only start and limit (the
@@ -196,6 +199,7 @@ type lister struct {
 	progress      *progress.Tracker  // nil: not counted
 	probe         func([]rcInstance) // receives a probe partition's page
 	dates         atomic.Int32       // how the API reads dates (dates.go)
+	datesDone     chan struct{}      // closed once dates is settled
 
 	mu          sync.Mutex
 	queue       []*partition
@@ -212,12 +216,26 @@ type lister struct {
 	completed []int
 
 	// Counters for the summary.
-	partitions, splits, pages, abandonedPages, overlapRows, deferredRows int
+	partitions, splits, planned, pages, abandonedPages, overlapRows, deferredRows int
 }
 
 func newLister(c *caller, rc *service, pageSize, maxRunning int, deferAfter time.Time, s sink) *lister {
 	return &lister{c: c, rc: rc, pageSize: pageSize, minSplitPages: minSplitPages, maxRunning: maxRunning,
-		deferAfter: deferAfter.UnixMilli(), sink: s, running: map[*partition]bool{}}
+		deferAfter: deferAfter.UnixMilli(), sink: s, running: map[*partition]bool{}, datesDone: make(chan struct{})}
+}
+
+// plan asks p, before the listing starts, to split into ways windows after its
+// first page, cut at quantiles of sample (the previous run's updated_at
+// values of its group) and of its own first page.
+func (l *lister) plan(p *partition, ways int, sample []int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ms := range sample {
+		p.note(ms)
+	}
+	p.splitWays = ways
+	l.pendingWays += ways - 1
+	l.planned++
 }
 
 // priority is the partition's place among waiting requests (limiter.go):
@@ -315,6 +333,9 @@ func (l *lister) maybeSplit() {
 		ways := splitWays(best.pages, idle, l.rc.lim.Slots())
 		best.splitWays = ways
 		l.pendingWays += ways - 1
+		// The windows need to know how the API reads dates: asked now,
+		// while the partition's last page is on its way.
+		l.checkDates(l.ctx, best.candidates)
 	}
 }
 
@@ -397,6 +418,11 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 	start := ""
 	rows := make([]*rcInstance, 0, l.pageSize)
 	hashes := make([]uint64, 0, l.pageSize)
+	if p.win != allTime {
+		if err := l.awaitDates(ctx); err != nil {
+			return err
+		}
+	}
 	for {
 		q := p.query(l.pageSize, l.deferAfter, l.dates.Load() == datesExact)
 		if start != "" {
@@ -439,19 +465,22 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 				continue
 			}
 			p.note(ms)
+			if !p.catchUp && len(p.ancestors) == 0 { // may split: may check dates
+				p.dates.note(ins, ms)
+			}
 			rows = append(rows, ins)
 			hashes = append(hashes, h)
 		}
 		if err := l.sink(p, rows, hashes); err != nil {
 			return err
 		}
-		// How the API reads dates matters only to windows: it is checked
-		// when the first split is asked for, from the page in hand.
+		// A planned split (plan.go) checks dates from its first page.
 		l.mu.Lock()
-		splitting := p.splitWays > 0
+		p.candidates = p.dates
+		planned := p.splitWays > 0
 		l.mu.Unlock()
-		if splitting && len(page.Resources) > 0 && l.dates.CompareAndSwap(datesUnknown, datesProbing) {
-			l.probeDates(ctx, page.Resources)
+		if planned {
+			l.checkDates(ctx, p.dates)
 		}
 		// The decoded strings point into the page's read buffer: drop them
 		// now, so that the buffer is garbage while the next request waits,
@@ -501,7 +530,8 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 			l.pendingWays -= ways - 1
 			p.splitWays = 0
 			if len(children) > 0 {
-				l.c.log.Debug("split a partition", "state", p.state, "group", p.group, "pages", p.pages, "ways", len(children))
+				l.c.log.Debug("split a partition", "state", p.state, "group", p.group, "pages", p.pages, "ways", len(children),
+					"first_cut", dateOf(children[0].win.to), "last_cut", dateOf(children[len(children)-1].win.from), "samples", len(p.sample))
 				l.splits++
 				l.abandonedPages += p.pages
 				l.queue = append(children, l.queue...)

@@ -2,17 +2,23 @@ package inventory
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/IBM/go-sdk-core/v5/core"
 
 	"github.com/trustjob/trustjob/internal/cloudsim"
+	"github.com/trustjob/trustjob/internal/cloudsim/resources"
+	"github.com/trustjob/trustjob/internal/report"
 )
 
 // Waiting requests are served by priority, then in arrival order.
@@ -151,4 +157,115 @@ func TestDateChecksOnlyForSplits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Instances that change while the listing runs (updated: they move to the
+// newest window; or moved to another default state) are each listed once:
+// the catch-up finds what the windows missed, and nothing twice. Both
+// readings of Resource Controller's default state set (fidelity audit F3).
+func TestChangesDuringTheRun(t *testing.T) {
+	for _, tt := range defaultStateReadings {
+		t.Run(tt.name, func(t *testing.T) {
+			s := spec(1500, 5, 0.7)
+			s.NonDefaultStates = 0.1
+			f := newFixture(t, s, cloudsim.Options{Latency: 2 * time.Millisecond})
+			f.behave(func(st *resources.State) { st.Behaviour.DefaultStates = tt.defaults })
+			before := f.defaultSet(t)
+			var once sync.Once
+			f.onRow = func(n int) {
+				if n < 300 {
+					return
+				}
+				once.Do(func() {
+					f.behave(func(st *resources.State) {
+						for k, c := range before {
+							if k%25 != 0 {
+								continue
+							}
+							err := st.UpdateInstance(c, func(r *resources.InstanceRecord) {
+								if k%50 == 0 {
+									r.State = map[bool]string{true: "provisioning", false: "active"}[r.State == "active"]
+								}
+							})
+							must(t, err)
+						}
+					})
+				})
+			}
+			rec, err := f.run(t, context.Background(), NewOptions(), 2)
+			must(t, err)
+			got := crns(rec.records("instance"))
+			if c := slices.Compact(slices.Clone(got)); len(c) != len(got) {
+				t.Errorf("%d instances listed twice", len(got)-len(c))
+			}
+			if want := f.defaultSet(t); !slices.Equal(slices.Compact(got), want) {
+				t.Fatalf("listed %d instances, the account has %d in the listed states", len(slices.Compact(got)), len(want))
+			}
+		})
+	}
+}
+
+// A second run plans from the first run's report: the group that held most
+// instances is split after its first page, at the previous run's dates, so
+// it abandons one page, not dozens; the listing stays complete, and a plan
+// that no longer fits the account (the groups grew) loses nothing.
+func TestPlanFromThePreviousRun(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		grow  int // instances created in the large group between the runs
+		plans bool
+	}{
+		{"same account", 0, true},
+		{"the large group grew", 1000, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, spec(2500, 5, 0.8), cloudsim.Options{})
+			dir := t.TempDir()
+			f.env.StateDir = dir
+			first, err := f.run(t, context.Background(), NewOptions(), 0)
+			must(t, err)
+			if first.summary["planned_splits"] != nil {
+				t.Fatalf("first run planned %v splits without a previous report", first.summary["planned_splits"])
+			}
+			writeJSONL(t, filepath.Join(dir, "latest.jsonl"), first.rows)
+			if tt.grow > 0 {
+				group := largestGroup(first.records("instance"))
+				f.behave(func(st *resources.State) {
+					for k := range tt.grow {
+						_, err := st.CreateInstance(resources.InstanceRecord{Name: fmt.Sprintf("new-%d", k), GroupID: group})
+						must(t, err)
+					}
+				})
+			}
+			second, err := f.run(t, context.Background(), NewOptions(), 0)
+			must(t, err)
+			if got := fmt.Sprint(second.summary["planned_splits"]); (got == "1") != tt.plans {
+				t.Fatalf("planned splits %s, want one: %v", got, tt.plans)
+			}
+			if got := fmt.Sprint(second.summary["abandoned_pages"]); got != "1" {
+				t.Errorf("abandoned %s pages, want the planned group's first page only", got)
+			}
+			got, want := crns(second.records("instance")), f.defaultSet(t)
+			if !slices.Equal(got, want) {
+				t.Fatalf("listed %d instances, the account has %d", len(got), len(want))
+			}
+			if n := len(second.records("change")); n != tt.grow {
+				t.Errorf("%d change rows, want %d (the created instances)", n, tt.grow)
+			}
+		})
+	}
+}
+
+// largestGroup is the group most rows belong to.
+func largestGroup(rows []report.Row) string {
+	n := map[string]int{}
+	best := ""
+	for _, r := range rows {
+		g := fmt.Sprint(r["resource_group_id"])
+		n[g]++
+		if n[g] > n[best] {
+			best = g
+		}
+	}
+	return best
 }

@@ -53,6 +53,7 @@ func main() {
 	groups := flag.Int("groups", 20, "resource groups (memory part)")
 	sources := flag.String("sources", "resource-controller", "the inventory's sources option (memory part): resource-controller, search or both")
 	skew := flag.Float64("skew", 0.4, "share of the instances in the largest group (memory part)")
+	planned := flag.Bool("planned", false, "speed part: list each shape once unmeasured and hand its report to the measured runs as the previous run's (what a scheduled inventory has from its second run on: partitions planned from the previous report)")
 	simProcess := flag.Bool("sim-process", false, "speed part: run the emulator as its own process (trustjob sim --latency --max-in-flight), so its CPU does not slow the client's round trips in this process")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the speed part to this file")
 	runs := flag.Int("runs", 0, "memory part: runs one after the other, the second with the first's report as its change-report baseline (default 1, 2 with -cos)")
@@ -74,7 +75,7 @@ func main() {
 			if !ok {
 				log.Fatalf("unknown shape %q (have %s)", name, strings.Join(shapeNames(), ", "))
 			}
-			speed(sh, *instances, *latency, *inFlight, *repeat, *naive, *simProcess)
+			speed(sh, *instances, *latency, *inFlight, *repeat, *naive, *simProcess, *planned)
 		}
 	}
 	if *part == "all" || *part == "memory" {
@@ -116,7 +117,7 @@ type result struct {
 // speed lists the same account with the SDK's pager, one page after another
 // (optional), then with the inventory task, repeat times, and compares time,
 // sets and requests with the bound P / maxConcurrency * r.
-func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePager, simProcess bool) {
+func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePager, simProcess, planned bool) {
 	var (
 		l     *cloudsim.Local // nil with -sim-process
 		sess  *auth.Session
@@ -169,13 +170,28 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 		slices.Sort(naive)
 	}
 
+	stateDir := ""
+	if planned {
+		// The previous run's report, as the task's own JSONL.
+		dir, err := os.MkdirTemp("", "bench-inventory-plan-")
+		check(err)
+		defer os.RemoveAll(dir)
+		f, err := os.Create(filepath.Join(dir, "latest.jsonl"))
+		check(err)
+		w := bufio.NewWriter(f)
+		task, err := inventory.Type().New(benchOptions(inFlight))
+		check(err)
+		_, err = task.Run(context.Background(), simtest.Env(sess, "inventory"), &collector{jsonl: json.NewEncoder(w)})
+		check(err)
+		check(w.Flush())
+		check(f.Close())
+		stateDir = dir
+		fmt.Println("previous run listed; the measured runs plan from its report")
+	}
+
 	var runs []result
 	for k := 0; k < repeat; k++ {
-		typ := inventory.Type()
-		opts := typ.NewOptions().(*inventory.Options)
-		opts.MaxConcurrency = inFlight
-		opts.ProgressInterval = 0
-		task, err := typ.New(opts)
+		task, err := inventory.Type().New(benchOptions(inFlight))
 		check(err)
 		col := &collector{}
 		before := count()
@@ -184,6 +200,7 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 		tracer.begin()
 		start := time.Now()
 		env := simtest.Env(sess, "inventory")
+		env.StateDir = stateDir
 		if os.Getenv("BENCH_DEBUG") != "" {
 			env.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
@@ -216,6 +233,23 @@ func speed(sh shape, n int, latency time.Duration, inFlight, repeat int, naivePa
 		fmt.Printf("       measured round trip %.1f ms (emulated %s): bound at the measured round trip %.2fs, wall = %.2fx that\n",
 			float64(ts.meanRequest)/1e6, latency, boundOf(minimum, inFlight, ts.meanRequest).Seconds(),
 			wall.Seconds()/boundOf(minimum, inFlight, ts.meanRequest).Seconds())
+		if l != nil && stateDir != "" {
+			// A second run reads the previous report before it lists and
+			// compares after: the listing's own time is from the first
+			// instance request to the last answer.
+			var a, z time.Time
+			for _, e := range l.Sim.Log().Entries() {
+				if e.Time.After(start) && e.Path == "/v2/resource_instances" {
+					if a.IsZero() {
+						a = e.Time
+					}
+					z = e.Time
+				}
+			}
+			listing := z.Sub(a) + ts.meanRequest
+			fmt.Printf("       listing (first instance request to last answer) %.2fs = %.2fx the bound; the rest (%.2fs) reads the previous report and writes the change report\n",
+				listing.Seconds(), listing.Seconds()/bound.Seconds(), (wall - listing).Seconds())
+		}
 		fmt.Printf("       slots used %.0f%% of the run; full (>= %d) after %s; last full at %s of %s (tail %s)\n",
 			100*ts.utilisation, inFlight, ts.rampUp.Round(time.Millisecond), ts.lastFull.Round(time.Millisecond),
 			wall.Round(time.Millisecond), (wall - ts.lastFull).Round(time.Millisecond))
@@ -434,15 +468,28 @@ type collector struct {
 	mu      sync.Mutex
 	crns    []string
 	summary report.Summary
+	jsonl   *json.Encoder // also writes the instance rows, when set
 }
 
 func (c *collector) Write(r report.Row) error {
 	if r["record"] == "instance" {
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		c.crns = append(c.crns, r["crn"].(string))
-		c.mu.Unlock()
+		if c.jsonl != nil {
+			return c.jsonl.Encode(r)
+		}
 	}
 	return nil
+}
+
+// benchOptions are the inventory's defaults with inFlight requests at once
+// and no progress lines.
+func benchOptions(inFlight int) *inventory.Options {
+	opts := inventory.Type().NewOptions().(*inventory.Options)
+	opts.MaxConcurrency = inFlight
+	opts.ProgressInterval = 0
+	return opts
 }
 
 // memory runs the real trustjob binary against `trustjob sim` (a separate
