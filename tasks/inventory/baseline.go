@@ -105,6 +105,7 @@ type baseline struct {
 	sources    map[string]bool
 	free       []func()       // unmaps keys (then low) and fields (offheap_unix.go)
 	shrinkKeys func(keep int) // hands back the keys' memory beyond keep bytes
+	dropCodes  func(int)      // hands back the codes' memory (widen)
 }
 
 // release returns the index's memory; the baseline is unusable after it.
@@ -268,7 +269,9 @@ func loadBaseline(src baselineSource) (*baseline, error) {
 	b := &baseline{src: src, sources: map[string]bool{}, plan: newPlan()}
 	keys, freeKeys, shrinkKeys := offHeapShrinkable[uint64](lines)
 	b.keys, b.free, b.shrinkKeys, b.lines = keys[:0], []func(){freeKeys}, shrinkKeys, lines
-	b.name, b.tags, b.code = b.column(), b.column(), b.column()
+	b.name, b.tags = b.column(), b.column()
+	code, freeCode, dropCodes := offHeapShrinkable[uint16](lines)
+	b.code, b.free, b.dropCodes = code, append(b.free, freeCode), dropCodes
 	b.dictIndex = map[triple]uint16{}
 	var search []uint64 // CRN hashes of Search rows (few, usually)
 	var r baseRow
@@ -364,7 +367,8 @@ func (b *baseline) widen(k int) {
 	for j := range k {
 		b.setWide(j, b.dict[b.code[j]])
 	}
-	b.code, b.dict, b.dictIndex = nil, nil, nil // unmapped with the rest
+	b.code, b.dict, b.dictIndex = nil, nil, nil
+	b.dropCodes(0) // resident no more; unmapped with the rest
 }
 
 type byKey struct{ b *baseline }
