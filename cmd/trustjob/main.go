@@ -10,7 +10,6 @@ import (
 )
 
 func main() {
-	memlimit.Apply()          // a soft memory limit from the container's cgroup, when GOMEMLIMIT is unset
-	memlimit.TrimExecutable() // what package initialisation touched of the binary need not stay resident
+	memlimit.Apply() // a soft memory limit from the container's cgroup, when GOMEMLIMIT is unset
 	os.Exit(app.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
