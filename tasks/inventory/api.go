@@ -63,15 +63,16 @@ func (s *service) failed(op string, status int, err error) error {
 	return &ibmcloud.CallError{Service: s.name, Op: op, Status: status, Err: err}
 }
 
-// request is one API call; decode reads a 2xx body (it may be called again on
-// a retry, so it must reset what it fills).
+// request is one API call; decode reads a 2xx body, whole (it may be called
+// again on a retry, so it must reset what it fills; the body is only valid
+// during the call).
 type request struct {
 	op     string // what is being done, for errors: "list resource instances"
 	method string
 	path   string
 	query  url.Values
 	body   any
-	decode func(io.Reader) error
+	decode func([]byte) error
 	// priority orders waiting requests (limiter.go); 0 for most.
 	priority int
 }
@@ -88,7 +89,7 @@ func (c *caller) call(ctx context.Context, s *service, rq request) error {
 			// The answer is in: its slot goes to the next request while
 			// this one's body is decoded.
 			s.lim.release(t, outcomeOK)
-			err = rq.decode(body) // whole: decodeJSON reads its bytes
+			err = rq.decode(body.Bytes())
 			putBuffer(body)
 			if err == nil {
 				return nil
@@ -245,51 +246,29 @@ func putBuffer(b *bytes.Buffer) {
 // statusOf returns the HTTP status of a failed call (0 if none).
 func statusOf(err error) int { return ibmcloud.HTTPStatus(err) }
 
-// decodeJSON decodes one answer body (at most maxBody bytes) into out with
-// goccy/go-json's stream decoder: on a Resource Controller page of 100
-// instances that takes a third of the CPU of encoding/json and a tenth of its
-// allocations (BENCHMARKS.md), and decoding is most of the task's CPU.
+// decodeJSON decodes one answer body (read whole by caller.once, at most
+// maxBody bytes) into out with goccy/go-json's Unmarshal: on a Resource
+// Controller page of 100 instances that takes a third of the CPU of
+// encoding/json and a tenth of its allocations (BENCHMARKS.md), and decoding
+// is most of the task's CPU. Unmarshal copies the body once, into a buffer of
+// exactly its size; its stream decoder would copy it into one doubling from
+// 512 bytes (5 of the run's 10 MB of live heap at 1,000,000 instances;
+// BENCHMARKS.md, "Memory, third round").
 //
-// Its strings point into the buffer the body was read into, so one decoded
-// string kept beyond its page keeps the whole page alive (a map of 1,000
-// Search cursors held 440 MB). What outlives a page is therefore a hash
-// (cursors seen) or a clone (keep): map keys, tag sets, group IDs.
-//
-// A body already read whole (caller.once: a *bytes.Buffer, at most maxBody)
-// is decoded with Unmarshal, which copies it once into a buffer of exactly
-// its size. The stream decoder would copy it into a buffer that doubles from
-// 512 bytes: up to twice the page kept alive by the page's strings, and as
-// much again in garbage (5 of the run's 10 MB of live heap at 1,000,000
-// instances; BENCHMARKS.md, "Memory, third round").
-func decodeJSON[T any](out *T) func(io.Reader) error {
-	return func(r io.Reader) error {
+// Decoded strings point into that copy, so one string kept beyond its page
+// keeps the whole page alive (a map of 1,000 Search cursors held 440 MB).
+// What outlives a page is therefore a hash (cursors seen) or a clone (keep):
+// map keys, tag sets, group IDs; a page's own strings are compacted
+// (rcPage.compact). Read errors (a cut connection, the body cap) are
+// caller.once's: they never reach a decoder.
+func decodeJSON[T any](out *T) func([]byte) error {
+	return func(body []byte) error {
 		// Decoding into a pointer to out: a JSON null sets the pointer to nil
 		// (and leaves out alone), which is how a `200 null` is told from an
 		// empty answer (issue 12.9). An object still decodes into out itself,
 		// so slices are reused as before.
 		p := out
-		if whole, ok := r.(*bytes.Buffer); ok {
-			if err := gojson.Unmarshal(whole.Bytes(), &p); err != nil {
-				return err
-			}
-			if p == nil {
-				return errNullAnswer
-			}
-			compactStrings(out)
-			return nil
-		}
-		lr := &io.LimitedReader{R: r, N: maxBody + 1}
-		m := &readErr{r: lr}
-		if err := gojson.NewDecoder(m).Decode(&p); err != nil {
-			switch {
-			case m.err != nil:
-				// goccy reports a failed read (the transport's body cap, a
-				// cut connection) as a syntax error; the read error is the
-				// cause, and decides whether a retry can help.
-				return m.err
-			case lr.N <= 0:
-				return fmt.Errorf("answer larger than %d MiB: %w", maxBody>>20, ibmcloud.ErrBodyTooLarge)
-			}
+		if err := gojson.Unmarshal(body, &p); err != nil {
 			return err
 		}
 		if p == nil {
@@ -313,12 +292,12 @@ func compactStrings(v any) {
 // decodeResources decodes an unpaged answer whose `resources` array must be
 // there (resource groups, reclamations) into dst: a 200 without it is an
 // error, never an empty list that would drop every group or reclamation.
-func decodeResources[T any](dst *[]T) func(io.Reader) error {
-	return func(rd io.Reader) error {
+func decodeResources[T any](dst *[]T) func([]byte) error {
+	return func(b []byte) error {
 		var body struct {
 			Resources *[]T `json:"resources"`
 		}
-		if err := decodeJSON(&body)(rd); err != nil {
+		if err := decodeJSON(&body)(b); err != nil {
 			return err
 		}
 		if body.Resources == nil {
@@ -331,20 +310,6 @@ func decodeResources[T any](dst *[]T) func(io.Reader) error {
 
 // errNullAnswer is a 2xx whose body is JSON null: no page, never an empty one.
 var errNullAnswer = errors.New("the answer is null, not a JSON object")
-
-// readErr remembers the first read error other than io.EOF.
-type readErr struct {
-	r   io.Reader
-	err error
-}
-
-func (e *readErr) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF && e.err == nil {
-		e.err = err
-	}
-	return n, err
-}
 
 // maxBody caps one answer: a page of 100 instances is about 200 KB, a Search
 // page of 1,000 items about 1 MB.

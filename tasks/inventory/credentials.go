@@ -3,7 +3,6 @@ package inventory
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"net/url"
 	"strconv"
@@ -74,14 +73,14 @@ func (r *run) listCredentials(ctx context.Context, groups []string) error {
 func (r *run) listGroupKeys(ctx context.Context, group string) (int, error) {
 	size := strconv.Itoa(r.task.opts.PageSize)
 	q := url.Values{"limit": {size}, "resource_group_id": {group}}
-	tokens := map[uint64]bool{} // hashes: a kept string would keep its page (decode.go)
+	tokens := map[uint64]bool{} // hashes: a kept string would keep its page (api.go, decodeJSON)
 	written := 0
 	var page keyPage
 	for {
 		err := r.c.call(ctx, r.rc, request{op: "list resource keys", method: "GET", path: "/v2/resource_keys", query: q,
-			decode: func(rd io.Reader) error {
+			decode: func(b []byte) error {
 				page = keyPage{Resources: page.Resources[:0]}
-				return decodeJSON(&page)(rd)
+				return decodeJSON(&page)(b)
 			}})
 		if err != nil {
 			return written, err

@@ -3,7 +3,6 @@ package inventory
 import (
 	"context"
 	"errors"
-	"io"
 	"math"
 	"net/url"
 	"sync"
@@ -108,9 +107,9 @@ func (l *lister) checkDates(ctx context.Context, d dateCandidates) {
 			wg.Go(func() {
 				var got rcPage
 				errs[k] = l.c.call(ctx, l.rc, request{op: "check how Resource Controller reads dates", method: "GET",
-					path: "/v2/resource_instances", query: q, priority: priorityDateCheck, decode: func(r io.Reader) error {
+					path: "/v2/resource_instances", query: q, priority: priorityDateCheck, decode: func(b []byte) error {
 						got = rcPage{}
-						return decodeJSON(&got)(r)
+						return decodeJSON(&got)(b)
 					}})
 				ok[k] = errs[k] == nil && len(got.Resources) == 1 && got.Resources[0].GUID == c.guid
 			})

@@ -293,29 +293,49 @@ func TestCredentialsNeverRead(t *testing.T) {
 	}
 }
 
-// A failed read under the decoder (the transport's body cap, a cut
-// connection) is reported as itself, not as a JSON syntax error, so a cap is
-// not retried and says "too large".
-func TestDecodeKeepsReadErrors(t *testing.T) {
-	capErr := fmt.Errorf("resource-controller: %w: more than 8 MiB", ibmcloud.ErrBodyTooLarge)
-	cut := errors.New("connection reset")
+// An answer that cannot be read whole is an error of its own kind: one over
+// the body cap says "too large" and is not retried (no retry makes it
+// smaller); one whose connection is cut is retried. Either way nothing
+// reaches the decoder.
+func TestUnreadableAnswers(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		r    io.Reader
-		want error
+		name     string
+		serve    func(w http.ResponseWriter)
+		want     error
+		attempts int64
 	}{
-		{"cap hit", io.MultiReader(strings.NewReader(`{"resources":[`+strings.Repeat(" ", 4096)), errReader{capErr}), ibmcloud.ErrBodyTooLarge},
-		{"connection cut", io.MultiReader(strings.NewReader(`{"rows_count":1,"resources":[{"crn":"x"`), errReader{cut}), cut},
+		{"over the cap", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"resources":[` + strings.Repeat(" ", maxBody)))
+		}, ibmcloud.ErrBodyTooLarge, 1},
+		{"connection cut", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"rows_count":1,"resources":[{"crn":"x"`))
+			w.(http.Flusher).Flush()
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				_ = conn.Close()
+			}
+		}, io.ErrUnexpectedEOF, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var p rcPage
-			if err := decodeJSON(&p)(tt.r); !errors.Is(err, tt.want) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { tt.serve(w) }))
+			defer srv.Close()
+			base, err := core.NewBaseService(&core.ServiceOptions{URL: srv.URL, Authenticator: &core.NoAuthAuthenticator{}})
+			must(t, err)
+			c := newCaller(slog.New(slog.DiscardHandler))
+			c.maxAttempts, c.backoffBase = 2, time.Millisecond
+			s := newService("resource-controller", base, newLimiter(1))
+			decoded := false
+			err = c.call(context.Background(), s, request{op: "list", method: "GET", path: "/v2/resource_instances",
+				decode: func([]byte) error { decoded = true; return nil }})
+			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if got := s.requests.Load(); got != tt.attempts || decoded {
+				t.Fatalf("%d attempts (want %d), decoded %v", got, tt.attempts, decoded)
 			}
 		})
 	}
 }
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }

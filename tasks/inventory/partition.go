@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net/url"
@@ -430,9 +429,9 @@ func (l *lister) listPages(ctx context.Context, p *partition) error {
 		}
 		err := l.c.call(ctx, l.rc, request{
 			op: "list resource instances", method: "GET", path: "/v2/resource_instances", query: q, priority: p.priority(),
-			decode: func(r io.Reader) error {
+			decode: func(b []byte) error {
 				page = rcPage{Resources: page.Resources[:0]}
-				return decodeJSON(&page)(r)
+				return decodeJSON(&page)(b)
 			},
 		})
 		if err != nil {

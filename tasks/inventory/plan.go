@@ -17,8 +17,9 @@ import (
 // in a request slot's share of the time is therefore split after its first
 // page, at quantiles of the previous run's updated_at values, abandoning one
 // page instead of dozens. If the account changed since, nothing is lost: the
-// windows still partition the group's whole time range, and a window that
-// grew is split like any other partition.
+// windows still partition the group's whole time range, and the first page's
+// own updated_at values join the sample. (A window does not split again: a
+// group that grew far beyond the plan ends with a longer tail.)
 
 const (
 	planSample = 1024 // updated_at values kept per (group, state)

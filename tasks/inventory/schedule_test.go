@@ -119,11 +119,11 @@ func TestSlotFreeWhileDecoding(t *testing.T) {
 	c := newCaller(slog.New(slog.DiscardHandler))
 	inFlight := -1
 	err = c.call(context.Background(), s, request{op: "list", method: "GET", path: "/v2/resource_instances",
-		decode: func(r io.Reader) error {
+		decode: func(b []byte) error {
 			s.lim.mu.Lock()
 			inFlight = s.lim.inFlight
 			s.lim.mu.Unlock()
-			return decodeJSON(&rcPage{})(r)
+			return decodeJSON(&rcPage{})(b)
 		}})
 	must(t, err)
 	if inFlight != 0 {

@@ -3,7 +3,6 @@ package inventory
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"slices"
 	"strconv"
@@ -85,9 +84,9 @@ func (r *run) listSearch(ctx context.Context, passes []string, dedupe bool) erro
 	var page docPage
 	for n := 1; ; n++ {
 		err := r.c.call(ctx, r.gs, request{op: "search resources", method: "POST", path: "/v3/resources/search",
-			query: q, body: body, decode: func(rd io.Reader) error {
+			query: q, body: body, decode: func(b []byte) error {
 				page = docPage{Items: page.Items[:0]}
-				return decodeJSON(&page)(rd)
+				return decodeJSON(&page)(b)
 			}})
 		if err != nil {
 			return err

@@ -3,7 +3,6 @@ package inventory
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"slices"
 	"sort"
@@ -162,9 +161,9 @@ func searchGroup(ctx context.Context, c *caller, gs *service, group string, dele
 	var page searchPage
 	for n := 1; ; n++ {
 		err := c.call(ctx, gs, request{op: "search tagged resources", method: "POST", path: "/v3/resources/search",
-			query: q, body: body, decode: func(r io.Reader) error {
+			query: q, body: body, decode: func(b []byte) error {
 				page = searchPage{Items: page.Items[:0]}
-				return decodeJSON(&page)(r)
+				return decodeJSON(&page)(b)
 			}})
 		if err != nil {
 			return n, err
